@@ -1,0 +1,60 @@
+"""Open instrumentengids: the application factory."""
+from __future__ import annotations
+
+from flask import Flask, g
+
+from . import config as config_module
+from .db import Database
+from .i18n import LanguagePrefixMiddleware, init_i18n
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(config_module.INSTANCE_DIR),
+        template_folder=str(config_module.ROOT / "templates"),
+        static_folder=str(config_module.ROOT / "static"),
+    )
+    app.config.from_mapping(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+
+    app.extensions["catalogue_db"] = Database(app.config["DATABASE_URL"])
+    app.wsgi_app = LanguagePrefixMiddleware(app.wsgi_app, prefixes=("en",))
+    init_i18n(app)
+
+    from .web import api, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+
+    @app.teardown_appcontext
+    def _close_session(exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+    return app
+
+
+def get_db():
+    """The request's database session."""
+    from flask import current_app
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["catalogue_db"].session_factory()
+    return g.db_session

@@ -1,0 +1,43 @@
+"""Configuration from the environment.
+
+CATALOGUE_DATABASE_URL  SQLAlchemy URL (default: SQLite file under instance/)
+CATALOGUE_INDEX_DIR     directory for the search index (default: instance/index)
+CATALOGUE_SECRET_KEY    secret for sessions and CSRF (default: generated per instance and stored in instance/)
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("CATALOGUE_INSTANCE_DIR", ROOT / "instance"))
+SEED_DIR = ROOT / "seed_data"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'catalogue.sqlite'}"
+
+
+def _secret_key() -> str:
+    if os.environ.get("CATALOGUE_SECRET_KEY"):
+        return os.environ["CATALOGUE_SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment() -> dict:
+    return {
+        "DATABASE_URL": os.environ.get("CATALOGUE_DATABASE_URL") or default_database_url(),
+        "INDEX_DIR": os.environ.get("CATALOGUE_INDEX_DIR") or str(INSTANCE_DIR / "index"),
+        "SECRET_KEY": _secret_key(),
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "JSON_SORT_KEYS": False,
+    }

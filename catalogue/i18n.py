@@ -1,0 +1,72 @@
+"""Languages: Dutch by default, English under the /en/ URL prefix.
+
+The middleware moves a leading /en from PATH_INFO to SCRIPT_NAME, so every route (pages, API, static files) also exists under
+/en/ and url_for() keeps the prefix without any route being declared twice.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import Babel, get_locale
+
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+
+class LanguagePrefixMiddleware:
+    def __init__(self, app, prefixes=("en",)):
+        self.app = app
+        self.prefixes = prefixes
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        for prefix in self.prefixes:
+            marker = f"/{prefix}"
+            if path == marker or path.startswith(marker + "/"):
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + marker
+                environ["PATH_INFO"] = path[len(marker):] or "/"
+                environ["catalogue.language"] = prefix
+                break
+        return self.app(environ, start_response)
+
+
+def current_language() -> str:
+    try:
+        return request.environ.get("catalogue.language", DEFAULT_LANGUAGE)
+    except RuntimeError:  # outside a request
+        return DEFAULT_LANGUAGE
+
+
+def url_in_language(language: str) -> str:
+    """The current page's URL in another language."""
+    root = request.script_root
+    if root.endswith("/en"):
+        root = root[: -len("/en")]
+    prefix = root + ("" if language == DEFAULT_LANGUAGE else f"/{language}")
+    query = request.query_string.decode("latin-1")
+    return prefix + request.path + (f"?{query}" if query else "")
+
+
+def localized(obj, field: str) -> str | None:
+    """A content field in the current language; content without a translation stays Dutch."""
+    language = current_language()
+    if language != DEFAULT_LANGUAGE:
+        translations = getattr(obj, "translations", None)
+        if isinstance(translations, dict):
+            value = (translations.get(language) or {}).get(field)
+            if value:
+                return value
+        value = getattr(obj, f"{field}_{language}", None)
+        if value:
+            return value
+    return getattr(obj, field, None)
+
+
+def init_i18n(app: Flask) -> None:
+    Babel(app, locale_selector=current_language)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        url_in_language=url_in_language,
+        localized=localized,
+        get_locale=get_locale,
+        LANGUAGES=LANGUAGES,
+    )

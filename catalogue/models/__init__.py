@@ -1,0 +1,24 @@
+"""The domain model. One concept per module; import everything from here."""
+from ..db import Base
+from .geo import Municipality, Region
+from .instrument import (
+    AMOUNT_TYPES,
+    APPLICANTS,
+    DURATION_UNITS,
+    LIFECYCLES,
+    REACHES,
+    STATUSES,
+    Instrument,
+    instrument_municipality,
+    instrument_region,
+    instrument_term,
+)
+from .provider import NATIONAL_PROVIDER_TYPES, PROVIDER_TYPES, Provider
+from .taxonomy import INSTRUMENT_TERM_TAXONOMIES, TERM_TAXONOMIES, InstrumentKind, TaxonomyTerm
+
+__all__ = [
+    "AMOUNT_TYPES", "APPLICANTS", "DURATION_UNITS", "LIFECYCLES", "REACHES", "STATUSES",
+    "Base", "Instrument", "InstrumentKind", "Municipality", "NATIONAL_PROVIDER_TYPES", "PROVIDER_TYPES",
+    "Provider", "Region", "TaxonomyTerm", "INSTRUMENT_TERM_TAXONOMIES", "TERM_TAXONOMIES",
+    "instrument_municipality", "instrument_region", "instrument_term",
+]

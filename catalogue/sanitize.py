@@ -1,0 +1,34 @@
+"""Rich-text sanitising. Every rich-text field passes through `rich_text`; plain fields through `plain_text`."""
+from __future__ import annotations
+
+import nh3
+
+ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def rich_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if "<" not in value:
+        # Plain text: keep paragraphs.
+        paragraphs = [p.strip() for p in value.split("\n\n") if p.strip()]
+        value = "".join(f"<p>{nh3.clean_text(p)}</p>" for p in paragraphs)
+    return nh3.clean(
+        value,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+def plain_text(value: str | None) -> str | None:
+    """Strip every tag; the template escapes the rest."""
+    if value is None:
+        return None
+    return " ".join(nh3.clean(value, tags=set()).split()) or None

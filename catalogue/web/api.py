@@ -1,0 +1,131 @@
+"""Read API under /api/v1. JSON only; public fields only."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
+
+from .. import get_db
+from ..models import InstrumentKind, Municipality, Region
+from ..queries import QueryError, find_instruments, get_public_instrument, parse_query
+from ..schemas import (
+    InstrumentDetailOutSchema,
+    InstrumentOutSchema,
+    KindOutSchema,
+    MunicipalityOutSchema,
+    RegionDetailOutSchema,
+    RegionOutSchema,
+)
+from . import openapi
+
+bp = Blueprint("api", __name__)
+
+
+def _args() -> dict[str, list[str]]:
+    return request.args.to_dict(flat=False)
+
+
+@bp.errorhandler(QueryError)
+def _query_error(exc: QueryError):
+    return jsonify(error=f"Ongeldige parameter '{exc.parameter}': {exc.message}", parameter=exc.parameter), 400
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return jsonify(error=exc.description or exc.name), exc.code
+
+
+def _check_only(allowed: set[str]) -> None:
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise QueryError(unknown[0], f"onbekende parameter; toegestaan: {', '.join(sorted(allowed))}")
+
+
+INSTRUMENT_PARAMETERS = {"q", "region", "municipality", "provider", "sort", "page", "per_page", "target_group", "scheme",
+                         "age_group", "kind", "provider_type", "reach", "sector", "employment_type", "leerwerktraject",
+                         "lifecycle"}
+
+
+@bp.get("/instruments")
+def instruments():
+    _check_only(INSTRUMENT_PARAMETERS)
+    session = get_db()
+    query = parse_query(session, _args())
+    result = find_instruments(session, query)
+    args = request.args.to_dict(flat=True)
+    links = {}
+    if result.page < result.pages:
+        links["next"] = url_for(".instruments", **{**args, "page": result.page + 1}, _external=True)
+    if result.page > 1:
+        links["prev"] = url_for(".instruments", **{**args, "page": result.page - 1}, _external=True)
+    return jsonify(
+        items=InstrumentOutSchema(many=True).dump(result.items),
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        pages=result.pages,
+        links=links,
+        facets={
+            f.key: [{"code": v.code, "name": v.name, "count": v.count, "selected": v.selected} for v in f.values]
+            for f in result.facets
+        },
+    )
+
+
+@bp.get("/instruments/<slug>")
+def instrument(slug: str):
+    _check_only(set())
+    item = get_public_instrument(get_db(), slug)
+    if item is None:
+        abort(404, description=f"Geen gepubliceerd instrument '{slug[:80]}'.")
+    return jsonify(InstrumentDetailOutSchema().dump(item))
+
+
+@bp.get("/regions")
+def regions():
+    _check_only(set())
+    rows = get_db().scalars(
+        select(Region).options(selectinload(Region.municipalities), selectinload(Region.centrumgemeente)).order_by(Region.code)
+    )
+    items = RegionOutSchema(many=True).dump(rows)
+    return jsonify(items=items, total=len(items))
+
+
+@bp.get("/regions/<code>")
+def region(code: str):
+    _check_only(set())
+    item = get_db().scalar(select(Region).where(Region.code == code.upper()))
+    if item is None:
+        abort(404, description=f"Geen arbeidsmarktregio '{code[:20]}'.")
+    return jsonify(RegionDetailOutSchema().dump(item))
+
+
+@bp.get("/municipalities")
+def municipalities():
+    _check_only({"region"})
+    session = get_db()
+    stmt = select(Municipality).options(selectinload(Municipality.region)).order_by(Municipality.name)
+    code = request.args.get("region", "").strip().upper()
+    if code:
+        region_id = session.scalar(select(Region.id).where(Region.code == code))
+        if region_id is None:
+            raise QueryError("region", f"onbekende code '{code[:20]}'")
+        stmt = stmt.where(Municipality.region_id == region_id)
+    items = MunicipalityOutSchema(many=True).dump(session.scalars(stmt))
+    return jsonify(items=items, total=len(items))
+
+
+@bp.get("/kinds")
+def kinds():
+    _check_only(set())
+    rows = get_db().scalars(
+        select(InstrumentKind).options(selectinload(InstrumentKind.not_harmonisable_with)).order_by(InstrumentKind.sort_order)
+    )
+    items = KindOutSchema(many=True).dump(rows)
+    return jsonify(items=items, total=len(items))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())

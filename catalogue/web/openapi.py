@@ -1,0 +1,100 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas with apispec."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from ..facets import FACETS
+from ..schemas import (
+    ErrorSchema,
+    InstrumentDetailOutSchema,
+    InstrumentOutSchema,
+    KindOutSchema,
+    MunicipalityOutSchema,
+    RegionDetailOutSchema,
+    RegionOutSchema,
+)
+
+
+def _list_of(schema: str) -> dict:
+    return {"type": "object", "properties": {
+        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+        "total": {"type": "integer"},
+    }}
+
+
+def _param(name, description, schema=None, where="query", required=False):
+    return {"name": name, "in": where, "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+BAD_REQUEST = {"description": "Ongeldige parameter", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+NOT_FOUND = {"description": "Niet gevonden", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict:
+    spec = APISpec(
+        title="Open instrumentengids API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        info={"description": "Instrumenten voor werkgevers die mensen met een afstand tot de arbeidsmarkt aannemen. "
+                             "Alleen openbare velden; voorbeeldcontent heeft `example: true`."},
+        plugins=[MarshmallowPlugin()],
+    )
+    spec.components.schema("Instrument", schema=InstrumentOutSchema)
+    spec.components.schema("InstrumentDetail", schema=InstrumentDetailOutSchema)
+    spec.components.schema("Region", schema=RegionOutSchema)
+    spec.components.schema("RegionDetail", schema=RegionDetailOutSchema)
+    spec.components.schema("Municipality", schema=MunicipalityOutSchema)
+    spec.components.schema("Kind", schema=KindOutSchema)
+    spec.components.schema("Error", schema=ErrorSchema)
+
+    facet_params = [_param(f.key, f"{f.label}: één of meer codes, komma-gescheiden (OF binnen een facet, EN tussen facetten)")
+                    for f in FACETS]
+    spec.path(path="/api/v1/instruments", operations={"get": {
+        "summary": "Instrumenten zoeken en filteren",
+        "parameters": [
+            _param("q", "Zoekvraag"),
+            _param("region", "Werkgever in deze arbeidsmarktregio (CBS-code, bv. AM20): landelijk + regio + gemeenten"),
+            _param("municipality", "Werkgever in deze gemeente (CBS-code, bv. GM0513): landelijk + regio + gemeente"),
+            _param("provider", "Aanbieder (slug)"),
+            *facet_params,
+            _param("sort", "Sortering", {"type": "string", "enum": ["name", "recent", "relevance"]}),
+            _param("page", "Pagina", {"type": "integer", "minimum": 1, "default": 1}),
+            _param("per_page", "Per pagina", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+        ],
+        "responses": {"200": {"description": "Een pagina instrumenten met facettellingen", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Instrument"}},
+                "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                "pages": {"type": "integer"}, "links": {"type": "object"}, "facets": {"type": "object"},
+            }}}}}, "400": BAD_REQUEST},
+    }})
+    spec.path(path="/api/v1/instruments/{slug}", operations={"get": {
+        "summary": "Eén instrument", "parameters": [_param("slug", "Slug", where="path", required=True)],
+        "responses": {"200": {"description": "Het instrument", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/InstrumentDetail"}}}}, "404": NOT_FOUND},
+    }})
+    spec.path(path="/api/v1/regions", operations={"get": {
+        "summary": "De 35 arbeidsmarktregio's", "responses": {"200": {"description": "Regio's", "content": {
+            "application/json": {"schema": _list_of("Region")}}}},
+    }})
+    spec.path(path="/api/v1/regions/{code}", operations={"get": {
+        "summary": "Eén arbeidsmarktregio met werkgeversservicepunt en gemeenten",
+        "parameters": [_param("code", "CBS-code, bv. AM20", where="path", required=True)],
+        "responses": {"200": {"description": "De regio", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/RegionDetail"}}}}, "404": NOT_FOUND},
+    }})
+    spec.path(path="/api/v1/municipalities", operations={"get": {
+        "summary": "Gemeenten", "parameters": [_param("region", "Alleen gemeenten in deze regio (CBS-code)")],
+        "responses": {"200": {"description": "Gemeenten", "content": {"application/json": {
+            "schema": _list_of("Municipality")}}}, "400": BAD_REQUEST},
+    }})
+    spec.path(path="/api/v1/kinds", operations={"get": {
+        "summary": "Soorten instrumenten", "responses": {"200": {"description": "Soorten", "content": {
+            "application/json": {"schema": _list_of("Kind")}}}},
+    }})
+    return spec.to_dict()

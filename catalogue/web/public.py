@@ -1,0 +1,202 @@
+"""Public pages for employers and everyone else. Public fields only."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import get_db
+from ..i18n import current_language
+from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
+from ..parameters import amount_text, applicant_text, decision_period_text, duration_text
+from ..queries import (
+    InstrumentQuery,
+    QueryError,
+    all_instruments,
+    available_for_municipality,
+    find_instruments,
+    get_public_instrument,
+    parse_query,
+    public_condition,
+)
+
+bp = Blueprint("public", __name__)
+
+PROVIDER_TYPE_ORDER = ("gemeente", "regio", "uwv", "belastingdienst", "landelijk")
+
+
+@bp.app_template_filter("amount")
+def _amount(instrument):
+    return amount_text(instrument, current_language())
+
+
+@bp.app_template_filter("duration")
+def _duration(instrument):
+    return duration_text(instrument.duration_max, instrument.duration_unit, current_language())
+
+
+@bp.app_template_filter("decision_period")
+def _decision(weeks):
+    return decision_period_text(weeks, current_language())
+
+
+@bp.app_template_filter("applicant")
+def _applicant(value):
+    return applicant_text(value, current_language())
+
+
+@bp.app_errorhandler(404)
+def _not_found(exc):
+    if request.path.startswith("/api/"):
+        return {"error": exc.description}, 404
+    return render_template("error.html", title=_("Pagina niet gevonden"), message=exc.description), 404
+
+
+@bp.errorhandler(QueryError)
+def _bad_filter(exc: QueryError):
+    message = _("Dit filter kunnen we niet gebruiken (%(parameter)s): %(message)s", parameter=exc.parameter,
+                message=exc.message)
+    return render_template("error.html", title=_("Ongeldig filter"), message=message,
+                           back=url_for(".instruments")), 400
+
+
+def _group_by_provider_type(instruments: list[Instrument]) -> "OrderedDict[str, list[Instrument]]":
+    groups: OrderedDict[str, list[Instrument]] = OrderedDict((t, []) for t in PROVIDER_TYPE_ORDER)
+    for item in instruments:
+        groups[item.provider.type].append(item)
+    return OrderedDict((k, v) for k, v in groups.items() if v)
+
+
+@bp.get("/")
+def home():
+    session = get_db()
+    kinds = session.scalars(select(InstrumentKind).order_by(InstrumentKind.sort_order)).all()
+    municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
+    total = session.scalar(select(func.count()).select_from(Instrument).where(public_condition(_today())))
+    return render_template("home.html", kinds=kinds, municipalities=municipalities, total=total)
+
+
+def _today():
+    from datetime import date
+
+    return date.today()
+
+
+@bp.get("/gemeente-kiezen")
+def choose_municipality():
+    """The home page's 'where is your company' form, which works without JavaScript."""
+    value = (request.args.get("gemeente") or "").strip()
+    session = get_db()
+    match = session.scalar(select(Municipality).where(
+        (Municipality.code == value.upper()) | (func.lower(Municipality.name) == value.lower())
+    ))
+    if match is None:
+        matches = session.scalars(
+            select(Municipality).where(func.lower(Municipality.name).like(f"%{value.lower()[:60]}%")).order_by(Municipality.name)
+        ).all() if value else []
+        if len(matches) == 1:
+            match = matches[0]
+        else:
+            return render_template("choose_municipality.html", value=value, matches=matches), (200 if matches else 404)
+    return redirect(url_for(".municipality", slug=match.slug))
+
+
+@bp.get("/instrumenten")
+def instruments():
+    session = get_db()
+    query = parse_query(session, request.args.to_dict(flat=False))
+    result = find_instruments(session, query)
+    location = None
+    if query.municipalities:
+        location = session.scalar(select(Municipality).where(Municipality.code == query.municipalities[0]))
+    region = session.scalar(select(Region).where(Region.code == query.regions[0])) if query.regions else None
+    municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
+    regions = session.scalars(select(Region).order_by(Region.name)).all()
+    return render_template("instruments.html", result=result, query=query, location=location, region=region,
+                           municipalities=municipalities, regions=regions)
+
+
+@bp.get("/instrumenten/<slug>")
+def instrument(slug: str):
+    item = get_public_instrument(get_db(), slug)
+    if item is None:
+        abort(404, description=_("Dit instrument bestaat niet of is niet (meer) gepubliceerd."))
+    return render_template("instrument.html", item=item)
+
+
+@bp.get("/regios")
+def regions():
+    session = get_db()
+    rows = session.scalars(select(Region).options(selectinload(Region.municipalities)).order_by(Region.name)).all()
+    return render_template("regions.html", regions=rows)
+
+
+@bp.get("/regios/<slug>")
+def region(slug: str):
+    session = get_db()
+    item = session.scalar(select(Region).where(Region.slug == slug).options(selectinload(Region.municipalities)))
+    if item is None:
+        abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
+    instruments = all_instruments(session, InstrumentQuery(regions=[item.code], facets={"lifecycle": ["current"]}))
+    groups = _group_by_provider_type(instruments)
+    return render_template("region.html", region=item, groups=groups, total=len(instruments))
+
+
+@bp.get("/gemeenten")
+def municipalities():
+    rows = get_db().scalars(select(Municipality).options(selectinload(Municipality.region)).order_by(Municipality.name)).all()
+    return render_template("municipalities.html", municipalities=rows)
+
+
+@bp.get("/gemeenten/<slug>")
+def municipality(slug: str):
+    session = get_db()
+    item = session.scalar(select(Municipality).where(Municipality.slug == slug))
+    if item is None:
+        abort(404, description=_("Deze gemeente bestaat niet."))
+    current = available_for_municipality(session, item)
+    upcoming = available_for_municipality(session, item, lifecycle=("upcoming",))
+    groups = _group_by_provider_type(current)
+    return render_template("municipality.html", municipality=item, region=item.region, groups=groups,
+                           total=len(current), upcoming=upcoming)
+
+
+@bp.get("/soorten")
+def kinds():
+    session = get_db()
+    today = _today()
+    counts = dict(session.execute(
+        select(Instrument.kind_id, func.count()).where(public_condition(today)).group_by(Instrument.kind_id)
+    ).all())
+    rows = session.scalars(
+        select(InstrumentKind).options(selectinload(InstrumentKind.not_harmonisable_with)).order_by(InstrumentKind.sort_order)
+    ).all()
+    return render_template("kinds.html", kinds=rows, counts=counts)
+
+
+@bp.get("/aanbieders/<slug>")
+def provider(slug: str):
+    item = get_db().scalar(select(Provider).where(Provider.slug == slug))
+    if item is None:
+        abort(404, description=_("Deze aanbieder bestaat niet."))
+    return redirect(url_for(".instruments", provider=item.slug))
+
+
+@bp.app_context_processor
+def _term_names():
+    """term_name('provider_type', 'uwv') -> localised name, from the taxonomy tables (loaded once per request)."""
+    from flask import g
+
+    from ..i18n import localized
+    from ..models import TaxonomyTerm
+
+    def term_name(taxonomy: str, code: str) -> str:
+        if "term_names" not in g:
+            g.term_names = {(t.taxonomy, t.code): t for t in get_db().scalars(select(TaxonomyTerm))}
+        term = g.term_names.get((taxonomy, code))
+        return localized(term, "name") if term else code
+
+    return {"term_name": term_name}
