@@ -84,7 +84,7 @@ class BooleanFacet(Facet):
         return case((getattr(Instrument, self.column_name).is_(True), literal("ja")), else_=literal("nee"))
 
     def known_values(self, session):
-        return [("ja", "Ja", "Yes"), ("nee", "Nee", "No")]
+        return [("ja", N_("Ja"), "Yes"), ("nee", N_("Nee"), "No")]
 
 
 class LifecycleFacet(Facet):
@@ -114,16 +114,21 @@ class LifecycleFacet(Facet):
                 ("ended", "Beëindigd", "Ended")]
 
 
+def N_(message: str) -> str:
+    """Marks a label for translation (extracted by pybabel); the web layer translates it."""
+    return message
+
+
 FACETS: list[Facet] = [
-    TermFacet("target_group", "Doelgroep", "target_group"),
-    TermFacet("scheme", "Uitkering of regeling", "scheme"),
-    TermFacet("age_group", "Leeftijd", "age_group"),
-    KindFacet("kind", "Soort instrument"),
-    ProviderTypeFacet("provider_type", "Aanbieder", "provider_type"),
-    ReachFacet("reach", "Bereik", "reach"),
-    TermFacet("sector", "Sector", "sector"),
-    TermFacet("employment_type", "Soort dienstverband", "employment_type"),
-    BooleanFacet("leerwerktraject", "Leerwerktraject"),
-    LifecycleFacet("lifecycle", "Looptijd"),
+    TermFacet("target_group", N_("Doelgroep"), "target_group"),
+    TermFacet("scheme", N_("Uitkering of regeling"), "scheme"),
+    TermFacet("age_group", N_("Leeftijd"), "age_group"),
+    KindFacet("kind", N_("Soort instrument")),
+    ProviderTypeFacet("provider_type", N_("Aanbieder"), "provider_type"),
+    ReachFacet("reach", N_("Bereik"), "reach"),
+    TermFacet("sector", N_("Sector"), "sector"),
+    TermFacet("employment_type", N_("Soort dienstverband"), "employment_type"),
+    BooleanFacet("leerwerktraject", N_("Leerwerktraject")),
+    LifecycleFacet("lifecycle", N_("Looptijd")),
 ]
 FACETS_BY_KEY = {f.key: f for f in FACETS}

@@ -1,0 +1,84 @@
+"""Test fixtures.
+
+The suite runs against SQLite by default and against PostgreSQL when CATALOGUE_TEST_DATABASE_URL is set (`.ci/run` and
+`make test` start a throw-away server for that). The schema is built with the Alembic migrations and seeded once; every test
+runs inside a transaction that is rolled back, so tests that write do not leak into each other.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from catalogue import create_app
+from catalogue.db import Database
+from catalogue.migrate import upgrade
+from catalogue.seed import seed
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("CATALOGUE_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def database(database_url) -> Database:
+    db = Database(database_url)
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(db.engine)
+    with db.session() as session:
+        seed(session)
+    yield db
+    db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database, database_url, tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "INDEX_DIR": str(tmp_path_factory.mktemp("index")),
+    })
+    return app
+
+
+@pytest.fixture()
+def connection(database):
+    conn = database.engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture()
+def session(connection):
+    """A session inside the test's transaction; commits become savepoints."""
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    s = factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def client(app, connection):
+    """A test client whose requests use the test's transaction."""
+    db = app.extensions["catalogue_db"]
+    original = db.session_factory
+    db.session_factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield app.test_client()
+    finally:
+        db.session_factory = original
+
+
+@pytest.fixture()
+def today() -> date:
+    return date.today()

@@ -1,0 +1,31 @@
+"""Small builders for tests."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.models import Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm
+
+
+def make_instrument(session: Session, slug: str, **overrides) -> Instrument:
+    """A published instrument of UWV unless overridden; relations may be given as codes."""
+    kind = overrides.pop("kind", "proefplaatsing")
+    provider = overrides.pop("provider", "uwv")
+    municipalities = overrides.pop("municipalities", [])
+    regions = overrides.pop("regions", [])
+    terms = overrides.pop("terms", [])
+    values = dict(
+        slug=slug, name=f"Testinstrument {slug}", reach="landelijk", summary="Een testinstrument voor werkgevers.",
+        status="published", source_url="https://example.org/bron", example=True,
+    )
+    values.update(overrides)
+    item = Instrument(**values)
+    item.kind = session.scalar(select(InstrumentKind).where(InstrumentKind.code == kind))
+    item.provider = session.scalar(select(Provider).where(Provider.slug == provider))
+    item.municipalities = [session.scalar(select(Municipality).where(Municipality.code == c)) for c in municipalities]
+    item.regions = [session.scalar(select(Region).where(Region.code == c)) for c in regions]
+    item.terms = [session.scalar(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy == t, TaxonomyTerm.code == c))
+                  for t, c in terms]
+    session.add(item)
+    session.commit()
+    return item

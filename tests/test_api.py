@@ -1,0 +1,134 @@
+"""The read API: shape, filters, facets, errors, OpenAPI document."""
+import pytest
+
+REQUIRED_ITEM_FIELDS = {"slug", "name", "kind", "provider", "reach", "source_url", "example", "lifecycle", "summary"}
+
+
+def test_list_shape(client):
+    body = client.get("/api/v1/instruments").json
+    assert set(body) >= {"items", "total", "page", "per_page", "pages", "facets", "links"}
+    assert body["page"] == 1 and body["per_page"] == 20 and len(body["items"]) == 20
+    assert body["total"] > 100
+    item = body["items"][0]
+    assert REQUIRED_ITEM_FIELDS <= set(item)
+    assert set(item["provider"]) >= {"type", "name"}
+    assert set(item["kind"]) >= {"code", "name"}
+    assert "next" in body["links"]
+
+
+def test_pagination_covers_everything_once(client):
+    first = client.get("/api/v1/instruments?per_page=50").json
+    slugs = []
+    for page in range(1, first["pages"] + 1):
+        slugs += [i["slug"] for i in client.get(f"/api/v1/instruments?per_page=50&page={page}").json["items"]]
+    assert len(slugs) == len(set(slugs)) == first["total"]
+
+
+@pytest.mark.parametrize("params, check", [
+    ("kind=proefplaatsing", lambda i: i["kind"]["code"] == "proefplaatsing"),
+    ("kind=proefplaatsing,jobcoaching", lambda i: i["kind"]["code"] in ("proefplaatsing", "jobcoaching")),
+    ("provider_type=uwv", lambda i: i["provider"]["type"] == "uwv"),
+    ("reach=regionaal", lambda i: i["reach"] == "regionaal"),
+    ("target_group=arbeidsbeperking", lambda i: "arbeidsbeperking" in i["target_groups"]),
+    ("scheme=wajong&kind=proefplaatsing", lambda i: "wajong" in i["schemes"] and i["kind"]["code"] == "proefplaatsing"),
+    ("region=AM20&reach=lokaal", lambda i: i["reach"] == "lokaal"),
+])
+def test_filters(client, params, check):
+    body = client.get(f"/api/v1/instruments?per_page=100&{params}").json
+    assert body["items"], params
+    assert all(check(i) for i in body["items"]), params
+
+
+def test_repeated_parameters_combine_like_commas(client):
+    a = client.get("/api/v1/instruments?kind=proefplaatsing&kind=jobcoaching&per_page=100").json
+    b = client.get("/api/v1/instruments?kind=proefplaatsing,jobcoaching&per_page=100").json
+    assert a["total"] == b["total"] > 0
+
+
+def test_facet_counts_follow_other_facets(client):
+    body = client.get("/api/v1/instruments?kind=proefplaatsing&provider_type=gemeente").json
+    kinds = {v["code"]: v["count"] for v in body["facets"]["kind"]}
+    gemeente_only = client.get("/api/v1/instruments?provider_type=gemeente&kind=jobcoaching").json["total"]
+    assert kinds["jobcoaching"] == gemeente_only  # the kind facet ignores its own selection
+    types = {v["code"]: v["count"] for v in body["facets"]["provider_type"]}
+    assert types["uwv"] == client.get("/api/v1/instruments?kind=proefplaatsing&provider_type=uwv").json["total"]
+
+
+def test_detail(client):
+    item = client.get("/api/v1/instruments/uwv-proefplaatsing").json
+    assert item["slug"] == "uwv-proefplaatsing"
+    assert item["provider"]["type"] == "uwv"
+    assert item["source_url"].startswith("https://")
+    assert "internal_notes" not in item and "status" not in item
+    assert item["duration"]["unit"] in ("dag", "week", "maand", "jaar")
+
+
+def test_unknown_instrument_is_404_json(client):
+    r = client.get("/api/v1/instruments/bestaat-niet")
+    assert r.status_code == 404 and "error" in r.json
+
+
+def test_regions_municipalities_kinds(client):
+    regions = client.get("/api/v1/regions").json
+    assert regions["total"] == 35
+    region = client.get("/api/v1/regions/am20").json
+    assert region["code"] == "AM20" and len(region["municipalities"]) == 4
+    assert region["werkgeversservicepunt"]["name"]
+    assert client.get("/api/v1/regions/AM04").status_code == 404
+    assert client.get("/api/v1/municipalities").json["total"] == 342
+    assert client.get("/api/v1/municipalities?region=AM35").json["total"] == 3
+    kinds = client.get("/api/v1/kinds").json["items"]
+    by_code = {k["code"]: k for k in kinds}
+    assert by_code["loondispensatie"]["not_harmonisable_with"] == "loonkostensubsidie"
+    assert by_code["loonkostensubsidie"]["not_harmonisable_with"] == "loondispensatie"
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("region=AM99", "region"),
+    ("municipality=GM9999", "municipality"),
+    ("target_group=astronauten", "target_group"),
+    ("kind=bestaat-niet", "kind"),
+    ("provider_type=bank", "provider_type"),
+    ("reach=heelal", "reach"),
+    ("page=0", "page"),
+    ("page=abc", "page"),
+    ("per_page=1000", "per_page"),
+    ("per_page=-1", "per_page"),
+    ("sort=random", "sort"),
+    ("lifecycle=forever", "lifecycle"),
+    ("leerwerktraject=misschien", "leerwerktraject"),
+    ("colour=blue", "colour"),
+    ("q=" + "x" * 600, "q"),
+])
+def test_invalid_parameters_give_400_with_a_clear_message(client, query, parameter):
+    r = client.get(f"/api/v1/instruments?{query}")
+    assert r.status_code == 400
+    assert r.json["parameter"] == parameter
+    assert parameter in r.json["error"]
+
+
+def test_invalid_municipality_region_parameter(client):
+    r = client.get("/api/v1/municipalities?region=XX")
+    assert r.status_code == 400 and "region" in r.json["error"]
+    assert client.get("/api/v1/regions?x=1").status_code == 400
+
+
+def test_invalid_filter_on_a_page_gives_400_page(client):
+    r = client.get("/instrumenten?target_group=astronauten")
+    assert r.status_code == 400
+    assert "astronauten" in r.get_data(as_text=True)
+
+
+def test_openapi_document_is_valid_and_complete(client):
+    from openapi_spec_validator import validate
+
+    doc = client.get("/api/v1/openapi.json").json
+    validate(doc)
+    for path in ("/api/v1/instruments", "/api/v1/instruments/{slug}", "/api/v1/regions", "/api/v1/regions/{code}",
+                 "/api/v1/municipalities", "/api/v1/kinds"):
+        assert path in doc["paths"], path
+    params = {p["name"] for p in doc["paths"]["/api/v1/instruments"]["get"]["parameters"]}
+    assert {"region", "municipality", "target_group", "kind", "provider_type", "reach", "page", "per_page"} <= params
+    instrument_props = doc["components"]["schemas"]["Instrument"]["properties"]
+    assert REQUIRED_ITEM_FIELDS <= set(instrument_props)
+    assert "internal_notes" not in doc["components"]["schemas"]["InstrumentDetail"]["properties"]
