@@ -61,7 +61,9 @@ def seed(refresh):
 def serve(host, port, workers, dev):
     """Serve the application."""
     if dev:
-        create_app().run(host=host, port=port, debug=True)
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, create_app(), use_reloader=True, use_debugger=True)
         return
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
                            "--access-logfile", "-", "catalogue.wsgi:app"])
