@@ -1,6 +1,8 @@
 """Rich-text sanitising. Every rich-text field passes through `rich_text`; plain fields through `plain_text`."""
 from __future__ import annotations
 
+import html
+
 import nh3
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4"}
@@ -28,7 +30,7 @@ def rich_text(value: str | None) -> str | None:
 
 
 def plain_text(value: str | None) -> str | None:
-    """Strip every tag; the template escapes the rest."""
+    """Strip every tag and store the text itself (no HTML entities): templates escape it on output."""
     if value is None:
         return None
-    return " ".join(nh3.clean(value, tags=set()).split()) or None
+    return " ".join(html.unescape(nh3.clean(value, tags=set())).split()) or None

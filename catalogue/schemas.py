@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 from marshmallow import (
-    EXCLUDE,
     RAISE,
     Schema,
     ValidationError,
@@ -26,7 +25,22 @@ PLAIN_FIELDS = ("name", "summary", "amount_note", "payment_moments", "legal_basi
 _url = validate.URL(schemes={"http", "https"}, error="Geen geldige webadres (http of https).")
 
 
-class ContactSchema(Schema):
+class _PlainTextFields(Schema):
+    """Nested records whose free-text fields are stored as plain text."""
+
+    plain_fields: tuple[str, ...] = ()
+
+    @post_load
+    def _plain(self, data, **kwargs):
+        for field in self.plain_fields:
+            if data.get(field) is not None:
+                data[field] = plain_text(data[field])
+        return data
+
+
+class ContactSchema(_PlainTextFields):
+    plain_fields = ("name", "phone")
+
     class Meta:
         unknown = RAISE
 
@@ -36,7 +50,9 @@ class ContactSchema(Schema):
     website = fields.String(allow_none=True, validate=_url)
 
 
-class LinkSchema(Schema):
+class LinkSchema(_PlainTextFields):
+    plain_fields = ("title",)
+
     class Meta:
         unknown = RAISE
 

@@ -59,3 +59,12 @@ def test_translations_are_sanitised_too():
     data = load(translations={"en": {"name": "<b>Trial</b>", "description": "<script>x</script><p>ok</p>"}})
     assert data["translations"]["en"]["name"] == "Trial"
     assert "<script" not in data["translations"]["en"]["description"]
+
+
+def test_plain_text_is_stored_without_entities_and_nested_text_is_stripped():
+    data = load(name="Werk & Inkomen <b>Gouda</b>",
+                contacts=[{"name": "<i>Team</i> Werk & Zo", "phone": "0182 - 58 88 88"}],
+                links=[{"title": "<script>x</script>Regeling & uitleg", "url": "https://example.org/"}])
+    assert data["name"] == "Werk & Inkomen Gouda"
+    assert data["contacts"][0]["name"] == "Team Werk & Zo"
+    assert data["links"][0]["title"] == "Regeling & uitleg"
