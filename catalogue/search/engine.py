@@ -1,0 +1,471 @@
+"""SearchEngine: the one engine behind /instrumenten and GET /api/v1/instruments.
+
+A search is: the text match (whoosh, as a bitset over the facet table's ordinals; all instruments for an empty query)
+& location & provider & each facet's selection; counts per facet value from the bitsets; one page of ids, ordered by
+relevance (whoosh BM25F scores with field boosts) or from the table's precomputed name/recent orders. The caller loads the
+page's rows from SQL by id.
+
+Text matching falls back in steps when nothing matches: strict (every word) -> with spelling corrections of words that are
+not in the index ("jobcoch" -> "jobcoach") -> any word. "Bedoelde u ...?" is offered whenever a word is not in the index
+and the index knows a close word.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from whoosh import highlight
+from whoosh import collectors
+from whoosh.collectors import TimeLimit
+
+from ..facets import FACETS
+from ..models import Instrument
+from . import querying
+from .analysis import DUTCH, strip_html
+from .bitsets import DocBits, from_positions, positions
+from .facettable import FacetTable, build_table, fingerprint
+from .index import IndexStore, documents_from_sql
+from .synonyms import Synonyms, load
+
+log = logging.getLogger(__name__)
+
+TIME_LIMIT = 1.0  # seconds for one whoosh search; a search that takes longer returns what it has
+BM25_LIMIT = 1500  # rank at most this many candidates with whoosh's BM25F; more are ranked from bitsets
+BM25_BUDGET = 4000  # ... and only when the query's postings are this short in total (whoosh reads them all)
+MAX_CLASSES = 256  # score classes in a broad ranking
+FEW = 0  # fall back to corrections/any-word when a strict search finds this many or fewer
+
+
+@dataclass
+class SearchOutcome:
+    ids: list[int]  # the page, in order
+    total: int
+    counts: dict[str, dict[str, int]]
+    known: dict[str, list[tuple[str, str, str | None]]]
+    ended: int = 0  # matches hidden by the default lifecycle filter
+    suggestion: str | None = None  # "Bedoelde u ..."
+    notices: list[str] = field(default_factory=list)  # truncated, ignored, corrected, partial, timeout
+    terms: frozenset[str] = frozenset()  # stems to highlight
+    parsed_text: str = ""
+
+
+class _Formatter(highlight.Formatter):
+    """<mark> around matched words; everything else HTML-escaped."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
+
+    def _text(self, text):
+        return str(escape(text))
+
+
+class _TopCollector(collectors.TopCollector):
+    """Top-N by score over the allowed documents only, giving up (keeping what it has) at the deadline.
+
+    (whoosh's FilterCollector inside a TimeLimitCollector is bypassed by the latter's loop, hence this.)
+    """
+
+    def __init__(self, limit: int, allowed: set[int] | None, deadline: float):
+        super().__init__(limit, usequality=False)
+        self._allowed = allowed
+        self._sorted = sorted(allowed) if allowed is not None else []
+        self._deadline = deadline
+
+    def collect_matches(self):
+        if self._allowed is None:
+            for n, sub_docnum in enumerate(self.matches()):
+                self.collect(sub_docnum)
+                if n & 1023 == 1023 and time.monotonic() > self._deadline:
+                    raise TimeLimit()
+            return
+        # score only the allowed documents: skip the matcher to each of them (block skipping, not a full walk)
+        matcher = self.matcher
+        offset = self.offset
+        for n, docnum in enumerate(self._sorted):
+            sub_docnum = docnum - offset
+            if sub_docnum < 0:
+                continue
+            if not matcher.is_active():
+                break
+            if matcher.id() < sub_docnum:
+                matcher.skip_to(sub_docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == sub_docnum:
+                self.collect(sub_docnum)
+            if n & 255 == 255 and time.monotonic() > self._deadline:
+                raise TimeLimit()
+
+
+class SearchEngine:
+    def __init__(self, index_dir: str | os.PathLike, synonyms: Synonyms | None = None, time_limit: float = TIME_LIMIT,
+                 fingerprint_interval: float = 0.0):
+        """fingerprint_interval: re-read the instrument table's fingerprint at most this often (seconds). Commits made
+        through a session update the index generation, which invalidates the table at once in every process; the
+        fingerprint only catches changes that bypass the ORM (and rolled-back test transactions, hence 0 in tests)."""
+        self.fingerprint_interval = fingerprint_interval
+        self._fingerprint: tuple[float, tuple] | None = None
+        self.store = IndexStore(index_dir)
+        self.synonyms = synonyms if synonyms is not None else load()
+        self.time_limit = time_limit
+        self._lock = threading.RLock()
+        self._ix = None
+        self._ix_path: str | None = None
+        self._searcher = None
+        self._table: FacetTable | None = None
+        self._table_key: tuple | None = None
+        self._docmap: tuple[tuple, list[int]] | None = None
+        self._docbits = None  # bitsets.DocBits of the current searcher
+        self._searcher_version = 0  # bumped whenever the searcher or the table is replaced (keys the docnum map)
+        self._table_version = 0
+
+    # -- index lifecycle ----------------------------------------------------------------------------------------------
+
+    def rebuild(self, session: Session) -> dict:
+        """Builds a complete new index from the database beside the current one and swaps it in."""
+        started = datetime.now(timezone.utc) - timedelta(seconds=5)
+        figures = self.store.build(documents_from_sql(session))
+        figures["reconciled"] = self.reconcile(session, since=started)
+        self.refresh()
+        return figures
+
+    def ensure_index(self, session: Session) -> None:
+        if self._searcher is not None or self.store.exists():
+            return
+        with self._lock:
+            if not self.store.exists():
+                log.info("search index missing in %s; building it", self.store.root)
+                self.store.build(documents_from_sql(session))
+
+    def reconcile(self, session: Session, since: datetime | None = None) -> int:
+        """Brings the index in line with the database: missing or extra documents, and changes since `since`."""
+        wanted = set(session.scalars(select(Instrument.id).where(Instrument.status == "published",
+                                                                 Instrument.deleted_at.is_(None))))
+        ix = self.store.open()
+        if ix is None:
+            return 0
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            live = set(reader.all_doc_ids())
+            present = {iid for n, iid in enumerate(reader.column_reader("iid")) if n in live}
+        ix.close()
+        changed = wanted - present
+        if since is not None:
+            naive = since.replace(tzinfo=None) if session.get_bind().dialect.name == "sqlite" else since
+            changed |= set(session.scalars(select(Instrument.id).where(Instrument.updated_at >= naive))) & wanted
+        extra = present - wanted
+        if changed or extra:
+            updates = {doc["iid"]: doc for doc in documents_from_sql(session, changed)}
+            self.store.write(updates, extra)
+        return len(changed) + len(extra)
+
+    def apply(self, updates: dict[int, dict], deletes: set[int]) -> None:
+        """Incremental sync: called after a commit with the changed instruments' documents."""
+        if not updates and not deletes:
+            return
+        indexable = {iid: doc for iid, doc in updates.items() if iid not in deletes}
+        if not self.store.write(indexable, set(deletes)):
+            return  # no index yet: the first search builds it from the database
+        with self._lock:
+            self._table_key = None  # rebuild the facet table on the next search
+
+    def refresh(self) -> None:
+        """Drops every cached reader and table; the next search reopens the index."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+            self._ix = None
+            self._ix_path = None
+            self._table = None
+            self._table_key = None
+            self._docmap = None
+
+    def searcher(self, session: Session):
+        """An up-to-date searcher (reopened after a swap, refreshed after incremental writes)."""
+        self.ensure_index(session)
+        with self._lock:
+            path = str(self.store.current_path())
+            if self._searcher is None or path != self._ix_path:
+                if self._searcher is not None:
+                    self._searcher.close()
+                self._ix = self.store.open()
+                if self._ix is None:  # removed under us: rebuild
+                    self.store.build(documents_from_sql(session))
+                    self._ix = self.store.open()
+                self._ix_path = str(self.store.current_path())
+                self._searcher = self._ix.searcher()
+                self._searcher_version += 1
+            elif not self._searcher.up_to_date():
+                # a fresh searcher, not searcher.refresh(): that reuses segment readers with their old deletion sets
+                self._searcher.close()
+                self._searcher = self._ix.searcher()
+                self._searcher_version += 1
+            return self._searcher
+
+    def table(self, session: Session, today: date, public_condition, searcher=None) -> FacetTable:
+        now = time.monotonic()
+        if self._fingerprint is None or now - self._fingerprint[0] >= self.fingerprint_interval \
+                or self._table_key is None:
+            self._fingerprint = (now, fingerprint(session))
+        key = (today, self._ix_path, getattr(searcher, "_ix", None) and searcher._ix.latest_generation(),
+               self._fingerprint[1])
+        with self._lock:
+            if self._table is None or key != self._table_key:
+                self._table = build_table(session, today, public_condition)
+                self._table_key = key
+                self._table_version += 1
+                self._docmap = None
+            return self._table
+
+    def _bits(self, searcher) -> DocBits:
+        with self._lock:
+            if self._docbits is None or self._docbits.searcher is not searcher:
+                self._docbits = DocBits(searcher)
+            return self._docbits
+
+    def _to_ordinals(self, doc_bits: int, searcher, table: FacetTable) -> int:
+        ords = self._docnum_ordinals(searcher, table)
+        return from_positions((o for d in positions(doc_bits, len(ords)) if (o := ords[d]) >= 0), table.size)
+
+    def _docnum_ordinals(self, searcher, table: FacetTable) -> list[int]:
+        key = (self._searcher_version, self._table_version)
+        with self._lock:
+            if self._docmap is None or self._docmap[0] != key:
+                reader = searcher.reader()
+                iids = list(reader.column_reader("iid"))
+                ords = [table.position.get(i, -1) for i in iids]
+                if reader.has_deletions():
+                    live = set(reader.all_doc_ids())
+                    ords = [o if n in live else -1 for n, o in enumerate(ords)]
+                docs_of = [-1] * table.size
+                for d, o in enumerate(ords):
+                    if o >= 0:
+                        docs_of[o] = d
+                mask = from_positions((d for d, o in enumerate(ords) if o >= 0), len(ords))
+                self._docmap = (key, ords, docs_of, mask)
+            return self._docmap[1]
+
+    def _docnum_extras(self) -> tuple[list[int], int]:
+        return self._docmap[2], self._docmap[3]
+
+    # -- searching ----------------------------------------------------------------------------------------------------
+
+    def search(self, session: Session, query, today: date, public_condition) -> SearchOutcome:
+        """`query` is a queries.InstrumentQuery."""
+        parsed = querying.parse(query.q, self.synonyms) if query.q else querying.ParsedQuery()
+        searcher = self.searcher(session)
+        table = self.table(session, today, public_condition, searcher)
+        notices = []
+        if parsed.truncated:
+            notices.append("truncated")
+        if parsed.ignored:
+            notices.append("ignored")
+
+        base = table.location_bits(query.municipalities, query.regions)
+        if query.providers:
+            base &= table.provider_bits(query.providers)
+        selections = {f.key: table.selection(f.key, query.selected(f.key)) for f in FACETS if query.selected(f.key)}
+        filters = base
+        for mask in selections.values():
+            filters &= mask
+
+        text_bits = table.all
+        whoosh_query = None
+        suggestion = None
+        terms: frozenset[str] = frozenset()
+        doc_bits = 0
+        if not parsed.empty:
+            docbits = self._bits(searcher)
+            corrected = querying.correct(parsed, searcher.reader(), self.synonyms)
+            if corrected:
+                suggestion = querying.corrected_text(parsed)
+            modes = ["strict"] + (["fuzzy"] if corrected else []) + (["any"] if len(parsed.groups) > 1 else [])
+            for mode in modes:
+                whoosh_query = querying.build(parsed, mode)
+                if whoosh_query is None:
+                    break
+                doc_bits = docbits.evaluate(whoosh_query)
+                text_bits = self._to_ordinals(doc_bits, searcher, table)
+                if (text_bits & filters).bit_count() > FEW:
+                    break
+            if whoosh_query is None:  # nothing searchable (only stop words): browse
+                text_bits = table.all
+            else:
+                if mode == "fuzzy":
+                    notices.append("corrected")
+                elif mode == "any":
+                    notices.append("partial")
+                terms = querying.highlight_terms(whoosh_query, searcher.reader())
+        base &= text_bits
+        final = base
+        for mask in selections.values():
+            final &= mask
+        total = final.bit_count()
+        counts = table.counts(base, selections)
+
+        ended = 0
+        if query.q and "lifecycle" not in query.facets:
+            scope = base
+            for key, mask in selections.items():
+                if key != "lifecycle":
+                    scope &= mask
+            ended = (scope & table.values["lifecycle"].get("ended", 0)).bit_count()
+
+        offset = (query.page - 1) * query.per_page
+        if whoosh_query is not None and query.sort == "relevance" and total:
+            ids = self._ranked(searcher, whoosh_query, doc_bits, table, final, text_bits, offset, query.per_page)
+        else:
+            ids = table.page(final, query.sort, offset, query.per_page)
+        return SearchOutcome(ids=ids, total=total, counts=counts, known=table.known, ended=ended, suggestion=suggestion,
+                             notices=notices, terms=terms, parsed_text=parsed.text())
+
+    def _ranked(self, searcher, whoosh_query, doc_bits, table, final, text_bits, offset, limit) -> list[int]:
+        """One page of ids by relevance: whoosh BM25F (field boosts, term frequency, length) when the query
+        is selective (BM25_LIMIT candidates, BM25_BUDGET postings); otherwise binary field-weighted scores from the term bitsets (name 8, kind 4, ...),
+        ties broken by shorter name (see _bitset_ranking). This keeps broad queries fast."""
+        ords = self._docnum_ordinals(searcher, table)
+        docs_of, public = self._docnum_extras()
+        if final == text_bits:
+            allowed = doc_bits & public
+        else:
+            allowed = from_positions((d for o in positions(final, table.size) if (d := docs_of[o]) >= 0), len(ords))
+        wanted = offset + limit
+        cost = sum(bits.bit_count() for bits, _ in self._bits(searcher).weighted_leaves(whoosh_query))
+        if allowed.bit_count() <= BM25_LIMIT and cost <= BM25_BUDGET:
+            collector = _TopCollector(wanted, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
+            try:
+                searcher.search_with_collector(whoosh_query, collector)
+            except TimeLimit:
+                pass
+            ranked = [docnum for _, docnum in collector.results().top_n]
+        else:
+            ranked = self._bitset_ranking(searcher, whoosh_query, allowed, table, ords, docs_of, wanted)
+        ids: list[int] = []
+        seen: set[int] = set()
+        for docnum in ranked:
+            o = ords[docnum]
+            if o >= 0 and table.ids[o] not in seen:
+                seen.add(table.ids[o])
+                ids.append(table.ids[o])
+        return ids[offset:offset + limit]
+
+    def _bitset_ranking(self, searcher, whoosh_query, allowed, table, ords, docs_of, wanted) -> list[int]:
+        """Binary field-weighted scores without visiting every document: the candidates are split into classes of equal
+        score by refining with each leaf's bitset (heaviest first), then the best classes are read in order, and within
+        a class shorter names come first (a precomputed order)."""
+        docbits = self._bits(searcher)
+        leaves = sorted(((bits & allowed, weight) for bits, weight in docbits.weighted_leaves(whoosh_query)),
+                        key=lambda lw: -lw[1])
+        classes = [(allowed, 0.0)]
+        for bits, weight in leaves:
+            if not bits:
+                continue
+            refined = []
+            for members, score in classes:
+                inside = members & bits
+                if inside:
+                    refined.append((inside, score + weight))
+                outside = members & ~bits
+                if outside:
+                    refined.append((outside, score))
+            if len(refined) > MAX_CLASSES:
+                break  # the remaining (lighter) leaves no longer change the order much
+            classes = refined
+        classes.sort(key=lambda cs: -cs[1])
+        rank = table.short_rank
+        ranked: list[int] = []
+        nbits = len(ords)
+        for members, _ in classes:
+            need = wanted - len(ranked)
+            if need <= 0:
+                break
+            count = members.bit_count()
+            if count <= need or count <= 2000:
+                docs = sorted(positions(members, nbits), key=lambda d: rank[ords[d]])
+                ranked.extend(docs[:need])
+            else:
+                raw = members.to_bytes((nbits + 7) // 8 or 1, "little")
+                for o in table.by_short:
+                    d = docs_of[o]
+                    if d >= 0 and raw[d >> 3] >> (d & 7) & 1:
+                        ranked.append(d)
+                        need -= 1
+                        if not need:
+                            break
+        return ranked
+
+    # -- snippets and suggestions -------------------------------------------------------------------------------------
+
+    def snippet(self, text: str | None, terms: frozenset[str], maxchars: int = 220) -> Markup | None:
+        """The best fragment of (HTML) text with the matched words in <mark>, everything else escaped."""
+        plain = strip_html(text)
+        if not plain or not terms:
+            return None
+        fragmenter = highlight.ContextFragmenter(maxchars=maxchars, surround=60)
+        try:
+            out = highlight.highlight(plain, terms, DUTCH, fragmenter, _Formatter(), top=2)
+        except Exception:  # pragma: no cover - a snippet is never worth an error page
+            log.exception("highlighting failed")
+            return None
+        return Markup(out) if out and "<mark>" in out else None
+
+    def snippets(self, items, terms: frozenset[str], language: str = "nl") -> dict[int, Markup]:
+        out = {}
+        for item in items:
+            en = (item.translations or {}).get("en") or {} if language == "en" else {}
+            for text in (en.get("summary"), item.summary, en.get("description"), item.description, item.conditions):
+                found = self.snippet(text, terms)
+                if found:
+                    out[item.id] = found
+                    break
+        return out
+
+    def suggest(self, session: Session, text: str, today: date, public_condition, limit: int = 8) -> dict:
+        """Search-as-you-type: instruments whose words start with what was typed, and word completions."""
+        cleaned, _ = querying.clean(text)
+        tokens = querying.plain_tokens(cleaned)[: querying.MAX_CLAUSES]
+        if not tokens or (len(tokens) == 1 and len(tokens[0]) < 2):
+            return {"instruments": [], "completions": []}
+        searcher = self.searcher(session)
+        table = self.table(session, today, public_condition, searcher)
+        reader = searcher.reader()
+        last = tokens[-1]
+        completions = []
+        for term in reader.expand_prefix("words", last):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            completions.append((reader.doc_frequency("words", word), word))
+            if len(completions) >= 500:
+                break
+        completions.sort(key=lambda c: (-c[0], c[1]))
+        head = " ".join(tokens[:-1])
+        words = [f"{head} {w}".strip() for _, w in completions[:5]]
+        parsed = querying.parse(" ".join(tokens[:-1]) + f" {last}*", self.synonyms)
+        whoosh_query = querying.build(parsed, "strict")
+        ids: list[int] = []
+        if whoosh_query is not None:
+            ords = self._docnum_ordinals(searcher, table)
+            visible = table.all & (table.values["lifecycle"].get("current", 0) | table.values["lifecycle"].get("upcoming", 0))
+            raw = visible.to_bytes((table.size + 7) // 8 or 1, "little")
+            collector = _TopCollector(limit * 4, None, time.monotonic() + self.time_limit)
+            try:
+                searcher.search_with_collector(whoosh_query, collector)
+            except TimeLimit:
+                pass
+            for _, docnum in collector.results().top_n:
+                o = ords[docnum]
+                if o >= 0 and raw[o >> 3] >> (o & 7) & 1 and table.ids[o] not in ids:
+                    ids.append(table.ids[o])
+                if len(ids) >= limit:
+                    break
+        return {"ids": ids, "completions": words}
+

@@ -1,0 +1,222 @@
+"""The whoosh index: schema, documents, and where the index lives on disk.
+
+Layout: INDEX_DIR/current is a symlink to INDEX_DIR/build-<timestamp>-<pid>. `build()` writes a complete new index into a
+fresh directory and then swaps the symlink with os.replace(), which is atomic: readers see either the old or the new index,
+never a half-built one, and a crash mid-build leaves only an unused directory behind (removed by the next build). Readers
+open the index through the symlink and notice a swap (realpath changes) or a new generation (incremental updates).
+
+Only published, non-deleted instruments are indexed; the publication window, location and facets are applied by the
+facet table (`facettable`), which is built from SQL and is the authority on what is public.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.writing import LockError
+
+from ..models import Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm, instrument_term
+from .analysis import DUTCH, ENGLISH, PLAIN, strip_html
+
+SCHEMA_VERSION = 1
+INDEX_NAME = f"instruments_v{SCHEMA_VERSION}"
+
+# Field weights: name > kind > summary > the rest. Applied as query boosts (see querying.FIELDS).
+SCHEMA = Schema(
+    key=ID(unique=True, stored=True),
+    iid=NUMERIC(int, bits=64, stored=True, sortable=True),
+    name=TEXT(analyzer=DUTCH),
+    kind=TEXT(analyzer=DUTCH),
+    summary=TEXT(analyzer=DUTCH),
+    tags=TEXT(analyzer=DUTCH),  # target groups, schemes, age groups, employment types, sectors (names)
+    provider=TEXT(analyzer=DUTCH),  # provider name, its gemeente and region
+    body=TEXT(analyzer=DUTCH),  # description, conditions, how to apply, amount note, legal basis
+    en=TEXT(analyzer=ENGLISH),  # the English translations
+    words=TEXT(analyzer=PLAIN, phrase=False),  # unstemmed words of name, kind, summary, tags, provider: spelling,
+    # prefixes and completions (not the long texts: that would double the build time for little gain)
+)
+TERM_TAXONOMIES = ("target_group", "scheme", "age_group", "employment_type", "sector")
+
+
+def is_indexable(status: str, deleted_at) -> bool:
+    return status == "published" and deleted_at is None
+
+
+def make_document(*, id: int, name: str, kind: str, kind_en: str | None, summary: str | None, description: str | None,
+                  conditions: str | None, how_to_apply: str | None, amount_note: str | None, legal_basis: str | None,
+                  provider: str, places: Iterable[str], tags: Iterable[str], translations: dict | None) -> dict:
+    body = " \n ".join(strip_html(t) for t in (description, conditions, how_to_apply, amount_note, legal_basis) if t)
+    en = (translations or {}).get("en") or {}
+    english = " \n ".join(strip_html(str(en.get(f) or "")) for f in ("name", "summary", "description", "conditions"))
+    provider_text = " ".join([provider, *places])
+    tags_text = " \n ".join(tags)
+    summary_text = strip_html(summary)
+    return {
+        "key": str(id), "iid": id, "name": name, "kind": kind, "summary": summary_text, "tags": tags_text,
+        "provider": provider_text, "body": body, "en": f"{english} \n {kind_en or ''}",
+        "words": " \n ".join([name, kind, summary_text, tags_text, provider_text]),
+    }
+
+
+def document_for(item: Instrument) -> dict:
+    """The index document of one ORM instrument (relationships are loaded as needed)."""
+    provider = item.provider
+    places = []
+    if provider is not None:
+        if provider.municipality is not None:
+            places.append(provider.municipality.name)
+        if provider.region is not None:
+            places.append(provider.region.name)
+    places += [m.name for m in item.municipalities] + [r.name for r in item.regions]
+    return make_document(
+        id=item.id, name=item.name, kind=item.kind.name if item.kind else "", kind_en=item.kind.name_en if item.kind else None,
+        summary=item.summary, description=item.description, conditions=item.conditions, how_to_apply=item.how_to_apply,
+        amount_note=item.amount_note, legal_basis=item.legal_basis, provider=provider.name if provider else "",
+        places=places, tags=[t.name for t in item.terms if t.taxonomy in TERM_TAXONOMIES], translations=item.translations,
+    )
+
+
+def documents_from_sql(session: Session, ids: Iterable[int] | None = None, batch: int = 5000) -> Iterator[dict]:
+    """Index documents for every indexable instrument (or those of `ids`), read in a few bulk queries."""
+    ids = sorted(set(ids)) if ids is not None else None
+    gemeente = aliased(Municipality)
+    region = aliased(Region)
+    stmt = (
+        select(Instrument.id, Instrument.name, InstrumentKind.name, InstrumentKind.name_en, Instrument.summary,
+               Instrument.description, Instrument.conditions, Instrument.how_to_apply, Instrument.amount_note,
+               Instrument.legal_basis, Instrument.translations, Provider.name, gemeente.name, region.name)
+        .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
+        .join(Provider, Provider.id == Instrument.provider_id)
+        .outerjoin(gemeente, gemeente.id == Provider.municipality_id)
+        .outerjoin(region, region.id == Provider.region_id)
+        .where(Instrument.status == "published", Instrument.deleted_at.is_(None))
+        .order_by(Instrument.id)
+    )
+    chunks = [ids[i:i + batch] for i in range(0, len(ids), batch)] if ids is not None else [None]
+    for chunk in chunks:
+        rows = session.execute(stmt.where(Instrument.id.in_(chunk)) if chunk is not None else stmt).all()
+        if not rows:
+            continue
+        wanted = [r[0] for r in rows]
+        tags: dict[int, list[str]] = defaultdict(list)
+        term_stmt = (select(instrument_term.c.instrument_id, TaxonomyTerm.name)
+                     .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
+                     .where(TaxonomyTerm.taxonomy.in_(TERM_TAXONOMIES)))
+        if chunk is not None:
+            term_stmt = term_stmt.where(instrument_term.c.instrument_id.in_(wanted))
+        for iid, name in session.execute(term_stmt):
+            tags[iid].append(name)
+        for (iid, name, kind, kind_en, summary, description, conditions, how_to_apply, amount_note, legal_basis,
+             translations, provider, gemeente_name, region_name) in rows:
+            yield make_document(
+                id=iid, name=name, kind=kind, kind_en=kind_en, summary=summary, description=description,
+                conditions=conditions, how_to_apply=how_to_apply, amount_note=amount_note, legal_basis=legal_basis,
+                provider=provider, places=[p for p in (gemeente_name, region_name) if p], tags=tags.get(iid, ()),
+                translations=translations if isinstance(translations, dict) else {},
+            )
+
+
+class IndexStore:
+    """The index directory: current symlink, builds, incremental writes."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.current = self.root / "current"
+
+    def exists(self) -> bool:
+        target = self.current_path()
+        return target is not None and whoosh_index.exists_in(str(target), indexname=INDEX_NAME)
+
+    def current_path(self) -> Path | None:
+        if not self.current.is_symlink() and not self.current.exists():
+            return None
+        real = Path(os.path.realpath(self.current))
+        return real if real.is_dir() else None
+
+    def open(self):
+        path = self.current_path()
+        if path is None:
+            return None
+        try:
+            return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+        except (whoosh_index.EmptyIndexError, OSError):
+            return None
+
+    def build(self, documents: Iterable[dict], *, procs: int = 1) -> dict:
+        """Writes every document into a new directory, then swaps it in. Returns figures."""
+        started = time.perf_counter()
+        self.root.mkdir(parents=True, exist_ok=True)
+        target = self.root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000:06d}"
+        target.mkdir()
+        try:
+            ix = whoosh_index.create_in(str(target), SCHEMA, indexname=INDEX_NAME)
+            writer = ix.writer(limitmb=256, procs=procs) if procs > 1 else ix.writer(limitmb=256)
+            count = 0
+            for doc in documents:
+                writer.add_document(**doc)
+                count += 1
+            writer.commit(optimize=True)
+            ix.close()
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        self._swap(target)
+        self._remove_old_builds(keep={target.name})
+        return {"documents": count, "seconds": time.perf_counter() - started, "path": str(target)}
+
+    def _swap(self, target: Path) -> None:
+        link = self.root / f".current-{os.getpid()}-{time.time_ns()}"
+        os.symlink(target.name, link)  # relative, so the directory can be moved
+        os.replace(link, self.current)  # atomic on POSIX
+
+    def _remove_old_builds(self, keep: set[str]) -> None:
+        """Removes builds older than the previous one (a reader may still be using the previous one for a moment)."""
+        builds = sorted((p for p in self.root.glob("build-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        old = [p for p in builds if p.name not in keep]
+        for path in old[:-1]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def write(self, updates: dict[int, dict], deletes: set[int], timeout: float = 10.0) -> bool:
+        """Applies document updates and deletions to the current index. False when there is no index yet."""
+        ix = self.open()
+        if ix is None:
+            return False
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                writer = ix.writer(timeout=min(2.0, timeout))
+                break
+            except LockError:
+                if time.monotonic() > deadline:
+                    raise
+        try:
+            for iid in deletes:
+                writer.delete_by_term("key", str(iid))
+            for doc in updates.values():
+                writer.update_document(**doc)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+        return True
+
+    def status(self) -> dict:
+        ix = self.open()
+        if ix is None:
+            return {"exists": False, "path": str(self.current)}
+        try:
+            with ix.searcher() as searcher:
+                return {"exists": True, "path": str(self.current_path()), "documents": searcher.doc_count(),
+                        "generation": ix.latest_generation(), "segments": len(ix._segments())}
+        finally:
+            ix.close()
