@@ -1,0 +1,168 @@
+"""Accounts: organisations (a gemeente, a regional WSP, UWV, another national body), their members and roles, API tokens,
+login attempts (rate limiting) and the mail outbox (password-reset links; there is no mail server)."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+from .geo import Municipality, Region
+from .provider import Provider
+
+# admin is global (User.is_admin); these are the roles a member has within one organisation.
+ROLES = ("coordinator", "editor", "account_manager")
+ORGANISATION_TYPES = ("gemeente", "regio", "uwv", "landelijk")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _session_token() -> str:
+    return secrets.token_hex(16)
+
+
+class Organisation(Base):
+    """Who keeps instruments current. Linked to exactly one of: a gemeente, an arbeidsmarktregio (its WSP) or a national
+    provider (UWV, Belastingdienst, RVO, ...). Ownership of instruments follows from that link."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
+    review_after_months: Mapped[int] = mapped_column(Integer, default=12)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    municipality: Mapped[Municipality | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
+
+    @property
+    def home_region(self) -> Region | None:
+        """The arbeidsmarktregio the organisation works in (none for national bodies)."""
+        if self.region is not None:
+            return self.region
+        if self.municipality is not None:
+            return self.municipality.region
+        return None
+
+    def owns_provider(self, provider: Provider | None) -> bool:
+        if provider is None:
+            return False
+        if self.provider_id is not None and provider.id == self.provider_id:
+            return True
+        if self.municipality_id is not None:
+            return provider.type == "gemeente" and provider.municipality_id == self.municipality_id
+        if self.region_id is not None:
+            return provider.type == "regio" and provider.region_id == self.region_id
+        return False
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login session's id: changing it (password change/reset) ends every existing session.
+    session_token: Mapped[str] = mapped_column(String(64), default=_session_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    # Flask-Login protocol (kept here so the model does not depend on Flask)
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def roles(self) -> set[str]:
+        return {m.role for m in self.memberships}
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.user_id} {self.role}@{self.organisation_id}>"
+
+
+class ApiToken(Base):
+    """A write-API token. Only a SHA-256 hash is stored; the token itself is shown once, when created."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginAttempt(Base):
+    """One login attempt; failed ones within a window limit further attempts per (ip, username) and per ip."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    username: Mapped[str] = mapped_column(String(254), index=True)
+    success: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
+class OutboxMessage(Base):
+    """Mail that would be sent (password-reset links). Also logged; a deployment with a mail server delivers from here."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
