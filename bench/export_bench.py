@@ -1,0 +1,119 @@
+"""Export benchmark on the synthetic 20,000-instrument catalogue (not part of the tests).
+
+    .venv/bin/python bench/export_bench.py [--instruments 20000] [--reuse]
+
+Builds the synthetic catalogue with bench/synthetic.py into bench/out/export-synthetic.sqlite (git-ignored), then, each
+in a fresh subprocess so that the peak memory (ru_maxrss) belongs to that one export:
+  - the XLSX export of every public instrument (target: <= 5 s and <= 300 MB peak memory)
+  - the region PDF (arrangementenkaart) of the largest region, and its one-page A4 overview (target: <= 5 s each)
+and prints the figures against the targets. Exit code 1 when a target is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+DATABASE = OUT / "export-synthetic.sqlite"
+TARGETS = {"xlsx_seconds": 5.0, "xlsx_peak_mb": 300.0, "pdf_seconds": 5.0, "pdf_a4_seconds": 5.0}
+
+# Runs in the subprocess: one export, timed, with the process's peak resident memory.
+CHILD = r"""
+import io, json, resource, sys, time
+sys.path.insert(0, {root!r})
+from catalogue.db import Database
+from catalogue import exports
+from catalogue.queries import InstrumentQuery
+
+kind, url, region = sys.argv[1], sys.argv[2], sys.argv[3]
+db = Database(url)
+started = time.perf_counter()
+with db.session() as session:
+    if kind == "xlsx":
+        spec = exports.ExportSpec(query=InstrumentQuery())
+        out = open({xlsx_path!r}, "wb")
+        n = exports.export(session, spec, "xlsx", out)
+        out.close()
+    else:
+        spec = exports.spec_for_region(session, region)
+        out = open({pdf_path!r}.format(kind), "wb")
+        n = exports.export(session, spec, "pdf", out, a4=(kind == "pdf_a4"))
+        out.close()
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB -> MB on Linux
+print(json.dumps({{"instruments": n, "seconds": seconds, "peak_mb": peak}}))
+"""
+
+
+def _run(kind: str, url: str, region: str) -> dict:
+    code = CHILD.format(root=str(ROOT), xlsx_path=str(OUT / "export-all.xlsx"), pdf_path=str(OUT / "export-region-{}.pdf"))
+    done = subprocess.run([sys.executable, "-c", code, kind, url, region], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} export failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _largest_region(url: str) -> tuple[str, int]:
+    from sqlalchemy import func, select
+
+    from catalogue.db import Database
+    from catalogue.models import Instrument, Municipality, Provider, Region
+
+    db = Database(url)
+    with db.session() as session:
+        rows = session.execute(
+            select(Region.code, func.count(Instrument.id)).select_from(Instrument).join(Provider)
+            .join(Municipality, Municipality.id == Provider.municipality_id, isouter=True)
+            .join(Region, Region.id == func.coalesce(Provider.region_id, Municipality.region_id))
+            .group_by(Region.code).order_by(func.count(Instrument.id).desc()).limit(1)).all()
+    db.engine.dispose()
+    return rows[0][0], rows[0][1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--instruments", type=int, default=20_000)
+    parser.add_argument("--reuse", action="store_true", help="reuse bench/out/export-synthetic.sqlite when it exists")
+    parser.add_argument("--region", default=None, help="region for the PDF (default: the one with most instruments)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{DATABASE}"
+    if not (args.reuse and DATABASE.exists()):
+        sys.path.insert(0, str(ROOT / "bench"))
+        from synthetic import build
+
+        started = time.perf_counter()
+        build(url, args.instruments)
+        print(f"built the synthetic catalogue ({args.instruments} instruments) in {time.perf_counter() - started:.1f} s")
+    region, count = (args.region, None) if args.region else _largest_region(url)
+
+    figures = {"xlsx": _run("xlsx", url, region), "pdf": _run("pdf", url, region), "pdf_a4": _run("pdf_a4", url, region)}
+    rows = [
+        ("XLSX, all public instruments", f"{figures['xlsx']['instruments']} instruments",
+         figures["xlsx"]["seconds"], TARGETS["xlsx_seconds"], figures["xlsx"]["peak_mb"], TARGETS["xlsx_peak_mb"]),
+        (f"PDF arrangementenkaart, {region}", f"{figures['pdf']['instruments']} instruments",
+         figures["pdf"]["seconds"], TARGETS["pdf_seconds"], figures["pdf"]["peak_mb"], None),
+        (f"PDF A4 overview, {region}", f"{figures['pdf_a4']['instruments']} instruments",
+         figures["pdf_a4"]["seconds"], TARGETS["pdf_a4_seconds"], figures["pdf_a4"]["peak_mb"], None),
+    ]
+    failed = False
+    print(f"\n{'export':<36} {'size':>18} {'time':>8} {'target':>8} {'peak MB':>9} {'target':>8}  result")
+    for name, size, seconds, t_target, peak, m_target in rows:
+        ok = seconds <= t_target and (m_target is None or peak <= m_target)
+        failed |= not ok
+        print(f"{name:<36} {size:>18} {seconds:>7.2f}s {t_target:>7.1f}s {peak:>9.0f} "
+              f"{(f'{m_target:.0f}' if m_target else '-'):>8}  {'ok' if ok else 'MISSED'}")
+    (OUT / "export_bench.json").write_text(json.dumps({"region": region, "figures": figures, "targets": TARGETS},
+                                                      indent=1))
+    if failed:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
