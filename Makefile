@@ -1,23 +1,36 @@
 # The two commands a newcomer needs (see README):
-#   make serve   set everything up and serve the app on SQLite with the real seed data, at http://127.0.0.1:5000
+#   make serve   set everything up (database, seed, search index) and serve the app on SQLite with the real seed data,
+#                at http://127.0.0.1:5000
 #   make test    set everything up and run the whole test suite, on SQLite and on a throw-away PostgreSQL server
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 MO := catalogue/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: serve test setup test-sqlite test-postgres translations lint clean
+.PHONY: serve test setup test-sqlite test-postgres translations lint clean bench
+.PHONY: test-browser browser
 
 serve: setup
 	$(BIN)/catalogue init
 	$(BIN)/catalogue seed
-	$(BIN)/catalogue serve --host 127.0.0.1 --port 5000
+	$(BIN)/catalogue index rebuild
+	CATALOGUE_SECURE_COOKIES=0 $(BIN)/catalogue serve --host 127.0.0.1 --port 5000  # plain http on localhost: cookies without Secure
 
-test: setup
+# The SQLite run includes the real-browser tests (tests/browser: Playwright driving Debian's chromium, axe-core); they skip
+# on the PostgreSQL run. `browser` installs chromium with apt when it is missing (as root).
+test: setup browser
 	$(BIN)/pytest
 	.ci/with-postgres $(BIN)/pytest
 
+# Only the browser tests (accessibility with axe-core, keyboard walkthroughs, flows); screenshots in test-artifacts/.
+test-browser: setup browser
+	$(BIN)/pytest -m browser tests/browser
+
+browser:
+	.ci/ensure-browser
+
 setup: $(VENV)/.installed $(MO)
+	.ci/ensure-system-packages  # WeasyPrint's libraries (PDF exports): installs only what is missing, only as root
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +51,11 @@ test-postgres: setup
 translations: setup
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -o catalogue/translations/messages.pot .
 	$(BIN)/pybabel update -i catalogue/translations/messages.pot -d catalogue/translations
+
+# Search benchmark against Datasette on a synthetic 20,000-instrument catalogue (not part of the tests; see bench/).
+bench: setup
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/search_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

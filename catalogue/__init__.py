@@ -27,6 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    from .web import harmonisation; app.register_blueprint(harmonisation.bp)  # noqa: E702 (harmonisation and comparison pages)
+    from .web.accounts import init_accounts; init_accounts(app)  # noqa: E702 (login, CSRF, /beheer, write API)
+    from .web import wizard; app.register_blueprint(wizard.bp)  # noqa: E702 (employer wizard, /werkgever)
+    from .web import exports; app.register_blueprint(exports.bp)  # noqa: E702 (exports, import template, /beheer/import)
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -1,4 +1,4 @@
-"""The `catalogue` command: init, seed, serve (and the Flask commands)."""
+"""The `catalogue` command: init, seed, index rebuild/status, serve (and the Flask commands)."""
 from __future__ import annotations
 
 import os
@@ -53,6 +53,35 @@ def seed(refresh):
     click.echo(report.summary())
 
 
+@main.group()
+def index():
+    """The search index (whoosh, under CATALOGUE_INDEX_DIR, default instance/index)."""
+
+
+@index.command("rebuild")
+@with_appcontext
+def index_rebuild():
+    """Build a complete new index beside the current one and swap it in (atomic; safe while the app is serving)."""
+    engine = current_app.extensions["catalogue_search"]
+    with _db().session() as session:
+        figures = engine.rebuild(session)
+    click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
+               f"({figures['path']}); {figures['reconciled']} changed during the build were caught up.")
+
+
+@index.command("status")
+@with_appcontext
+def index_status():
+    """Show where the index is and how many instruments it holds."""
+    status = current_app.extensions["catalogue_search"].store.status()
+    if not status["exists"]:
+        click.echo(f"No search index at {status['path']}; run `catalogue index rebuild` (the app also builds it on the "
+                   "first search).")
+        return
+    click.echo(f"Search index {status['path']}: {status['documents']} instruments, generation {status['generation']}, "
+               f"{status['segments']} segment(s).")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -71,3 +100,185 @@ def serve(host, port, workers, dev):
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Accounts (issue 5): `catalogue users create` makes the first admin; `catalogue users token` makes a write-API token.
+
+
+@main.group()
+def users():
+    """Accounts: create users and write-API tokens."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Display name (default: the e-mail address).")
+@click.option("--admin", is_flag=True, help="Global administrator: may do everything.")
+@click.option("--organisation", "provider_slug", default=None,
+              help="Member of the organisation behind this provider slug (gemeente-gouda, regio-midden-holland, uwv, ...).")
+@click.option("--role", type=click.Choice(["coordinator", "editor", "account_manager"]), default=None)
+@click.password_option("--password", help="Prompted for when not given.")
+@with_appcontext
+def users_create(email, name, admin, provider_slug, role, password):
+    """Create a user (or add a role to an existing one)."""
+    from sqlalchemy import select
+
+    from .auth import add_membership, create_user, normalise_email, organisation_for_provider, password_problem
+    from .models import User
+
+    if bool(provider_slug) != bool(role):
+        raise click.UsageError("--organisation and --role go together.")
+    if not admin and not role:
+        raise click.UsageError("Give --admin, or --organisation and --role.")
+    problem = password_problem(password)
+    if problem:
+        raise click.UsageError(problem)
+    with _db().session() as session:
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        created = user is None
+        if created:
+            user = create_user(session, email, name or email, password, is_admin=admin)
+        elif admin:
+            user.is_admin = True
+        if role:
+            try:
+                org = organisation_for_provider(session, provider_slug)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from exc
+            add_membership(session, user, org, role)
+        session.flush()
+        what = "admin" if user.is_admin else role
+        click.echo(f"{'Created' if created else 'Updated'} user {user.email} ({what}).")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", default="api", show_default=True, help="A label for the token.")
+@with_appcontext
+def users_token(email, name):
+    """Create a write-API token for a user; it is shown once."""
+    from sqlalchemy import select
+
+    from .auth import create_api_token, normalise_email
+    from .models import User
+
+    with _db().session() as session:
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"No user {email}.")
+        token = create_api_token(session, user, name)
+    click.echo(token)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Exports and spreadsheet import (issue 6): `catalogue export` and `catalogue import`. See catalogue/exports.py and
+# catalogue/imports.py.
+
+
+@main.command("export")
+@click.option("--region", "region_code", default=None, help="Arbeidsmarktregio (AMxx): everything available there.")
+@click.option("--municipality", "municipality_code", default=None, help="Gemeente (GMxxxx): everything available there.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf", "json"]), default="xlsx", show_default=True)
+@click.option("--output", "-o", default=None,
+              help="File to write (default: a name after the region in the current directory; '-' = standard output).")
+@click.option("--a4", is_flag=True, help="PDF: the one-page A4 overview instead of the arrangementenkaart.")
+@click.option("--lifecycle", default="current,upcoming", show_default=True,
+              help="Which schemes: current, upcoming, ended (comma-separated).")
+@click.option("--internal", is_flag=True, help="Include drafts, publication fields and internal notes (never publish "
+                                                 "such a file).")
+@click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="PDF and texts.")
+@with_appcontext
+def export_command(region_code, municipality_code, fmt, output, a4, lifecycle, internal, language):
+    """Export instruments as CSV, XLSX, PDF or JSON (public fields only unless --internal)."""
+    import time
+
+    from .exports import ExportSpec, export, filename, items_for, spec_for_municipality, spec_for_region
+    from .queries import InstrumentQuery, QueryError, parse_query
+
+    started = time.perf_counter()
+    with _db().session() as session:
+        try:
+            query = parse_query(session, {"lifecycle": [lifecycle]}) if lifecycle else InstrumentQuery()
+        except QueryError as exc:
+            raise click.BadParameter(exc.message, param_hint="--lifecycle") from exc
+        options = dict(query=query, internal=internal, include_drafts=internal, language=language)
+        try:
+            if municipality_code:
+                spec = spec_for_municipality(session, municipality_code, **options)
+            elif region_code:
+                spec = spec_for_region(session, region_code, **options)
+            else:
+                spec = ExportSpec(**options)
+        except LookupError as exc:
+            raise click.BadParameter(str(exc), param_hint="--municipality" if municipality_code else "--region") from exc
+        instruments = items_for(session, spec, fmt)  # light rows for CSV/XLSX, full instruments for JSON/PDF
+        target = output or filename(spec, fmt, a4)
+        label = f"Exporting {len(instruments)} instruments as {fmt.upper()}"
+        to_stdout = target == "-"
+        stream = sys.stdout.buffer if to_stdout else open(target, "wb")
+        try:
+            show = target != "-" and len(instruments) >= PROGRESS_FROM
+            with click.progressbar(length=len(instruments), label=label, file=None if show else _NullFile(),
+                                   show_pos=True) as bar:
+                count = export(session, spec, fmt, stream, a4=a4, progress=bar.update, instruments=instruments)
+        finally:
+            if to_stdout:
+                stream.flush()
+            else:
+                stream.close()
+    if target != "-":
+        import os
+
+        size = os.path.getsize(target)
+        click.echo(f"Wrote {count} instruments to {target} ({size / 1024:.0f} KB) in "
+                   f"{time.perf_counter() - started:.1f} s.", err=True)
+
+
+PROGRESS_FROM = 100  # instruments; smaller exports finish before a progress bar would help
+
+
+class _NullFile:
+    def write(self, _text):
+        return 0
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--region", "region_code", required=True, help="Arbeidsmarktregio (AMxx) the instruments belong to.")
+@click.option("--dry-run", is_flag=True, help="Check and show what would happen; write nothing.")
+@click.option("--allow-national", is_flag=True, help="Also write instruments of national providers (UWV, ...).")
+@click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary, not every row.")
+@with_appcontext
+def import_command(file, region_code, dry_run, allow_national, quiet):
+    """Import instruments from a spreadsheet (.xlsx or .csv) into a region, all or nothing.
+
+    Rows are matched with existing instruments by external id, else slug, else provider + name. Re-importing the same
+    file changes nothing. Exit code 1 when any row has an error (then nothing is written)."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from .imports import format_result, run_import
+    from .models import Region
+
+    path = Path(file)
+    if path.stat().st_size > 5 * 1024 * 1024:
+        raise click.ClickException(f"{path.name}: het bestand is groter dan 5 MB; niets opgeslagen.")
+    data = path.read_bytes()
+    with _db().session() as session:
+        region = session.scalar(select(Region).where(Region.code == region_code.upper()))
+        if region is None:
+            raise click.BadParameter(f"onbekende arbeidsmarktregio '{region_code}'", param_hint="--region")
+        result = run_import(session, path.name, data, region, user=None, dry_run=dry_run,
+                            allow_national=allow_national, via="cli")
+    for line in format_result(result, verbose=not quiet):
+        click.echo(line)
+    if not result.ok:
+        raise click.ClickException(f"{len(result.errors)} fout(en); er is niets opgeslagen.")

@@ -1,5 +1,10 @@
 """Finding instruments: parsing filters, availability by location, listing with facet counts. No Flask.
 
+`find_instruments` uses the search engine (catalogue.search: whoosh full text with Dutch stemming and synonyms, bitset
+facet counts) when one is registered for the session's database, which `create_app` does; without one (or for
+non-public listings) it falls back to plain SQL with the same filter semantics. `facet_counts` and `all_instruments` are
+the SQL implementation and stay the reference the engine is tested against.
+
 Public visibility: published, not deleted, inside its publication window. Internal fields are never selected here for
 public output; the schemas decide what leaves the service.
 """
@@ -12,7 +17,7 @@ from typing import Mapping, Sequence
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .facets import FACETS, FACETS_BY_KEY, Facet, TermFacet
+from .facets import FACETS, Facet, TermFacet
 from .models import (
     Instrument,
     InstrumentKind,
@@ -56,11 +61,14 @@ class InstrumentQuery:
         return self.facets.get(key, [])
 
 
-def _split(values: Sequence[str]) -> list[str]:
+def _split(parameter: str, values: Sequence[str]) -> list[str]:
+    """Comma-separated or repeated codes. Control characters (a NUL byte breaks PostgreSQL) are refused."""
     out: list[str] = []
     for value in values:
         for part in str(value).split(","):
             part = part.strip()
+            if not part.isprintable():
+                raise QueryError(parameter, "bevat ongeldige tekens")
             if part and part not in out:
                 out.append(part)
     return out
@@ -89,14 +97,14 @@ def parse_query(session: Session, args: Mapping[str, Sequence[str]]) -> Instrume
     if len(q) > 500:
         raise QueryError("q", "de zoekvraag is te lang (hoogstens 500 tekens)")
     query.q = "".join(ch for ch in q if ch.isprintable())
-    query.regions = [c.upper() for c in _split(args.get("region") or [])]
-    query.municipalities = [c.upper() for c in _split(args.get("municipality") or [])]
-    query.providers = _split(args.get("provider") or [])
+    query.regions = [c.upper() for c in _split("region", args.get("region") or [])]
+    query.municipalities = [c.upper() for c in _split("municipality", args.get("municipality") or [])]
+    query.providers = _split("provider", args.get("provider") or [])
     _check_codes(session, "region", query.regions, select(Region.code))
     _check_codes(session, "municipality", query.municipalities, select(Municipality.code))
     _check_codes(session, "provider", query.providers, select(Provider.slug))
     for facet in FACETS:
-        values = _split(args.get(facet.key) or [])
+        values = _split(facet.key, args.get(facet.key) or [])
         if values:
             known = {code for code, _, _ in facet.known_values(session)}
             unknown = [v for v in values if v not in known]
@@ -228,13 +236,19 @@ class ResultPage:
     per_page: int
     facets: list[FacetResult]
     query: InstrumentQuery
+    snippets: dict = field(default_factory=dict)  # instrument id -> Markup with <mark>ed matches (escaped)
+    suggestion: str | None = None  # "Bedoelde u ...?": the query with spelling corrections
+    notices: list[str] = field(default_factory=list)  # truncated | ignored | corrected | partial | timeout
+    ended: int = 0  # matching ended schemes hidden by the default lifecycle filter
+    engine: str = "sql"  # which implementation answered: search | sql
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
 
-def _with_relations(stmt: Select) -> Select:
+def with_relations(stmt: Select) -> Select:
+    """Eager-loads what pages, the API and exports show of an instrument."""
     return stmt.options(
         selectinload(Instrument.kind),
         selectinload(Instrument.provider).selectinload(Provider.municipality),
@@ -246,8 +260,14 @@ def _with_relations(stmt: Select) -> Select:
 
 
 def find_instruments(session: Session, query: InstrumentQuery, today: date | None = None, public: bool = True,
-                     with_facets: bool = True) -> ResultPage:
+                     with_facets: bool = True, language: str = "nl") -> ResultPage:
     today = today or date.today()
+    if public:
+        from .search import engine_for
+
+        engine = engine_for(session)
+        if engine is not None:
+            return _search(session, engine, query, today, language)
     where = base_conditions(session, query, today, public) + facet_conditions(query, today)
     total = session.scalar(select(func.count()).select_from(Instrument).where(*where)) or 0
     stmt = select(Instrument).where(*where)
@@ -256,9 +276,28 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
     else:
         stmt = stmt.order_by(func.lower(Instrument.name), Instrument.id)
     stmt = stmt.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    items = list(session.scalars(_with_relations(stmt)))
+    items = list(session.scalars(with_relations(stmt)))
     facets = facet_counts(session, query, today, public) if with_facets else []
     return ResultPage(items, total, query.page, query.per_page, facets, query)
+
+
+def _search(session: Session, engine, query: InstrumentQuery, today: date, language: str) -> ResultPage:
+    outcome = engine.search(session, query, today, public_condition)
+    items = []
+    if outcome.ids:
+        rows = {i.id: i for i in session.scalars(with_relations(select(Instrument).where(Instrument.id.in_(outcome.ids))))}
+        items = [rows[i] for i in outcome.ids if i in rows]
+    facets = []
+    for facet in FACETS:
+        selected = set(query.selected(facet.key))
+        counts = outcome.counts.get(facet.key, {})
+        facets.append(FacetResult(facet.key, facet.label, [
+            FacetValue(code, name, name_en, counts.get(code, 0), code in selected)
+            for code, name, name_en in outcome.known[facet.key]
+        ]))
+    snippets = engine.snippets(items, outcome.terms, language) if outcome.terms else {}
+    return ResultPage(items, outcome.total, query.page, query.per_page, facets, query, snippets=snippets,
+                      suggestion=outcome.suggestion, notices=outcome.notices, ended=outcome.ended, engine="search")
 
 
 def facet_counts(session: Session, query: InstrumentQuery, today: date, public: bool = True) -> list[FacetResult]:
@@ -299,7 +338,7 @@ def _count_values(session: Session, facet: Facet, where: list, today: date) -> d
 
 def get_public_instrument(session: Session, slug: str, today: date | None = None) -> Instrument | None:
     today = today or date.today()
-    stmt = _with_relations(select(Instrument).where(Instrument.slug == slug, public_condition(today)))
+    stmt = with_relations(select(Instrument).where(Instrument.slug == slug, public_condition(today)))
     return session.scalar(stmt)
 
 
@@ -307,7 +346,7 @@ def all_instruments(session: Session, query: InstrumentQuery, today: date | None
     """Every public instrument matching the query, unpaginated, by name (region and gemeente pages, exports)."""
     today = today or date.today()
     stmt = select(Instrument).where(*base_conditions(session, query, today), *facet_conditions(query, today))
-    return list(session.scalars(_with_relations(stmt.order_by(func.lower(Instrument.name), Instrument.id))))
+    return list(session.scalars(with_relations(stmt.order_by(func.lower(Instrument.name), Instrument.id))))
 
 
 def available_for_municipality(session: Session, municipality: Municipality, today: date | None = None,
@@ -315,3 +354,20 @@ def available_for_municipality(session: Session, municipality: Municipality, tod
     """Everything an employer located in this gemeente can use, public only."""
     query = InstrumentQuery(municipalities=[municipality.code], facets={"lifecycle": list(lifecycle)})
     return all_instruments(session, query, today)
+
+
+def suggestions(session: Session, text: str, today: date | None = None, limit: int = 8) -> tuple[list[Instrument], list[str]]:
+    """Search-as-you-type: public, current or upcoming instruments matching what was typed so far (the last word as a
+    prefix), and completions of the last word. Without a search engine: names containing the text."""
+    from .search import engine_for
+
+    today = today or date.today()
+    engine = engine_for(session)
+    if engine is None:
+        query = InstrumentQuery(q=text, per_page=limit)
+        return find_instruments(session, query, today, with_facets=False).items, []
+    found = engine.suggest(session, text, today, public_condition, limit=limit)
+    ids = found.get("ids", [])
+    rows = {i.id: i for i in session.scalars(select(Instrument).where(Instrument.id.in_(ids)).options(
+        selectinload(Instrument.kind)))} if ids else {}
+    return [rows[i] for i in ids if i in rows], found["completions"]

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from .config import SEED_DIR
 from .models import (
-    INSTRUMENT_TERM_TAXONOMIES,
     Instrument,
     InstrumentKind,
     Municipality,

@@ -132,3 +132,9 @@ def test_openapi_document_is_valid_and_complete(client):
     instrument_props = doc["components"]["schemas"]["Instrument"]["properties"]
     assert REQUIRED_ITEM_FIELDS <= set(instrument_props)
     assert "internal_notes" not in doc["components"]["schemas"]["InstrumentDetail"]["properties"]
+
+
+@pytest.mark.parametrize("parameter", ["region", "municipality", "provider", "kind", "target_group"])
+def test_control_characters_in_codes_give_400_not_a_database_error(client, parameter):
+    r = client.get(f"/api/v1/instruments?{parameter}=AM%0020")
+    assert r.status_code == 400 and r.json["parameter"] == parameter

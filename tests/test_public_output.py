@@ -1,6 +1,7 @@
 """Internal notes and drafts never appear in any public page or public API response (every public route, nl and en)."""
 import pytest
 
+from accounts import login, people  # noqa: F401
 from helpers import make_instrument
 
 SECRET_NOTE = "GEHEIME-NOTITIE-7c1f"
@@ -28,8 +29,39 @@ SAMPLES = {
     "api.municipalities": [{}],
     "api.kinds": [{}],
     "api.openapi_document": [{}],
+    # harmonisation and comparisons (issue 4)
+    "harmonisation.national": [{}],
+    "harmonisation.region": [{"slug": "midden-holland"}, {"slug": "flevoland"}, {"slug": "gorinchem"}, {"slug": "groningen"}],
+    "harmonisation.compare_instruments": [{}, {"instrumenten": "test-met-notitie"},
+                                          {"instrumenten": "test-met-notitie,uwv-proefplaatsing"},
+                                          {"instrumenten": "uwv-proefplaatsing", "toevoegen": "concept"},
+                                          {"instrumenten": "uwv-proefplaatsing", "toevoegen": "test"}],
+    "harmonisation.compare_municipalities": [{}, {"a": "GM0513", "b": "GM0627"}, {"a": "GM0034", "b": "GM0184"}],
+    "harmonisation.compare_municipality_uwv": [{}, {"gemeente": "GM0513"},
+                                               {"gemeente": "GM0513", "doelgroep": "arbeidsbeperking"}],
+    "harmonisation.compare_regions": [{}, {"a": "AM20", "b": "AM11"}, {"a": "AM35", "b": "AM01"}],
+    "api.region_harmonisation_view": [{"code": "AM20"}, {"code": "AM11"}, {"code": "AM35"}],
+    "api.harmonisation": [{}],
+    "api.compare": [{"type": "instruments", "instruments": "test-met-notitie,uwv-proefplaatsing"},
+                    {"type": "municipalities", "a": "GM0513", "b": "GM0627"},
+                    {"type": "municipality-uwv", "municipality": "GM0513"},
+                    {"type": "regions", "a": "AM20", "b": "AM35"}],
+    "api.suggest": [{"q": "concept"}, {"q": "test"}, {"q": "proef"}],
+    # employer wizard (issue 7)
+    "wizard.start": [{}, {"gemeente": "Gouda"}, {"gemeente": "GM0513"}, {"gemeente": "ge"},
+                     {"gemeente": "GM0513", "doelgroep": "arbeidsbeperking", "uitkering": "wajong", "leeftijd": "27-55"},
+                     {"gemeente": "GM0513", "doelgroep": "", "uitkering": "", "leeftijd": ""},
+                     {"gemeente": "GM0513", "doelgroep": "onbekend"}],
+    # exports and the import template (issue 6); XLSX and PDF bodies are opened and checked in test_exports.py
+    "exports.instruments": [{"fmt": "csv"}, {"fmt": "json"}, {"fmt": "csv", "municipality": "GM0513"},
+                            {"fmt": "json", "lifecycle": "ended,current,upcoming"}, {"fmt": "csv", "q": "concept"}],
+    "exports.region": [{"slug": "midden-holland", "fmt": "csv"}, {"slug": "midden-holland", "fmt": "json"}],
+    "exports.municipality": [{"slug": "gouda", "fmt": "csv"}, {"slug": "gouda", "fmt": "json"}],
+    "exports.import_template": [{"fmt": "csv"}],
 }
-NON_PUBLIC_PREFIXES = ("manage.", "auth.")
+NON_PUBLIC_PREFIXES = ("manage.", "auth.", "exports.import_upload")  # the last: /beheer/import (login)
+# GET routes of the write API: token-only, checked below to refuse anonymous requests.
+TOKEN_ONLY = {"api.instrument_internal"}
 
 
 @pytest.fixture()
@@ -52,7 +84,8 @@ def _public_urls(app):
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            if "GET" not in rule.methods or rule.endpoint == "static" or rule.endpoint.startswith(NON_PUBLIC_PREFIXES):
+            if "GET" not in rule.methods or rule.endpoint == "static" or rule.endpoint.startswith(NON_PUBLIC_PREFIXES) \
+                    or rule.endpoint in TOKEN_ONLY:
                 continue
             assert rule.endpoint in SAMPLES, f"public route {rule.rule} ({rule.endpoint}) has no sample in this test"
             for args in SAMPLES[rule.endpoint]:
@@ -60,21 +93,18 @@ def _public_urls(app):
     return urls
 
 
-def test_no_internal_notes_or_drafts_in_any_public_output(app, client, secret_content):
-    seeded_notes, seeded_drafts = secret_content
-    assert seeded_notes and seeded_drafts, "the seed data should contain internal notes and drafts to guard"
-    urls = _public_urls(app)
-    assert len(urls) > 20
+def _assert_public_output_clean(client, urls, seeded_notes, seeded_drafts):
     checked = 0
     for url in urls:
         for prefix in ("", "/en"):
             response = client.get(prefix + url)
-            assert response.status_code in (200, 302, 404), (prefix + url, response.status_code)
+            assert response.status_code in (200, 302, 400, 404), (prefix + url, response.status_code)
             body = response.get_data(as_text=True)
             assert SECRET_NOTE not in body, prefix + url
             assert DRAFT_NAME not in body, prefix + url
             if DRAFT_SLUG in url:
-                assert response.status_code == 404  # the page may echo its own URL (language switch), nothing more
+                # not found (or refused as a parameter); the page may echo its own URL (language switch), nothing more
+                assert response.status_code in (400, 404)
             else:
                 assert f"/instrumenten/{DRAFT_SLUG}\"" not in body and DRAFT_SLUG not in body, prefix + url
             for note in seeded_notes:
@@ -83,9 +113,45 @@ def test_no_internal_notes_or_drafts_in_any_public_output(app, client, secret_co
                 if slug in url:
                     continue
                 assert f"/instrumenten/{slug}\"" not in body and f'"slug": "{slug}"' not in body, (prefix + url, slug)
-            assert "internal_notes" not in body
+            if not url.endswith("/openapi.json"):  # the document names the write API's input field, never content
+                assert "internal_notes" not in body
             checked += 1
     assert checked == 2 * len(urls)
+
+
+def test_no_internal_notes_or_drafts_in_any_public_output(app, client, secret_content):
+    seeded_notes, seeded_drafts = secret_content
+    assert seeded_notes and seeded_drafts, "the seed data should contain internal notes and drafts to guard"
+    urls = _public_urls(app)
+    assert len(urls) > 20
+    _assert_public_output_clean(client, urls, seeded_notes, seeded_drafts)
+
+
+@pytest.mark.parametrize("role", ["account_manager", "admin"])
+def test_public_pages_stay_public_for_logged_in_users(app, client, secret_content, people, role):
+    """An account manager (who may read internal notes and drafts) or an admin browsing the PUBLIC pages sees only public
+    content there; internal notes are on the manage pages only."""
+    seeded_notes, seeded_drafts = secret_content
+    login(client, people[role])
+    assert SECRET_NOTE in client.get("/beheer/instrumenten/test-met-notitie").get_data(as_text=True)  # the manage page
+    _assert_public_output_clean(client, _public_urls(app), seeded_notes, seeded_drafts)
+    # a token does not open the public API either
+    headers = {"Authorization": f"Bearer {people.tokens[role]}"}
+    assert SECRET_NOTE not in client.get("/api/v1/instruments/test-met-notitie", headers=headers).get_data(as_text=True)
+    assert client.get(f"/api/v1/instruments/{DRAFT_SLUG}", headers=headers).status_code == 404
+
+
+def test_token_only_routes_refuse_anonymous_requests(app, client, secret_content):
+    from flask import url_for
+
+    with app.test_request_context():
+        routes = [r for r in app.url_map.iter_rules() if r.endpoint in TOKEN_ONLY]
+        assert {r.endpoint for r in routes} == TOKEN_ONLY
+        urls = [url_for(r.endpoint, slug=slug) for r in routes for slug in ("test-met-notitie", DRAFT_SLUG)]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 401
+        assert SECRET_NOTE not in response.get_data(as_text=True)
 
 
 def test_draft_is_not_found_publicly(client, secret_content):

@@ -1,5 +1,7 @@
 """The domain model. One concept per module; import everything from here."""
 from ..db import Base
+from .account import ORGANISATION_TYPES, ROLES, ApiToken, LoginAttempt, Membership, Organisation, OutboxMessage, User
+from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .geo import Municipality, Region
 from .instrument import (
     AMOUNT_TYPES,
@@ -21,4 +23,7 @@ __all__ = [
     "Base", "Instrument", "InstrumentKind", "Municipality", "NATIONAL_PROVIDER_TYPES", "PROVIDER_TYPES",
     "Provider", "Region", "TaxonomyTerm", "INSTRUMENT_TERM_TAXONOMIES", "TERM_TAXONOMIES",
     "instrument_municipality", "instrument_region", "instrument_term",
+    # accounts, audit
+    "ORGANISATION_TYPES", "ROLES", "ApiToken", "LoginAttempt", "Membership", "Organisation", "OutboxMessage", "User",
+    "AUDIT_ACTIONS", "AuditEntry", "InstrumentVersion", "Notification", "Watch",
 ]

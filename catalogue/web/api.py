@@ -8,7 +8,9 @@ from werkzeug.exceptions import HTTPException
 
 from .. import get_db
 from ..models import InstrumentKind, Municipality, Region
-from ..queries import QueryError, find_instruments, get_public_instrument, parse_query
+from ..facets import FACETS
+from ..i18n import current_language, localized
+from ..queries import QueryError, find_instruments, get_public_instrument, parse_query, suggestions
 from ..schemas import (
     InstrumentDetailOutSchema,
     InstrumentOutSchema,
@@ -44,23 +46,44 @@ def _check_only(allowed: set[str]) -> None:
 
 INSTRUMENT_PARAMETERS = {"q", "region", "municipality", "provider", "sort", "page", "per_page", "target_group", "scheme",
                          "age_group", "kind", "provider_type", "reach", "sector", "employment_type", "leerwerktraject",
-                         "lifecycle"}
+                         "lifecycle", "facets"}
+
+
+def _facet_keys() -> set[str] | None:
+    """`facets=kind,reach` returns only those facets, `facets=none` none; default all."""
+    raw = ",".join(request.args.getlist("facets"))
+    if not raw.strip():
+        return None
+    keys = {k.strip() for k in raw.split(",") if k.strip()}
+    if keys == {"none"}:
+        return set()
+    known = {f.key for f in FACETS}
+    unknown = sorted(keys - known)
+    if unknown:
+        raise QueryError("facets", f"onbekend facet '{unknown[0][:40]}'; kies uit: none, {', '.join(sorted(known))}")
+    return keys
 
 
 @bp.get("/instruments")
 def instruments():
     _check_only(INSTRUMENT_PARAMETERS)
     session = get_db()
+    keys = _facet_keys()
     query = parse_query(session, _args())
-    result = find_instruments(session, query)
+    result = find_instruments(session, query, language=current_language())
     args = request.args.to_dict(flat=True)
     links = {}
     if result.page < result.pages:
         links["next"] = url_for(".instruments", **{**args, "page": result.page + 1}, _external=True)
     if result.page > 1:
         links["prev"] = url_for(".instruments", **{**args, "page": result.page - 1}, _external=True)
-    return jsonify(
-        items=InstrumentOutSchema(many=True).dump(result.items),
+    items = InstrumentOutSchema(many=True).dump(result.items)
+    if query.q:
+        for item, row in zip(items, result.items):
+            snippet = result.snippets.get(row.id)
+            item["snippet"] = str(snippet) if snippet else None
+    body = dict(
+        items=items,
         total=result.total,
         page=result.page,
         per_page=result.per_page,
@@ -68,9 +91,50 @@ def instruments():
         links=links,
         facets={
             f.key: [{"code": v.code, "name": v.name, "count": v.count, "selected": v.selected} for v in f.values]
-            for f in result.facets
+            for f in result.facets if keys is None or f.key in keys
         },
     )
+    if query.q:
+        body["search"] = {
+            "q": query.q,
+            "suggestion": result.suggestion,
+            "notices": result.notices,
+            "ended": result.ended,
+        }
+        if result.ended:
+            body["links"]["ended"] = url_for(".instruments", **{**args, "lifecycle": "ended", "page": 1}, _external=True)
+    return jsonify(body)
+
+
+@bp.get("/suggest")
+def suggest():
+    """Search-as-you-type: up to `limit` instruments (slug, name, kind) and word completions for what was typed."""
+    _check_only({"q", "limit"})
+    session = get_db()
+    raw = request.args.get("q", "")
+    if len(raw) > 500:
+        raise QueryError("q", "de zoekvraag is te lang (hoogstens 500 tekens)")
+    limit = _int_arg("limit", 8, 1, 20)
+    items, completions = suggestions(session, raw, limit=limit)
+    return jsonify(
+        q=raw,
+        items=[{"slug": i.slug, "name": localized(i, "name"), "kind": {"code": i.kind.code, "name": localized(i.kind, "name")},
+                "url": url_for("public.instrument", slug=i.slug, _external=True)} for i in items],
+        completions=completions,
+    )
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise QueryError(name, f"moet een geheel getal zijn, niet '{raw[:40]}'") from None
+    if not low <= value <= high:
+        raise QueryError(name, f"moet tussen {low} en {high} liggen")
+    return value
 
 
 @bp.get("/instruments/<slug>")
@@ -129,3 +193,7 @@ def kinds():
 @bp.get("/openapi.json")
 def openapi_document():
     return jsonify(openapi.document())
+
+
+from . import api_compare  # noqa: E402,F401  (harmonisation and comparison routes on this blueprint)
+from . import api_write  # noqa: E402,F401  (token-authenticated write API on this blueprint)

@@ -7,6 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from ..facets import FACETS
+from .api_write_spec import add_write_api
 from ..schemas import (
     ErrorSchema,
     InstrumentDetailOutSchema,
@@ -57,7 +58,11 @@ def document() -> dict:
     spec.path(path="/api/v1/instruments", operations={"get": {
         "summary": "Instrumenten zoeken en filteren",
         "parameters": [
-            _param("q", "Zoekvraag"),
+            _param("q", "Zoekvraag (hoogstens 500 tekens; de eerste 200 worden gebruikt). Nederlandse woordstammen, "
+                        "synoniemen en afkortingen (lks, lkv, wep, no-risk, ...), tikfouten worden verbeterd. "
+                        "`\"exacte woordgroep\"`, `a OR b`, `-uitsluiten`, `voorvoegsel*`. Zonder q: bladeren met facetten.",
+                   {"type": "string", "maxLength": 500}),
+            _param("facets", "Welke facetten (tellingen) terugkomen: komma-gescheiden facetnamen, of `none`; standaard alle"),
             _param("region", "Werkgever in deze arbeidsmarktregio (CBS-code, bv. AM20): landelijk + regio + gemeenten"),
             _param("municipality", "Werkgever in deze gemeente (CBS-code, bv. GM0513): landelijk + regio + gemeente"),
             _param("provider", "Aanbieder (slug)"),
@@ -70,7 +75,34 @@ def document() -> dict:
             "schema": {"type": "object", "properties": {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Instrument"}},
                 "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                "pages": {"type": "integer"}, "links": {"type": "object"}, "facets": {"type": "object"},
+                "pages": {"type": "integer"}, "links": {"type": "object", "description": "next, prev; met q en verborgen "
+                                                                         "beëindigde treffers ook ended"},
+                "facets": {"type": "object", "description": "per facet: [{code, name, count, selected}]; een telling "
+                           "houdt rekening met de selecties in alle andere facetten, niet met die in het eigen facet"},
+                "search": {"type": "object", "description": "alleen met q", "properties": {
+                    "q": {"type": "string"},
+                    "suggestion": {"type": "string", "nullable": True, "description": "Bedoelde u ...?"},
+                    "notices": {"type": "array", "items": {"type": "string", "enum": [
+                        "truncated", "ignored", "corrected", "partial", "timeout"]}},
+                    "ended": {"type": "integer", "description": "treffers die beëindigde regelingen zijn en door het "
+                                                                "standaardfilter op looptijd niet worden getoond"},
+                }},
+            }}}}}, "400": BAD_REQUEST},
+    }})
+    spec.path(path="/api/v1/suggest", operations={"get": {
+        "summary": "Zoeksuggesties terwijl u typt",
+        "description": "Het laatste woord geldt als begin van een woord. Alleen openbare, lopende of komende instrumenten.",
+        "parameters": [_param("q", "Wat er tot nu toe is getypt", {"type": "string", "maxLength": 500}, required=True),
+                       _param("limit", "Hoogstens zoveel instrumenten", {"type": "integer", "minimum": 1, "maximum": 20,
+                                                                          "default": 8})],
+        "responses": {"200": {"description": "Instrumenten en woordaanvullingen", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {
+                "q": {"type": "string"},
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "slug": {"type": "string"}, "name": {"type": "string"}, "url": {"type": "string"},
+                    "kind": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+                }}},
+                "completions": {"type": "array", "items": {"type": "string"}},
             }}}}}, "400": BAD_REQUEST},
     }})
     spec.path(path="/api/v1/instruments/{slug}", operations={"get": {
@@ -97,4 +129,7 @@ def document() -> dict:
         "summary": "Soorten instrumenten", "responses": {"200": {"description": "Soorten", "content": {
             "application/json": {"schema": _list_of("Kind")}}}},
     }})
+    from .api_compare import document_paths  # harmonisation and comparisons (imported here: api_compare imports api)
+    document_paths(spec)
+    add_write_api(spec)  # the token-authenticated write API and its security scheme
     return spec.to_dict()

@@ -25,6 +25,23 @@ from ..queries import (
 
 bp = Blueprint("public", __name__)
 
+
+@bp.record_once
+def _init_search(state):
+    """One search engine per app, registered for its database and kept in sync by session events."""
+    from ..search import register, sync
+    from ..search.engine import SearchEngine
+    from ..search.synonyms import load
+
+    app = state.app
+    interval = app.config.get("SEARCH_FINGERPRINT_INTERVAL", 0.0 if app.testing else 1.0)
+    engine = SearchEngine(app.config["INDEX_DIR"], synonyms=load(app.config.get("SYNONYMS_FILE"),
+                                                                 app.config.get("SYNONYMS_DIR")),
+                          fingerprint_interval=interval)
+    app.extensions["catalogue_search"] = engine
+    register(app.config["DATABASE_URL"], engine)
+    sync.install()
+
 PROVIDER_TYPE_ORDER = ("gemeente", "regio", "uwv", "belastingdienst", "landelijk")
 
 
@@ -108,15 +125,19 @@ def choose_municipality():
 def instruments():
     session = get_db()
     query = parse_query(session, request.args.to_dict(flat=False))
-    result = find_instruments(session, query)
+    result = find_instruments(session, query, language=current_language())
     location = None
     if query.municipalities:
         location = session.scalar(select(Municipality).where(Municipality.code == query.municipalities[0]))
     region = session.scalar(select(Region).where(Region.code == query.regions[0])) if query.regions else None
     municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
     regions = session.scalars(select(Region).order_by(Region.name)).all()
+    args = request.args.to_dict(flat=False)
+    suggestion_url = url_for(".instruments", **dict(args, q=result.suggestion, page=1)) if result.suggestion else None
+    ended_url = url_for(".instruments", **dict(args, lifecycle="ended", page=1)) if result.ended else None
     return render_template("instruments.html", result=result, query=query, location=location, region=region,
-                           municipalities=municipalities, regions=regions)
+                           municipalities=municipalities, regions=regions, suggestion_url=suggestion_url,
+                           ended_url=ended_url)
 
 
 @bp.get("/instrumenten/<slug>")

@@ -1,0 +1,142 @@
+"""API routes for harmonisation and comparisons, on the read API blueprint (/api/v1). Public fields only."""
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+from sqlalchemy import select
+
+from .. import get_db
+from ..comparison import (
+    ComparisonError,
+    compare_instruments,
+    compare_municipalities,
+    compare_municipality_uwv,
+    compare_regions,
+)
+from ..harmonisation import STATUSES, national_overview, region_harmonisation
+from ..i18n import current_language
+from ..models import Region
+from .api import _check_only, bp
+
+COMPARE_TYPES = {
+    "instruments": {"type", "instruments"},
+    "municipalities": {"type", "a", "b"},
+    "municipality-uwv": {"type", "municipality", "target_group"},
+    "regions": {"type", "a", "b"},
+}
+API_NAMES = {"instrumenten": "instruments", "gemeente": "municipality", "doelgroep": "target_group"}
+
+
+@bp.get("/regions/<code>/harmonisation")
+def region_harmonisation_view(code: str):
+    _check_only(set())
+    session = get_db()
+    region = session.scalar(select(Region).where(Region.code == code.upper()[:8]))
+    if region is None:
+        abort(404, description=f"Geen arbeidsmarktregio '{code[:20]}'.")
+    return jsonify(region_harmonisation(session, region, current_language()).to_dict())
+
+
+@bp.get("/harmonisation")
+def harmonisation():
+    _check_only(set())
+    return jsonify(national_overview(get_db(), current_language()).to_dict())
+
+
+@bp.get("/compare")
+def compare():
+    kind = request.args.get("type", "").strip()
+    if kind not in COMPARE_TYPES:
+        raise ComparisonError("type", f"kies uit: {', '.join(COMPARE_TYPES)}")
+    _check_only(COMPARE_TYPES[kind])
+    session, lang, args = get_db(), current_language(), request.args
+    try:
+        if kind == "instruments":
+            result = compare_instruments(session, args.get("instruments", ""), lang)
+        elif kind == "municipalities":
+            result = compare_municipalities(session, args.get("a", ""), args.get("b", ""), lang)
+        elif kind == "municipality-uwv":
+            result = compare_municipality_uwv(session, args.get("municipality", ""), args.get("target_group") or None, lang)
+        else:
+            result = compare_regions(session, args.get("a", ""), args.get("b", ""), lang)
+    except ComparisonError as exc:  # the pages' Dutch parameter names -> the API's
+        raise ComparisonError(API_NAMES.get(exc.parameter, exc.parameter), exc.message) from None
+    return jsonify(result.to_dict())
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# OpenAPI
+
+
+def _param(name, description, schema=None, where="query", required=False):
+    return {"name": name, "in": where, "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_STATUS_SCHEMA = {"type": "string", "enum": list(STATUSES)}
+_DIFFERENCE = {"type": "object", "properties": {
+    "kind": {"type": "string"}, "parameter": {"type": "string"}, "parameter_label": {"type": "string"},
+    "municipality": {"type": "string"}, "municipality_name": {"type": "string"}, "value": {"type": "string"},
+    "reference": {"type": "string", "description": "De meest voorkomende waarde in de regio"},
+}}
+_REGION_HARMONISATION = {"type": "object", "properties": {
+    "region": {"type": "object"}, "municipalities": {"type": "array", "items": {"type": "object"}},
+    "columns": {"type": "array", "items": {"type": "object"}},
+    "rows": {"type": "array", "items": {"type": "object", "properties": {
+        "kind": {"type": "string"}, "name": {"type": "string"}, "status": _STATUS_SCHEMA, "status_label": {"type": "string"},
+        "offered_by": {"type": "array", "items": {"type": "string"}},
+        "missing": {"type": "array", "items": {"type": "object"}},
+        "cells": {"type": "array", "items": {"type": "object"}},
+        "parameters": {"type": "array", "items": {"type": "object"}},
+        "differences": {"type": "array", "items": _DIFFERENCE},
+        "uwv_relation": {"type": "string", "nullable": True,
+                         "enum": ["gelijk", "wijkt_af", "geen_uwv", "niet_harmoniseerbaar", None]},
+        "sentences": {"type": "array", "items": {"type": "string"}},
+    }}},
+    "has_data": {"type": "boolean"}, "score": {"type": "integer", "nullable": True, "minimum": 0, "maximum": 100},
+    "coverage": {"type": "number", "nullable": True}, "uniformity": {"type": "number", "nullable": True},
+    "level": {"type": "integer", "nullable": True, "minimum": 1, "maximum": 5}, "level_label": {"type": "string"},
+    "status_counts": {"type": "object"}, "formula": {"type": "string"},
+}}
+
+
+def document_paths(spec) -> None:
+    """Adds the harmonisation and comparison paths to the OpenAPI document."""
+    spec.path(path="/api/v1/regions/{code}/harmonisation", operations={"get": {
+        "summary": "Harmonisatie binnen een regio: matrix soort × gemeente, status per soort, verschillen, score en niveau",
+        "description": "score = afronden(100 × (0,5 × dekking + 0,5 × gelijkheid)); niveau 1-5 volgens de schaal van de "
+                       "Arbeidsinspectie. Alleen openbare, lopende instrumenten.",
+        "parameters": [_param("code", "CBS-code, bv. AM20", where="path", required=True)],
+        "responses": {"200": {"description": "De harmonisatie van de regio", "content": {"application/json": {
+            "schema": _REGION_HARMONISATION}}}, "404": {"description": "Niet gevonden", **_ERROR}},
+    }})
+    spec.path(path="/api/v1/harmonisation", operations={"get": {
+        "summary": "Landelijk overzicht: alle 35 regio's met score en niveau, en de meest voorkomende verschillen",
+        "responses": {"200": {"description": "Het landelijke overzicht", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "regions": {"type": "array", "items": {"type": "object", "properties": {
+                    "region": {"type": "object"}, "municipalities": {"type": "integer"}, "has_data": {"type": "boolean"},
+                    "score": {"type": "integer", "nullable": True}, "level": {"type": "integer", "nullable": True},
+                    "coverage": {"type": "number", "nullable": True}, "uniformity": {"type": "number", "nullable": True},
+                    "missing": {"type": "object"}, "differing": {"type": "object"}}}},
+                "gaps": {"type": "array", "items": {"type": "object"}},
+                "average_score": {"type": "number", "nullable": True}, "regions_with_data": {"type": "integer"},
+                "formula": {"type": "string"}}}}}}},
+    }})
+    spec.path(path="/api/v1/compare", operations={"get": {
+        "summary": "Vergelijkingen: instrumenten naast elkaar, gemeente met gemeente, gemeente met UWV, regio met regio",
+        "description": "type=instruments&instruments=slug1,slug2[,slug3,slug4] · type=municipalities&a=GM0513&b=GM0627 · "
+                       "type=municipality-uwv&municipality=GM0513[&target_group=arbeidsbeperking] · "
+                       "type=regions&a=AM20&b=AM11. Elke rij heeft `differs`. Ongeldige invoer geeft 400.",
+        "parameters": [
+            _param("type", "Soort vergelijking", {"type": "string", "enum": list(COMPARE_TYPES)}, required=True),
+            _param("instruments", "type=instruments: 2 tot 4 slugs, komma-gescheiden"),
+            _param("a", "type=municipalities: gemeente (CBS-code, slug of naam); type=regions: regio (CBS-code of slug)"),
+            _param("b", "De tweede gemeente of regio"),
+            _param("municipality", "type=municipality-uwv: gemeente (CBS-code, slug of naam)"),
+            _param("target_group", "type=municipality-uwv: code van een doelgroep of uitkering/regeling (niet verplicht)"),
+        ],
+        "responses": {"200": {"description": "De vergelijking", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"type": {"type": "string"}, "differing": {"type": "array", "items": {}}}}}}},
+            "400": {"description": "Ongeldige parameter", **_ERROR}},
+    }})

@@ -1,0 +1,186 @@
+"""Write API under /api/v1: token-authenticated create, update, publish, delete and restore of instruments, and editing of
+region pages. The same schemas (InstrumentInputSchema, RegionInputSchema) and the same authorisation (`auth.can`) as the
+pages, through `editing.Editor`.
+
+Authorization: Bearer <token> (tokens: `catalogue users token EMAIL`). Session cookies are not accepted here, so these
+views are exempt from CSRF protection. Errors are JSON: 400 (with per-field messages), 401, 403, 404, 409 (with both
+versions).
+"""
+from __future__ import annotations
+
+from flask import g, jsonify, request, url_for
+from sqlalchemy import select
+
+from .. import get_db
+from ..auth import can, user_for_api_token
+from ..editing import Editor, InvalidInput, NotAllowed, NotFound, RegionConflict, VersionConflict, region_snapshot, snapshot
+from ..models import Instrument, Region
+from .api import bp
+from .forms import flatten_errors
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, body: dict, headers: dict | None = None):
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+@bp.errorhandler(_ApiError)
+def _api_error(exc: _ApiError):
+    get_db().rollback()
+    response = jsonify(exc.body)
+    response.status_code = exc.status
+    response.headers.update(exc.headers)
+    return response
+
+
+def _token_user():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_api_token(get_db(), token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise _ApiError(401, {"error": "Niet geauthenticeerd: gebruik 'Authorization: Bearer <token>'."},
+                        {"WWW-Authenticate": 'Bearer realm="instrumentengids"'})
+    g.api_user = user
+    return user
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise _ApiError(400, {"error": "Verwacht een JSON-object als body (Content-Type: application/json)."})
+    return data
+
+
+def _instrument(slug: str, user) -> Instrument:
+    item = get_db().scalar(select(Instrument).where(Instrument.slug == slug))
+    if item is None or not (item.is_public() or can(user, "view_internal", item)):
+        # Drafts and deleted instruments the token's user may not read do not exist for them.
+        raise _ApiError(404, {"error": f"Geen instrument '{slug[:80]}'."})
+    return item
+
+
+def _state(item: Instrument) -> dict:
+    return {"instrument": snapshot(item), "version": item.version,
+            "deleted": item.deleted_at is not None, "public": item.is_public(),
+            "url": url_for("public.instrument", slug=item.slug, _external=True)}
+
+
+def _run(action):
+    """Runs an editing action and maps the domain errors onto HTTP."""
+    db = get_db()
+    try:
+        result = action()
+    except InvalidInput as exc:
+        raise _ApiError(400, {"error": "Ongeldige invoer.", "fields": flatten_errors(exc.messages)}) from exc
+    except NotAllowed as exc:
+        raise _ApiError(403, {"error": "Geen toestemming voor deze handeling."}) from exc
+    except NotFound as exc:
+        raise _ApiError(404, {"error": "Niet gevonden."}) from exc
+    except VersionConflict as exc:
+        raise _ApiError(409, {"error": "Iemand anders heeft dit instrument intussen gewijzigd.",
+                              "current": {"instrument": exc.current, "version": exc.current_version},
+                              "submitted": exc.submitted}) from exc
+    except RegionConflict as exc:  # pragma: no cover - the API sends no fingerprint
+        raise _ApiError(409, {"error": "Conflict.", "current": exc.current, "submitted": exc.submitted}) from exc
+    db.commit()
+    return result
+
+
+def _version_from(data: dict):
+    version = data.pop("version", None)
+    if version is None:
+        version = request.headers.get("If-Match", "").strip('"') or None
+    return version
+
+
+@bp.post("/instruments")
+def create_instrument():
+    user = _token_user()
+    data = _body()
+    data.pop("version", None)
+    item = _run(lambda: Editor(get_db(), user, via="api").create(data))
+    response = jsonify(_state(item))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.instrument_internal", slug=item.slug, _external=True)
+    return response
+
+
+@bp.get("/instruments/<slug>/internal")
+def instrument_internal(slug: str):
+    """The full instrument, internal notes, status and version included, for those who may read them."""
+    user = _token_user()
+    return jsonify(_state(_instrument(slug, user)))
+
+
+def _update(slug: str, partial: bool):
+    user = _token_user()
+    data = _body()
+    version = _version_from(data)
+    item = _instrument(slug, user)
+    if item.deleted_at is not None:
+        raise _ApiError(404, {"error": f"Instrument '{slug[:80]}' is verwijderd; zet het eerst terug."})
+    _run(lambda: Editor(get_db(), user, via="api").update(item, data, expected_version=version, partial=partial))
+    return jsonify(_state(item))
+
+
+@bp.put("/instruments/<slug>")
+def replace_instrument(slug: str):
+    return _update(slug, partial=False)
+
+
+@bp.patch("/instruments/<slug>")
+def patch_instrument(slug: str):
+    return _update(slug, partial=True)
+
+
+@bp.delete("/instruments/<slug>")
+def delete_instrument(slug: str):
+    user = _token_user()
+    item = _instrument(slug, user)
+    version = request.args.get("version") or request.headers.get("If-Match", "").strip('"') or None
+    _run(lambda: Editor(get_db(), user, via="api").delete(item, expected_version=version))
+    return jsonify(_state(item))
+
+
+def _simple(slug: str, method: str):
+    user = _token_user()
+    item = _instrument(slug, user)
+    data = request.get_json(silent=True) or {}
+    version = data.get("version") if isinstance(data, dict) else None
+    editor = Editor(get_db(), user, via="api")
+    if method == "restore":
+        _run(lambda: editor.restore(item))
+    else:
+        _run(lambda: getattr(editor, method)(item, expected_version=version))
+    return jsonify(_state(item))
+
+
+@bp.post("/instruments/<slug>/publish")
+def publish_instrument(slug: str):
+    return _simple(slug, "publish")
+
+
+@bp.post("/instruments/<slug>/unpublish")
+def unpublish_instrument(slug: str):
+    return _simple(slug, "unpublish")
+
+
+@bp.post("/instruments/<slug>/restore")
+def restore_instrument(slug: str):
+    return _simple(slug, "restore")
+
+
+@bp.patch("/regions/<code>")
+def patch_region(code: str):
+    user = _token_user()
+    data = _body()
+    region = get_db().scalar(select(Region).where(Region.code == code.upper()))
+    if region is None:
+        raise _ApiError(404, {"error": f"Geen arbeidsmarktregio '{code[:20]}'."})
+    full = {**region_snapshot(region), **data}
+    _run(lambda: Editor(get_db(), user, via="api").update_region(region, full))
+    return jsonify({"region": region_snapshot(region)})
+
+
+WRITE_VIEWS = [create_instrument, replace_instrument, patch_instrument, delete_instrument, publish_instrument,
+               unpublish_instrument, restore_instrument, patch_region]

@@ -1,0 +1,88 @@
+"""OpenAPI paths and the bearer security scheme of the write API (see api_write.py). Called from openapi.document()."""
+from __future__ import annotations
+
+from ..editing import RegionInputSchema
+from ..schemas import InstrumentInputSchema
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def add_write_api(spec) -> None:
+    spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "Persoonlijk API-token (`catalogue users token EMAIL`). Dezelfde rechten als de gebruiker.",
+    })
+    spec.components.schema("InstrumentInput", schema=InstrumentInputSchema)
+    spec.components.schema("RegionInput", schema=RegionInputSchema)
+    for prop in spec.components.schemas["InstrumentInput"]["properties"].values():
+        for bound in ("minimum", "maximum"):  # apispec keeps Decimal bounds (JSON: strings); OpenAPI wants numbers
+            if prop.get(bound) is not None and not isinstance(prop[bound], (int, float)):
+                prop[bound] = float(prop[bound])
+    state = {"type": "object", "properties": {
+        "instrument": {"$ref": "#/components/schemas/InstrumentInput"},
+        "version": {"type": "integer", "description": "Versienummer voor optimistic locking"},
+        "deleted": {"type": "boolean"}, "public": {"type": "boolean"}, "url": {"type": "string"},
+    }}
+    validation = _json({"type": "object", "properties": {
+        "error": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                   "description": "Foutmeldingen per veld (geneste velden als contacts-0-email)"},
+    }}, "Ongeldige invoer; meldingen per veld")
+    unauthorised = _json(_ERROR, "Geen of een ongeldig token")
+    forbidden = _json(_ERROR, "Geen toestemming (rol of organisatie)")
+    not_found = _json(_ERROR, "Niet gevonden")
+    conflict = _json({"type": "object", "properties": {
+        "error": {"type": "string"},
+        "current": {"type": "object", "description": "De opgeslagen versie: {instrument, version}"},
+        "submitted": {"type": "object", "description": "Wat u stuurde"},
+    }}, "Versieconflict: iemand anders sloeg intussen een nieuwere versie op")
+    secured = [{"bearerAuth": []}]
+    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+    with_version = {"content": {"application/json": {"schema": {"allOf": [
+        {"$ref": "#/components/schemas/InstrumentInput"},
+        {"type": "object", "properties": {"version": {"type": "integer", "description":
+                                                      "Het versienummer dat u bewerkte; anders 409"}}}]}}}}
+    base = {"401": unauthorised, "403": forbidden}
+
+    spec.path(path="/api/v1/instruments", operations={"post": {
+        "summary": "Instrument aanmaken", "security": secured, "tags": ["schrijven"],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/InstrumentInput"}}}},
+        "responses": {"201": _json(state, "Aangemaakt"), "400": validation, **base},
+    }})
+    spec.path(path="/api/v1/instruments/{slug}", operations={
+        "put": {"summary": "Instrument vervangen (alle velden)", "security": secured, "tags": ["schrijven"],
+                "parameters": [slug], "requestBody": {"required": True, **with_version},
+                "responses": {"200": _json(state, "Opgeslagen"), "400": validation, **base, "404": not_found,
+                              "409": conflict}},
+        "patch": {"summary": "Instrument gedeeltelijk wijzigen", "security": secured, "tags": ["schrijven"],
+                  "parameters": [slug], "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                      "type": "object", "description": "Alleen de velden die wijzigen (zie InstrumentInput), plus version"}}}},
+                  "responses": {"200": _json(state, "Opgeslagen"), "400": validation, **base, "404": not_found,
+                                "409": conflict}},
+        "delete": {"summary": "Instrument verwijderen (terug te zetten)", "security": secured, "tags": ["schrijven"],
+                   "parameters": [slug, {"name": "version", "in": "query", "schema": {"type": "integer"}}],
+                   "responses": {"200": _json(state, "Verwijderd"), **base, "404": not_found, "409": conflict}},
+    })
+    spec.path(path="/api/v1/instruments/{slug}/internal", operations={"get": {
+        "summary": "Instrument met interne notities, status en versie", "security": secured, "tags": ["schrijven"],
+        "parameters": [slug], "responses": {"200": _json(state, "Het instrument"), "401": unauthorised,
+                                            "404": not_found},
+    }})
+    for action, summary in (("publish", "Publiceren"), ("unpublish", "Depubliceren"), ("restore", "Terugzetten")):
+        spec.path(path=f"/api/v1/instruments/{{slug}}/{action}", operations={"post": {
+            "summary": summary, "security": secured, "tags": ["schrijven"], "parameters": [slug],
+            "responses": {"200": _json(state, "Gelukt"), "400": validation, **base, "404": not_found,
+                          **({"409": conflict} if action != "restore" else {})},
+        }})
+    spec.path(path="/api/v1/regions/{code}", operations={"patch": {
+        "summary": "Regiopagina wijzigen (werkgeversservicepunt, begrippen, partners)", "security": secured,
+        "tags": ["schrijven"], "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/RegionInput"}}}},
+        "responses": {"200": _json({"type": "object"}, "Opgeslagen"), "400": validation, **base, "404": not_found},
+    }})

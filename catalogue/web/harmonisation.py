@@ -1,0 +1,187 @@
+"""Harmonisation pages (region matrix, national overview with map) and the four comparison views. Public fields only."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import func, or_, select
+
+from .. import get_db
+from .. import svgmap
+from ..comparison import (
+    MAX_INSTRUMENTS,
+    ComparisonError,
+    compare_instruments as build_instrument_comparison,
+    compare_municipalities as build_municipality_comparison,
+    compare_municipality_uwv as build_uwv_comparison,
+    compare_regions as build_region_comparison,
+    split_list,
+)
+from ..harmonisation import STATUS_ICONS, STATUSES, national_overview, region_harmonisation, score_band, status_label
+from ..i18n import current_language
+from ..models import Instrument, Municipality, Region, TaxonomyTerm
+from ..queries import public_condition
+
+bp = Blueprint("harmonisation", __name__)
+
+
+def _common() -> dict:
+    lang = current_language()
+    return {
+        "status_icons": STATUS_ICONS,
+        "statuses": [(s, status_label(s, lang), STATUS_ICONS[s]) for s in STATUSES],
+    }
+
+
+def _map_markup(overview) -> Markup:
+    lang = current_language()
+    regions = {}
+    for summary in overview.regions:
+        band = score_band(summary.score)
+        score_text = str(summary.score) if summary.score is not None else ("geen gegevens" if lang == "nl" else "no data")
+        regions[summary.region.code] = {
+            "href": url_for(".region", slug=summary.region.slug),
+            "band": band,
+            "label": str(summary.score) if summary.score is not None else None,
+            "title": f"{summary.region.name} ({summary.region.code}): "
+                     + (_("score %(score)s", score=score_text) if summary.score is not None else score_text),
+        }
+    svg = svgmap.render_map(
+        regions,
+        title=_("Kaart van de 35 arbeidsmarktregio's met hun harmonisatiescore"),
+        description=_("Elke regio is een link naar haar harmonisatiepagina. De kleur en het patroon geven de scoreklasse; "
+                      "de tabel onder de kaart geeft dezelfde gegevens."),
+    )
+    return Markup(svg)
+
+
+@bp.get("/harmonisatie")
+def national():
+    session = get_db()
+    overview = national_overview(session, current_language())
+    lang = current_language()
+    legend = [(band, Markup(svgmap.legend_swatch(band)), svgmap.band_label(band, lang)) for band in svgmap.BAND_ORDER]
+    return render_template("harmonisation_national.html", overview=overview, map_svg=_map_markup(overview), legend=legend,
+                           score_band=score_band, **_common())
+
+
+@bp.get("/regios/<slug>/harmonisatie")
+def region(slug: str):
+    session = get_db()
+    item = session.scalar(select(Region).where(Region.slug == slug))
+    if item is None:
+        abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
+    result = region_harmonisation(session, item, current_language())
+    regions = session.scalars(select(Region).order_by(Region.name)).all()
+    return render_template("harmonisation_region.html", region=item, h=result, regions=regions, **_common())
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Comparisons
+
+
+def _error_page(template: str, exc: ComparisonError, **context):
+    message = _("Deze vergelijking kunnen we niet maken (%(parameter)s): %(message)s", parameter=exc.parameter,
+                message=exc.message)
+    return render_template(template, error=message, **context), 400
+
+
+def _search_public(session, text: str, limit: int = 20) -> list[Instrument]:
+    pattern = f"%{text.lower()[:80]}%"
+    stmt = (select(Instrument).where(public_condition(date.today()),
+                                     or_(func.lower(Instrument.name).like(pattern), Instrument.slug == text.lower()[:160]))
+            .order_by(func.lower(Instrument.name)).limit(limit))
+    return list(session.scalars(stmt))
+
+
+@bp.get("/vergelijken")
+def compare_instruments():
+    session = get_db()
+    basket = split_list(request.args.get("instrumenten"))
+    remove = (request.args.get("verwijderen") or "").strip()
+    add = (request.args.get("toevoegen") or "").strip()
+    if remove:
+        basket = [s for s in basket if s != remove]
+        return redirect(url_for(".compare_instruments", instrumenten=",".join(basket) or None))
+    matches = []
+    if add:
+        found = _search_public(session, add)
+        exact = [i for i in found if i.slug == add.lower()]
+        if exact or len(found) == 1:
+            chosen = (exact or found)[0]
+            if chosen.slug not in basket:
+                basket.append(chosen.slug)
+            return redirect(url_for(".compare_instruments", instrumenten=",".join(basket)))
+        matches = found
+    context = {"basket": basket, "matches": matches, "add": add, "max_instruments": MAX_INSTRUMENTS, "comparison": None,
+               "basket_items": []}
+    if len(basket) > MAX_INSTRUMENTS:
+        return _error_page("compare_instruments.html", ComparisonError(
+            "instrumenten", _("u kunt hoogstens %(n)d instrumenten tegelijk vergelijken", n=MAX_INSTRUMENTS)), **context)
+    try:
+        if len(basket) >= 2:
+            context["comparison"] = build_instrument_comparison(session, basket, current_language())
+        else:
+            context["basket_items"] = build_basket(session, basket)
+    except ComparisonError as exc:
+        return _error_page("compare_instruments.html", exc, **context)
+    return render_template("compare_instruments.html", **context)
+
+
+def build_basket(session, slugs: list[str]) -> list[Instrument]:
+    items = []
+    for slug in slugs:
+        item = session.scalar(select(Instrument).where(Instrument.slug == slug[:160], public_condition(date.today())))
+        if item is None:
+            raise ComparisonError("instrumenten", f"onbekend of niet gepubliceerd instrument '{slug[:80]}'")
+        items.append(item)
+    return items
+
+
+def _municipalities(session):
+    return session.scalars(select(Municipality).order_by(Municipality.name)).all()
+
+
+@bp.get("/vergelijken/gemeenten")
+def compare_municipalities():
+    session = get_db()
+    a, b = request.args.get("a", "").strip(), request.args.get("b", "").strip()
+    context = {"a": a, "b": b, "municipalities": _municipalities(session), "comparison": None}
+    if a and b:
+        try:
+            context["comparison"] = build_municipality_comparison(session, a, b, current_language())
+        except ComparisonError as exc:
+            return _error_page("compare_municipalities.html", exc, **context)
+    return render_template("compare_municipalities.html", **context)
+
+
+@bp.get("/vergelijken/gemeente-uwv")
+def compare_municipality_uwv():
+    session = get_db()
+    gemeente = request.args.get("gemeente", "").strip()
+    group = request.args.get("doelgroep", "").strip()
+    groups = session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy.in_(("target_group", "scheme")))
+                             .order_by(TaxonomyTerm.taxonomy.desc(), TaxonomyTerm.sort_order)).all()
+    context = {"gemeente": gemeente, "group": group, "groups": groups, "municipalities": _municipalities(session),
+               "comparison": None}
+    if gemeente:
+        try:
+            context["comparison"] = build_uwv_comparison(session, gemeente, group or None, current_language())
+        except ComparisonError as exc:
+            return _error_page("compare_municipality_uwv.html", exc, **context)
+    return render_template("compare_municipality_uwv.html", **context)
+
+
+@bp.get("/vergelijken/regios")
+def compare_regions():
+    session = get_db()
+    a, b = request.args.get("a", "").strip(), request.args.get("b", "").strip()
+    context = {"a": a, "b": b, "regions": session.scalars(select(Region).order_by(Region.name)).all(), "comparison": None}
+    if a and b:
+        try:
+            context["comparison"] = build_region_comparison(session, a, b, current_language())
+        except ComparisonError as exc:
+            return _error_page("compare_regions.html", exc, **context)
+    return render_template("compare_regions.html", **context)

@@ -1,0 +1,204 @@
+"""The four comparisons: exact differences, shareable URLs, clear 400s for invalid input."""
+import pytest
+
+from catalogue.comparison import (
+    ComparisonError,
+    compare_instruments,
+    compare_municipalities,
+    compare_municipality_uwv,
+    compare_regions,
+)
+
+
+def test_instruments_side_by_side_exact_differences(session):
+    result = compare_instruments(session, "gouda-proefplaatsing,krimpenerwaard-proefplaatsing")
+    assert result.differing == ["provider", "where", "duration"]
+    rows = {r.key: r for r in result.rows}
+    assert rows["duration"].values == ["maximaal 2 maanden", "maximaal 3 maanden"]
+    assert rows["decision_period"].values == ["2 weken", "2 weken"] and not rows["decision_period"].differs
+
+
+def test_instruments_compare_durations_across_units(session):
+    result = compare_instruments(session, ["gouda-nazorg", "almere-nazorg", "lelystad-nazorg"])
+    assert "duration" in result.differing  # 12 months vs 6 months
+    same = compare_instruments(session, ["gouda-nazorg", "almere-nazorg"])
+    assert "duration" not in same.differing  # "1 jaar" and "12 maanden" are the same duration
+
+
+def test_four_instruments_and_english(session):
+    result = compare_instruments(session, ["uwv-proefplaatsing", "gouda-proefplaatsing", "almere-proefplaatsing",
+                                           "urk-proefplaatsing"], language="en")
+    rows = {r.key: r for r in result.rows}
+    assert rows["duration"].label == "Maximum duration"
+    assert rows["decision_period"].values == ["2 weeks", "2 weeks", "8 weeks", "4 weeks"]
+    assert [i["slug"] for i in result.instruments][0] == "uwv-proefplaatsing"
+
+
+@pytest.mark.parametrize("value,message", [
+    ("uwv-proefplaatsing", "ten minste 2"),
+    ("a,b,c,d,e", "hoogstens 4"),
+    ("uwv-proefplaatsing,bestaat-niet", "bestaat-niet"),
+    ("uwv-proefplaatsing,uwv-brug-ww", "uwv-brug-ww"),  # a draft
+])
+def test_invalid_instrument_selection(session, value, message):
+    with pytest.raises(ComparisonError) as exc:
+        compare_instruments(session, value)
+    assert message in exc.value.message
+
+
+def test_municipality_vs_municipality(session):
+    result = compare_municipalities(session, "GM0513", "waddinxveen")
+    status = {k.kind: k.status for k in result.kinds}
+    assert status == {
+        "loonkostensubsidie": "verschilt", "proefplaatsing": "gelijk", "jobcoaching": "verschilt",
+        "werkplekvoorziening": "gelijk", "scholing": "verschilt", "werkervaringsplaats": "alleen_a",
+        "leerwerktraject": "gelijk", "mobiliteit": "gelijk", "nazorg": "verschilt", "advies": "gelijk", "premie": "alleen_a",
+    }
+    assert result.kind("loonkostensubsidie").differing == ["decision_period", "payment_moments"]
+    assert result.kind("jobcoaching").differing == ["amount"]
+    assert result.kind("nazorg").differing == ["duration"]
+    assert result.kind("premie").status_label == "Alleen Gouda"
+    assert result.kind("advies").a_source == "regional"
+
+
+def test_municipalities_in_different_regions(session):
+    result = compare_municipalities(session, "Gouda", "Almere")
+    assert result.kind("leerwerktraject").status == "verschilt"  # two different regional instruments
+    assert result.kind("proefplaatsing").differing == ["schemes", "applicant", "decision_period"]
+
+
+def test_municipality_vs_uwv_for_a_target_group(session):
+    result = compare_municipality_uwv(session, "GM0513", "arbeidsbeperking")
+    status = {k.kind: k.status for k in result.kinds}
+    assert status["loonkostensubsidie"] == "niet_harmoniseerbaar"
+    assert status["loondispensatie"] == "niet_harmoniseerbaar"
+    assert status["no-riskpolis"] == "alleen_uwv"
+    assert status["werkervaringsplaats"] == "alleen_gemeente"
+    proef = result.kind("proefplaatsing")
+    assert proef.status == "verschilt" and proef.differing == ["duration", "target_groups", "applicant"]
+    assert "schemes" not in proef.differing  # the benefit decides the provider, never a difference
+    assert result.filter == {"taxonomy": "target_group", "code": "arbeidsbeperking", "name": "Mensen met een arbeidsbeperking"}
+    # a target group filters: the Gouda werkervaringsplaats has no target group so it stays; the premie is for the
+    # long-term unemployed and goes
+    assert "premie" not in status
+    with pytest.raises(ComparisonError):
+        compare_municipality_uwv(session, "GM0513", "geen-doelgroep")
+
+
+def test_region_vs_region(session):
+    result = compare_regions(session, "AM20", "flevoland")
+    summary = {r.key: r for r in result.summary}
+    assert summary["score"].values == ["51", "47"] and summary["score"].differs
+    kinds = {k["kind"]: k for k in result.kinds}
+    assert kinds["werkervaringsplaats"]["a"]["text"] == "3 van 4 gemeenten"
+    assert kinds["werkervaringsplaats"]["b"]["text"] == "4 van 5 gemeenten"
+    assert kinds["werkervaringsplaats"]["differs"]
+    assert not kinds["no-riskpolis"]["differs"]
+    with pytest.raises(ComparisonError):
+        compare_regions(session, "AM20", "AM20")
+    with pytest.raises(ComparisonError):
+        compare_regions(session, "AM20", "AM99")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Pages
+
+
+def test_instrument_comparison_page(client):
+    html = client.get("/vergelijken?instrumenten=gouda-proefplaatsing,krimpenerwaard-proefplaatsing").get_data(as_text=True)
+    assert "<caption" in html and "verschilt" in html and 'class="differs"' in html
+    assert "maximaal 3 maanden" in html
+    assert "/vergelijken?instrumenten=krimpenerwaard-proefplaatsing" in html  # remove one: a plain link
+
+
+def test_basket_in_the_url(client):
+    one = client.get("/vergelijken?instrumenten=gouda-proefplaatsing")
+    assert one.status_code == 200 and "Voeg nog ten minste één instrument toe" in one.get_data(as_text=True)
+    added = client.get("/vergelijken?instrumenten=gouda-proefplaatsing&toevoegen=uwv-proefplaatsing")
+    assert added.status_code == 302
+    assert added.headers["Location"].endswith("/vergelijken?instrumenten=gouda-proefplaatsing,uwv-proefplaatsing")
+    choose = client.get("/vergelijken?instrumenten=gouda-proefplaatsing&toevoegen=proefplaatsing").get_data(as_text=True)
+    assert "Kies een instrument" in choose
+    removed = client.get("/vergelijken?instrumenten=a-b,gouda-proefplaatsing&verwijderen=a-b")
+    assert removed.headers["Location"].endswith("/vergelijken?instrumenten=gouda-proefplaatsing")
+
+
+def test_add_to_comparison_from_detail_page_and_results(client):
+    html = client.get("/instrumenten/gouda-proefplaatsing").get_data(as_text=True)
+    assert 'href="/vergelijken?instrumenten=gouda-proefplaatsing"' in html
+    html = client.get("/instrumenten/gouda-proefplaatsing?vergelijk=uwv-proefplaatsing").get_data(as_text=True)
+    assert 'href="/vergelijken?instrumenten=uwv-proefplaatsing,gouda-proefplaatsing"' in html
+    results = client.get("/gemeenten/gouda?vergelijk=uwv-proefplaatsing").get_data(as_text=True)
+    assert "/vergelijken?instrumenten=uwv-proefplaatsing,gouda-loonkostensubsidie" in results
+
+
+@pytest.mark.parametrize("url", [
+    "/vergelijken?instrumenten=a,b,c,d,e",
+    "/vergelijken?instrumenten=gouda-proefplaatsing,bestaat-niet",
+    "/vergelijken/gemeenten?a=GM0513&b=GM9999",
+    "/vergelijken/gemeenten?a=GM0513&b=gouda",
+    "/vergelijken/gemeente-uwv?gemeente=GM0513&doelgroep=onbekend",
+    "/vergelijken/gemeente-uwv?gemeente=nergens",
+    "/vergelijken/regios?a=AM20&b=XX",
+    "/en/vergelijken/regios?a=AM20&b=AM20",
+])
+def test_invalid_input_gives_a_clear_400_page(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_comparison_pages(client):
+    for url, text in [
+        ("/vergelijken/gemeenten?a=GM0513&b=GM0627", "Alleen Gouda"),
+        ("/vergelijken/gemeente-uwv?gemeente=GM0513&doelgroep=arbeidsbeperking", "Alleen UWV"),
+        ("/vergelijken/regios?a=AM20&b=AM11", "Harmonisatiescore"),
+        ("/vergelijken/gemeenten", "Eerste gemeente"),
+        ("/vergelijken/regios?a=AM20", "Eerste regio"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert text in response.get_data(as_text=True), url
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# API
+
+
+def test_compare_api(client):
+    data = client.get("/api/v1/compare?type=instruments&instruments=gouda-proefplaatsing,krimpenerwaard-proefplaatsing").json
+    assert data["type"] == "instruments" and data["differing"] == ["provider", "where", "duration"]
+    data = client.get("/api/v1/compare?type=municipalities&a=GM0513&b=GM0627").json
+    assert {k["kind"]: k["differing"] for k in data["kinds"]}["jobcoaching"] == ["amount"]
+    data = client.get("/api/v1/compare?type=municipality-uwv&municipality=GM0513&target_group=arbeidsbeperking").json
+    assert {k["kind"]: k["status"] for k in data["kinds"]}["no-riskpolis"] == "alleen_uwv"
+    data = client.get("/api/v1/compare?type=regions&a=AM20&b=AM11").json
+    assert data["a"]["score"] == 51 and "werkervaringsplaats" in data["differing"]
+
+
+@pytest.mark.parametrize("query,parameter", [
+    ("", "type"),
+    ("type=nonsense", "type"),
+    ("type=instruments&instruments=uwv-proefplaatsing", "instruments"),
+    ("type=instruments&instruments=uwv-proefplaatsing,x&a=1", "a"),
+    ("type=municipality-uwv&municipality=GM0513&target_group=zz", "target_group"),
+    ("type=municipality-uwv", "municipality"),
+    ("type=regions&a=AM20", "b"),
+])
+def test_compare_api_400(client, query, parameter):
+    response = client.get(f"/api/v1/compare?{query}")
+    assert response.status_code == 400
+    assert response.json["parameter"] == parameter
+
+
+def test_a_draft_is_refused_without_leaking_it(client, session):
+    from helpers import make_instrument
+
+    make_instrument(session, "concept-vergelijk", name="CONCEPT-VERGELIJK-1", status="draft", internal_notes="GEHEIM-42")
+    for url in ("/vergelijken?instrumenten=uwv-proefplaatsing,concept-vergelijk",
+                "/api/v1/compare?type=instruments&instruments=uwv-proefplaatsing,concept-vergelijk",
+                "/vergelijken?instrumenten=uwv-proefplaatsing&toevoegen=CONCEPT-VERGELIJK"):
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        assert response.status_code in (200, 400), url
+        assert "CONCEPT-VERGELIJK-1" not in body and "GEHEIM-42" not in body, url

@@ -1,0 +1,146 @@
+"""The index follows committed changes immediately (create, edit, unpublish, soft-delete, delete), and a rebuild swaps a
+complete new index in atomically."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from catalogue.models import Instrument
+from helpers import make_instrument
+
+
+@pytest.fixture(autouse=True)
+def clean_index_afterwards(app, database):
+    """Set up before (so torn down after) the test's rolled-back transaction: then put the index back in line with the
+    database, so documents this test wrote do not linger (see catalogue/search/sync.py)."""
+    yield
+    with database.session() as session:
+        app.extensions["catalogue_search"].reconcile(session)
+
+
+def found(client, q, **params):
+    body = client.get("/api/v1/instruments", query_string={"q": q, "per_page": 100, **params}).json
+    return [i["slug"] for i in body["items"]]
+
+
+def test_create_edit_unpublish_delete_are_visible_at_once(client, session):
+    assert found(client, "zeldzaamwoordqq") == []
+    item = make_instrument(session, "sync-test", name="Zeldzaamwoordqq regeling", summary="Over een proefplaatsing.")
+    assert found(client, "zeldzaamwoordqq") == ["sync-test"]
+
+    item.name = "Anderwoordzz regeling"
+    session.commit()
+    assert found(client, "anderwoordzz") == ["sync-test"]
+    assert found(client, "zeldzaamwoordqq") == []
+
+    item.status = "draft"
+    session.commit()
+    assert found(client, "anderwoordzz") == []
+
+    item.status = "published"
+    session.commit()
+    assert found(client, "anderwoordzz") == ["sync-test"]
+
+    item.deleted_at = datetime.now(timezone.utc)
+    session.commit()
+    assert found(client, "anderwoordzz") == []
+
+    item.deleted_at = None
+    session.commit()
+    assert found(client, "anderwoordzz") == ["sync-test"]
+    session.delete(item)
+    session.commit()
+    assert found(client, "anderwoordzz") == []
+
+
+def test_facet_counts_follow_edits(client, session):
+    def count(kind):
+        body = client.get("/api/v1/instruments", query_string={"q": "tellertestwoord", "facets": "kind"}).json
+        return {v["code"]: v["count"] for v in body["facets"]["kind"]}.get(kind, 0)
+
+    item = make_instrument(session, "sync-facets", name="Tellertestwoord", kind="proefplaatsing")
+    assert count("proefplaatsing") == 1 and count("jobcoaching") == 0
+    from catalogue.models import InstrumentKind
+
+    item.kind = session.scalar(select(InstrumentKind).where(InstrumentKind.code == "jobcoaching"))
+    session.commit()
+    assert count("proefplaatsing") == 0 and count("jobcoaching") == 1
+
+
+def test_term_only_edit_updates_facets_and_text(client, session):
+    from catalogue.models import TaxonomyTerm
+
+    item = make_instrument(session, "sync-terms", name="Termtestwoord")
+    assert found(client, "termtestwoord", scheme="wajong") == []
+    item.terms = [session.scalar(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy == "scheme", TaxonomyTerm.code == "wajong"))]
+    session.commit()
+    assert found(client, "termtestwoord", scheme="wajong") == ["sync-terms"]
+    assert found(client, "termtestwoord wajong") == ["sync-terms"]  # scheme names are searchable
+
+
+def test_rollback_is_not_indexed(client, session):
+    item = make_instrument(session, "sync-rollback", name="Terugdraaiwoord")
+    item.name = "Nooitgecommit"
+    session.flush()
+    session.rollback()
+    assert found(client, "nooitgecommit") == []
+
+
+def test_rebuild_swaps_atomically_and_a_failed_build_leaves_the_index_alone(app, client, session):
+    engine = app.extensions["catalogue_search"]
+    store = engine.store
+    found(client, "proefplaatsing")  # the index exists
+    before = os.path.realpath(store.current)
+    figures = engine.rebuild(session)
+    after = os.path.realpath(store.current)
+    assert after != before and os.path.islink(store.current)
+    assert figures["documents"] > 100
+    assert "uwv-proefplaatsing" in found(client, "proefplaatsing")
+
+    def broken():
+        yield from []
+        raise RuntimeError("crash mid-build")
+
+    with pytest.raises(RuntimeError):
+        store.build(broken())
+    assert os.path.realpath(store.current) == after
+    assert "uwv-proefplaatsing" in found(client, "proefplaatsing")
+    assert len(list(store.root.glob("build-*"))) <= 2
+
+
+def test_missing_index_is_built_on_first_search(tmp_path, session, today):
+    from catalogue.queries import InstrumentQuery
+    from catalogue.search.engine import SearchEngine
+    from catalogue.queries import public_condition
+
+    engine = SearchEngine(tmp_path / "index")
+    assert not engine.store.exists()
+    outcome = engine.search(session, InstrumentQuery(q="lks"), today, public_condition)
+    assert outcome.total > 0 and engine.store.exists()
+    assert engine.store.status()["documents"] == session.scalar(
+        select(__import__("sqlalchemy").func.count()).select_from(Instrument).where(
+            Instrument.status == "published", Instrument.deleted_at.is_(None)))
+
+
+def test_cli_index_rebuild_and_status(tmp_path, monkeypatch, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the command-line round trip uses its own SQLite file")
+    from click.testing import CliRunner
+
+    from catalogue.cli import main
+
+    monkeypatch.setenv("CATALOGUE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    monkeypatch.setenv("CATALOGUE_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("CATALOGUE_SECRET_KEY", "x")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    assert "No search index" in runner.invoke(main, ["index", "status"]).output
+    assert runner.invoke(main, ["seed"]).exit_code == 0
+    result = runner.invoke(main, ["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt" in result.output
+    status = runner.invoke(main, ["index", "status"])
+    assert "instruments" in status.output and (tmp_path / "index" / "current").is_symlink()
