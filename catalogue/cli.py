@@ -66,7 +66,7 @@ def index_rebuild():
     with _db().session() as session:
         figures = engine.rebuild(session)
     click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
-               f"({figures['path']}); {figures['reconciled']} changed during the build were caught up.")
+               f"({figures['path']}); {figures['reconciled']} changed during or just before the build were re-indexed.")
 
 
 @index.command("status")

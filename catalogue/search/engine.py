@@ -132,7 +132,8 @@ class SearchEngine:
 
     def rebuild(self, session: Session) -> dict:
         """Builds a complete new index from the database beside the current one and swaps it in."""
-        started = datetime.now(timezone.utc) - timedelta(seconds=5)
+        # updated_at comes from this application's clock; one second of slack covers a commit racing the build's start.
+        started = datetime.now(timezone.utc) - timedelta(seconds=1)
         figures = self.store.build(documents_from_sql(session))
         figures["reconciled"] = self.reconcile(session, since=started)
         self.refresh()
