@@ -41,6 +41,9 @@ EDITING_ROLES = ("editor", "coordinator")
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER_AND_IP = 5
 MAX_FAILURES_PER_IP = 50
+RESET_SUBJECT = "Wachtwoord opnieuw instellen"
+RESET_MAIL_WINDOW = timedelta(hours=1)
+MAX_RESET_MAILS_PER_WINDOW = 3
 RESET_MAX_AGE = 3600  # seconds
 MIN_PASSWORD_LENGTH = 10
 
@@ -200,11 +203,16 @@ def request_password_reset(session: Session, secret_key: str, email: str, link_f
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.is_active:
         return
+    recent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient == user.email, OutboxMessage.subject == RESET_SUBJECT,
+        OutboxMessage.created_at > _now() - RESET_MAIL_WINDOW))
+    if recent >= MAX_RESET_MAILS_PER_WINDOW:
+        return  # no mail-bombing an address; the answer to the requester stays the same
     link = link_for(make_reset_token(secret_key, user))
     body = (f"Beste {user.name},\n\nIemand (hopelijk u) vroeg om uw wachtwoord voor de Instrumentengids opnieuw in te "
             f"stellen. Dat kan binnen een uur, één keer, via:\n\n{link}\n\nVroeg u dit niet? Dan kunt u dit bericht "
             "negeren; uw wachtwoord blijft hetzelfde.")
-    send_mail(session, user.email, "Wachtwoord opnieuw instellen", body)
+    send_mail(session, user.email, RESET_SUBJECT, body)
 
 
 def send_mail(session: Session, recipient: str, subject: str, body: str) -> OutboxMessage:

@@ -171,6 +171,23 @@ def users_token(email, name):
     click.echo(token)
 
 
+@users.command("review-period")
+@click.argument("provider_slug")
+@click.argument("months", type=click.IntRange(1, 60))
+@with_appcontext
+def users_review_period(provider_slug, months):
+    """Set after how many months an organisation's instruments appear in its "needs review" list."""
+    from .auth import organisation_for_provider
+
+    with _db().session() as session:
+        try:
+            org = organisation_for_provider(session, provider_slug)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        org.review_after_months = months
+    click.echo(f"{org.name}: instruments not checked for {months} months need review.")
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Exports and spreadsheet import (issue 6): `catalogue export` and `catalogue import`. See catalogue/exports.py and
 # catalogue/imports.py.

@@ -119,6 +119,14 @@ def test_reset_tokens_expire_and_cannot_be_forged(session, people):
     assert user_for_reset_token(session, "test-secret", "nonsense") is None
 
 
+def test_reset_mails_per_address_are_limited_and_the_answer_stays_the_same(client, session, people):
+    answers = [post(client, "/wachtwoord-vergeten", {"email": "editor@example.org"}).get_data(as_text=True)
+               for _ in range(5)]
+    assert all("Als dit e-mailadres bij ons bekend is" in a for a in answers)
+    sent = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "editor@example.org")).all()
+    assert len(sent) == 3
+
+
 def test_reset_for_unknown_address_sends_nothing(client, session):
     before = session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1))
     post(client, "/wachtwoord-vergeten", {"email": "nobody@example.org"})
@@ -184,6 +192,12 @@ def test_users_create_and_token_commands(cli_env):
         stored = conn.execute(text("SELECT token_hash FROM api_token")).scalar()
         assert stored != token.output.strip() and len(stored) == 64  # only a hash is stored
         assert conn.execute(text("SELECT role FROM membership")).scalar() == "editor"
+    period = runner.invoke(main, ["users", "review-period", "gemeente-gouda", "6"])
+    assert period.exit_code == 0, period.output
+    assert runner.invoke(main, ["users", "review-period", "gemeente-gouda", "0"]).exit_code != 0
+    assert runner.invoke(main, ["users", "review-period", "bestaat-niet", "6"]).exit_code != 0
+    with create_engine(cli_env).connect() as conn:
+        assert conn.execute(text("SELECT review_after_months FROM organisation WHERE slug = 'gemeente-gouda'")).scalar() == 6
 
 
 def test_passwords_are_hashed_with_argon2(session, people):

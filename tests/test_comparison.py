@@ -202,3 +202,8 @@ def test_a_draft_is_refused_without_leaking_it(client, session):
         body = response.get_data(as_text=True)
         assert response.status_code in (200, 400), url
         assert "CONCEPT-VERGELIJK-1" not in body and "GEHEIM-42" not in body, url
+
+
+def test_filtering_the_list_keeps_the_comparison_basket(client):
+    html = client.get("/instrumenten?vergelijk=uwv-proefplaatsing,gouda-proefplaatsing&kind=proefplaatsing").get_data(as_text=True)
+    assert '<input type="hidden" name="vergelijk" value="uwv-proefplaatsing,gouda-proefplaatsing">' in html
