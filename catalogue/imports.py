@@ -703,6 +703,18 @@ def _import_row(session: Session, editor: Editor, resolver: Resolver, r: _Row, m
             seen[("id", created.id)] = row.row  # a later row about the same (new) instrument is a duplicate
 
 
+
+def _resolved_codes(r, key: str, items: list[str], resolve) -> list[str]:
+    """Codes for names or codes in a cell, unique and in order. `resolve(item)` gives (code or None, message if None)."""
+    codes: list[str] = []
+    for item in items:
+        code, problem = resolve(item)
+        if code is None:
+            r.error(key, problem)
+        elif code not in codes:
+            codes.append(code)
+    return codes
+
 def _record(resolver: Resolver, r: _Row, values: dict, region: Region | None) -> tuple[dict, Provider | None]:
     """Column values -> an input-schema record (only the columns in the file), with names resolved to codes."""
     record: dict = {}
@@ -731,37 +743,18 @@ def _record(resolver: Resolver, r: _Row, values: dict, region: Region | None) ->
                 continue
             record["provider"] = provider.slug
         elif col.type == "codes":
-            taxonomy = TERM_COLUMNS[key]
-            codes = []
-            for item in value:
-                code = resolver.terms[taxonomy].get(_norm(item))
-                if code is None:
-                    r.error(key, f"onbekende {_TERM_WORDS[key]} '{item}'")
-                elif code not in codes:
-                    codes.append(code)
-            record[key] = codes
+            terms = resolver.terms[TERM_COLUMNS[key]]
+            record[key] = _resolved_codes(r, key, value, lambda item: (
+                terms.get(_norm(item)), f"onbekende {_TERM_WORDS[key]} '{item}'"))
         elif col.type == "municipalities":
-            codes = []
-            for item in value:
-                if _norm(item) in resolver.ambiguous_municipalities:
-                    r.error(key, f"gemeentenaam '{item}' is niet eenduidig; gebruik de GM-code")
-                    continue
-                code = resolver.municipalities.get(_norm(item)) or resolver.municipalities.get(
-                    _norm(re.sub(r"^gemeente\s+", "", item, flags=re.I)))
-                if code is None:
-                    r.error(key, f"onbekende gemeente '{item}'")
-                elif code not in codes:
-                    codes.append(code)
-            record[key] = codes
+            record[key] = _resolved_codes(r, key, value, lambda item: (
+                (None, f"gemeentenaam '{item}' is niet eenduidig; gebruik de GM-code")
+                if _norm(item) in resolver.ambiguous_municipalities else
+                (resolver.municipalities.get(_norm(item)) or resolver.municipalities.get(
+                    _norm(re.sub(r"^gemeente\s+", "", item, flags=re.I))), f"onbekende gemeente '{item}'")))
         elif col.type == "regions":
-            codes = []
-            for item in value:
-                code = resolver.regions.get(_norm(item))
-                if code is None:
-                    r.error(key, f"onbekende arbeidsmarktregio '{item}'")
-                elif code not in codes:
-                    codes.append(code)
-            record[key] = codes
+            record[key] = _resolved_codes(r, key, value, lambda item: (
+                resolver.regions.get(_norm(item)), f"onbekende arbeidsmarktregio '{item}'"))
         elif col.type == "enum":
             if value is None:
                 if key == "status":
