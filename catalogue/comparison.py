@@ -35,6 +35,7 @@ from .harmonisation import (
 )
 from .models import Municipality, Region, TaxonomyTerm
 from .parameters import amount_text, applicant_text, decision_period_text, duration_in_months, duration_text
+from .places import exact_municipality
 from .queries import QueryError, get_public_instrument
 
 MIN_INSTRUMENTS, MAX_INSTRUMENTS = 2, 4
@@ -203,9 +204,7 @@ def find_municipality(session: Session, value: str, parameter: str, today: date 
     value = (value or "").strip()
     if not value:
         raise ComparisonError(parameter, "kies een gemeente (CBS-code zoals GM0513 of de naam)")
-    found = session.scalar(select(Municipality).where(
-        or_(Municipality.code == value.upper()[:8], Municipality.slug == value.lower()[:120],
-            func.lower(Municipality.name) == value.lower()[:120])))
+    found = exact_municipality(session, value)
     if found is None:
         raise ComparisonError(parameter, f"onbekende gemeente '{value[:60]}'")
     return found

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .config import SEED_DIR
 from .models import Instrument, Municipality, TaxonomyTerm
+from .places import find_municipality
 from .queries import available_for_municipality
 
 WIZARD_FILE = SEED_DIR / "wizard.yaml"
@@ -134,25 +135,6 @@ def _values(args: Mapping[str, Sequence[str]], name: str) -> list[str]:
             if part and part not in out:
                 out.append(part[:80])
     return out
-
-
-def find_municipality(session: Session, text: str) -> tuple[Municipality | None, list[Municipality]]:
-    """A gemeente by CBS code or exact name (case-insensitive); otherwise the gemeenten whose name contains the text."""
-    text = " ".join(text.split())[:80]
-    if not text:
-        return None, []
-    match = session.scalar(select(Municipality).where(
-        (Municipality.code == text.upper()) | (func.lower(Municipality.name) == text.lower())
-    ).order_by(Municipality.valid_until.is_not(None), Municipality.name))
-    if match is not None:
-        return match, []
-    pattern = "%" + text.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-    candidates = list(session.scalars(
-        select(Municipality).where(func.lower(Municipality.name).like(pattern)).order_by(Municipality.name).limit(20)
-    ))
-    if len(candidates) == 1:
-        return candidates[0], []
-    return None, candidates
 
 
 def parse_choices(session: Session, args: Mapping[str, Sequence[str]]) -> Choices:

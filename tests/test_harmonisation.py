@@ -271,3 +271,9 @@ def test_national_api_and_openapi(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for path in ("/api/v1/regions/{code}/harmonisation", "/api/v1/harmonisation", "/api/v1/compare"):
         assert "get" in paths[path]
+
+
+def test_region_page_links_to_its_harmonisation(client):
+    html = client.get("/regios/midden-holland").get_data(as_text=True)
+    assert 'href="/regios/midden-holland/harmonisatie"' in html
+    assert 'href="/en/regios/midden-holland/harmonisatie"' in client.get("/en/regios/midden-holland").get_data(as_text=True)

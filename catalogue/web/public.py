@@ -12,6 +12,7 @@ from .. import get_db
 from ..i18n import current_language
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
 from ..parameters import amount_text, applicant_text, decision_period_text, duration_text
+from ..places import find_municipality
 from ..queries import (
     InstrumentQuery,
     QueryError,
@@ -106,18 +107,9 @@ def _today():
 def choose_municipality():
     """The home page's 'where is your company' form, which works without JavaScript."""
     value = (request.args.get("gemeente") or "").strip()
-    session = get_db()
-    match = session.scalar(select(Municipality).where(
-        (Municipality.code == value.upper()) | (func.lower(Municipality.name) == value.lower())
-    ))
+    match, matches = find_municipality(get_db(), value)
     if match is None:
-        matches = session.scalars(
-            select(Municipality).where(func.lower(Municipality.name).like(f"%{value.lower()[:60]}%")).order_by(Municipality.name)
-        ).all() if value else []
-        if len(matches) == 1:
-            match = matches[0]
-        else:
-            return render_template("choose_municipality.html", value=value, matches=matches), (200 if matches else 404)
+        return render_template("choose_municipality.html", value=value, matches=matches), (200 if matches else 404)
     return redirect(url_for(".municipality", slug=match.slug))
 
 
