@@ -22,15 +22,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["catalogue_db"] = Database(app.config["DATABASE_URL"])
     app.wsgi_app = LanguagePrefixMiddleware(app.wsgi_app, prefixes=("en",))
     init_i18n(app)
+    _init_search(app)
 
-    from .web import api, public
+    from .web import api, exports, harmonisation, public, wizard
+    from .web.accounts import init_accounts
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
-    from .web import harmonisation; app.register_blueprint(harmonisation.bp)  # noqa: E702 (harmonisation and comparison pages)
-    from .web.accounts import init_accounts; init_accounts(app)  # noqa: E702 (login, CSRF, /beheer, write API)
-    from .web import wizard; app.register_blueprint(wizard.bp)  # noqa: E702 (employer wizard, /werkgever)
-    from .web import exports; app.register_blueprint(exports.bp)  # noqa: E702 (exports, import template, /beheer/import)
+    app.register_blueprint(harmonisation.bp)  # harmonisation and comparison pages
+    init_accounts(app)  # login, CSRF, /beheer, write API
+    app.register_blueprint(wizard.bp)  # employer wizard, /werkgever
+    app.register_blueprint(exports.bp)  # exports, import template, /beheer/import
 
     @app.teardown_appcontext
     def _close_session(exc):
@@ -53,6 +55,22 @@ def create_app(test_config: dict | None = None) -> Flask:
         return response
 
     return app
+
+
+def _init_search(app: Flask) -> None:
+    """One search engine per app, behind the pages and the API, registered for its database and kept in sync by
+    session events."""
+    from .search import register, sync
+    from .search.engine import SearchEngine
+    from .search.synonyms import load
+
+    interval = app.config.get("SEARCH_FINGERPRINT_INTERVAL", 0.0 if app.testing else 1.0)
+    engine = SearchEngine(app.config["INDEX_DIR"], synonyms=load(app.config.get("SYNONYMS_FILE"),
+                                                                 app.config.get("SYNONYMS_DIR")),
+                          fingerprint_interval=interval)
+    app.extensions["catalogue_search"] = engine
+    register(app.config["DATABASE_URL"], engine)
+    sync.install()
 
 
 def get_db():

@@ -27,22 +27,6 @@ from ..queries import (
 bp = Blueprint("public", __name__)
 
 
-@bp.record_once
-def _init_search(state):
-    """One search engine per app, registered for its database and kept in sync by session events."""
-    from ..search import register, sync
-    from ..search.engine import SearchEngine
-    from ..search.synonyms import load
-
-    app = state.app
-    interval = app.config.get("SEARCH_FINGERPRINT_INTERVAL", 0.0 if app.testing else 1.0)
-    engine = SearchEngine(app.config["INDEX_DIR"], synonyms=load(app.config.get("SYNONYMS_FILE"),
-                                                                 app.config.get("SYNONYMS_DIR")),
-                          fingerprint_interval=interval)
-    app.extensions["catalogue_search"] = engine
-    register(app.config["DATABASE_URL"], engine)
-    sync.install()
-
 PROVIDER_TYPE_ORDER = ("gemeente", "regio", "uwv", "belastingdienst", "landelijk")
 
 
