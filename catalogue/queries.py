@@ -283,10 +283,7 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
 
 def _search(session: Session, engine, query: InstrumentQuery, today: date, language: str) -> ResultPage:
     outcome = engine.search(session, query, today, public_condition)
-    items = []
-    if outcome.ids:
-        rows = {i.id: i for i in session.scalars(with_relations(select(Instrument).where(Instrument.id.in_(outcome.ids))))}
-        items = [rows[i] for i in outcome.ids if i in rows]
+    items = _in_order(session, outcome.ids, with_relations)
     facets = []
     for facet in FACETS:
         selected = set(query.selected(facet.key))
@@ -367,7 +364,13 @@ def suggestions(session: Session, text: str, today: date | None = None, limit: i
         query = InstrumentQuery(q=text, per_page=limit)
         return find_instruments(session, query, today, with_facets=False).items, []
     found = engine.suggest(session, text, today, public_condition, limit=limit)
-    ids = found.get("ids", [])
-    rows = {i.id: i for i in session.scalars(select(Instrument).where(Instrument.id.in_(ids)).options(
-        selectinload(Instrument.kind)))} if ids else {}
-    return [rows[i] for i in ids if i in rows], found["completions"]
+    items = _in_order(session, found.get("ids", []), lambda stmt: stmt.options(selectinload(Instrument.kind)))
+    return items, found["completions"]
+
+
+def _in_order(session: Session, ids: list[int], load) -> list[Instrument]:
+    """The instruments with these ids, in the order the search engine ranked them; `load` adds eager loading."""
+    if not ids:
+        return []
+    rows = {i.id: i for i in session.scalars(load(select(Instrument).where(Instrument.id.in_(ids))))}
+    return [rows[i] for i in ids if i in rows]
