@@ -190,7 +190,7 @@ def users_review_period(provider_slug, months):
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Exports and spreadsheet import (issue 6): `catalogue export` and `catalogue import`. See catalogue/exports/ and
-# catalogue/imports.py.
+# catalogue/imports/.
 
 
 @main.command("export")

@@ -1,0 +1,28 @@
+"""Spreadsheet import (XLSX and CSV) of instruments into one arbeidsmarktregio. No Flask.
+
+1. `read_table(filename, data)` reads the file and refuses what is not a clean spreadsheet: wrong type, empty, too large
+   (> 5 MB or > 5,000 rows), formulas, merged cells, unreadable encodings.
+2. Headers are mapped onto the column model of `catalogue.exports` (Dutch and English names and aliases).
+3. `run_import(...)` turns every row into an instrument record (names of gemeenten, kinds and target groups resolved to
+   codes), matches it with an existing instrument (external id, else slug, else provider + name), validates it with the
+   shared `InstrumentInputSchema` (through `editing.Editor`, which uses `seed.InstrumentLoader`) and writes it through
+   `Editor`, so permissions, the audit trail and versions are the same as for editing by hand. Rows that would change
+   nothing are "unchanged" and are not written.
+4. Everything happens in one transaction: a dry run, or any error in any row, rolls all of it back; otherwise it commits.
+
+Messages are Dutch and name the row, the column (as headed in the file) and what is wrong:
+"Rij 7, kolom 'Soort': onbekende soort 'loonsubsidie'".
+
+The package, one concept per module: `files` (reading and limits), `header` (column mapping), `cells` (cell values),
+`resolve` (names to codes, row to record), `matching` (which instrument a row is about), `writing` (through the editing
+service), `messages` (Dutch row messages), `result` (what happened) and `run` (the transaction).
+"""
+from .files import MAX_BYTES, MAX_ROWS, MAX_UNCOMPRESSED, CellError, Formula, ImportFileError, Sheet, Table, read_table
+from .header import HEADER_INDEX, Mapping, map_header
+from .result import ACTION_LABELS, ACTIONS, ImportResult, RowResult, format_result
+from .run import SYSTEM_EMAIL, run_import, system_user
+from .resolve import Resolver
+
+__all__ = ["ACTIONS", "ACTION_LABELS", "CellError", "Formula", "HEADER_INDEX", "ImportFileError", "ImportResult",
+           "MAX_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED", "Mapping", "Resolver", "RowResult", "SYSTEM_EMAIL", "Sheet",
+           "Table", "format_result", "map_header", "read_table", "run_import", "system_user"]
