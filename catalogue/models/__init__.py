@@ -1,6 +1,18 @@
 """The domain model. One concept per module; import everything from here."""
 from ..db import Base
-from .account import ORGANISATION_TYPES, ROLES, ApiToken, LoginAttempt, Membership, Organisation, OutboxMessage, User
+from .account import (
+    ORGANISATION_TYPES,
+    ROLES,
+    AccountEvent,
+    ApiToken,
+    Invitation,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    OutboxMessage,
+    RecoveryCode,
+    User,
+)
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .geo import Municipality, Region
 from .instrument import (
@@ -24,6 +36,7 @@ __all__ = [
     "Provider", "Region", "TaxonomyTerm", "INSTRUMENT_TERM_TAXONOMIES", "TERM_TAXONOMIES",
     "instrument_municipality", "instrument_region", "instrument_term",
     # accounts, audit
-    "ORGANISATION_TYPES", "ROLES", "ApiToken", "LoginAttempt", "Membership", "Organisation", "OutboxMessage", "User",
+    "ORGANISATION_TYPES", "ROLES", "AccountEvent", "ApiToken", "Invitation", "LoginAttempt", "Membership", "Organisation",
+    "OutboxMessage", "RecoveryCode", "User",
     "AUDIT_ACTIONS", "AuditEntry", "InstrumentVersion", "Notification", "Watch",
 ]

@@ -1,11 +1,12 @@
 """Accounts: organisations (a gemeente, a regional WSP, UWV, another national body), their members and roles, API tokens,
-login attempts (rate limiting) and the mail outbox (password-reset links; there is no mail server)."""
+login attempts (rate limiting), the mail outbox (password-reset and invitation links; there is no mail server), invitations,
+two-factor recovery codes and the account audit trail."""
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -79,13 +80,27 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the login session's id: changing it (password change/reset) ends every existing session.
+    # Part of the login session's id: changing it (logout, password change/reset, deactivation) ends every session.
     session_token: Mapped[str] = mapped_column(String(64), default=_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # TOTP two-factor authentication: the base32 secret once confirmed, and the last time step used (no replays).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Admins and coordinators must use a second factor; everyone else may."""
+        return bool(self.is_admin) or "coordinator" in self.roles()
 
     # Flask-Login protocol (kept here so the model does not depend on Flask)
     @property
@@ -166,3 +181,56 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Invitation(Base):
+    """An invitation to join an organisation with a role. The link carries a signed (id, nonce); only the nonce's SHA-256
+    is stored. It works once (accepted_at), until expires_at, and not after it is revoked or replaced."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    nonce_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+
+class RecoveryCode(Base):
+    """A one-time two-factor recovery code; only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class AccountEvent(Base):
+    """The audit trail of account administration: who (actor), when, what (action, subject, organisation, details)."""
+
+    __tablename__ = "account_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(254))  # e-mail address at the time, or "cli"
+    via: Mapped[str] = mapped_column(String(10), default="web")  # web | cli
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    subject: Mapped[str] = mapped_column(String(254), default="")  # the user's (or invitee's) address at the time
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    organisation: Mapped[Organisation | None] = relationship()
