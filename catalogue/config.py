@@ -3,6 +3,7 @@
 CATALOGUE_DATABASE_URL  SQLAlchemy URL (default: SQLite file under instance/)
 CATALOGUE_INDEX_DIR     directory for the search index (default: instance/index)
 CATALOGUE_SECRET_KEY    secret for sessions and CSRF (default: generated per instance and stored in instance/)
+CATALOGUE_SESSION_HOURS a login session ends after this many hours without a request (default 8)
 """
 from __future__ import annotations
 

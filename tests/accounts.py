@@ -59,12 +59,20 @@ def people(session) -> People:
 
 
 def login(client, user: User | None) -> None:
-    """Logs in without going through the form (the login form itself is tested in test_auth.py)."""
+    """A complete login without going through the forms: the user's current session generation, the second factor
+    given, seen just now. The password, code and enrolment forms themselves are tested in test_auth.py and
+    test_two_factor.py. `login(client, None)` logs out."""
+    from catalogue.accounts.sessions import clock
+    from catalogue.web.accounts import SECOND_FACTOR, SEEN
+
     with client.session_transaction() as sess:
         sess.clear()
         if user is not None:
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
+            sess[SECOND_FACTOR] = True
+            sess[SEEN] = clock()
+            sess.permanent = True
 
 
 _TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
