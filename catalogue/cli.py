@@ -103,12 +103,13 @@ if __name__ == "__main__":
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Accounts (issue 5): `catalogue users create` makes the first admin; `catalogue users token` makes a write-API token.
+# Accounts (issues 5, 10, 13): `catalogue users create` makes the first admin; `users token` makes, lists and revokes
+# write-API tokens; `users deactivate`/`activate`.
 
 
 @main.group()
 def users():
-    """Accounts: create users and write-API tokens."""
+    """Accounts: create, deactivate and activate users; create, list and revoke write-API tokens."""
 
 
 @users.command("create")
@@ -152,23 +153,91 @@ def users_create(email, name, admin, provider_slug, role, password):
         click.echo(f"{'Created' if created else 'Updated'} user {user.email} ({what}).")
 
 
-@users.command("token")
-@click.argument("email")
-@click.option("--name", default="api", show_default=True, help="A label for the token.")
-@with_appcontext
-def users_token(email, name):
-    """Create a write-API token for a user; it is shown once."""
+def _user_or_fail(session, email):
     from sqlalchemy import select
 
-    from .auth import create_api_token, normalise_email
+    from .auth import normalise_email
     from .models import User
 
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user {email}.")
+    return user
+
+
+@users.command("token")
+@click.argument("email")
+@click.argument("token_id", required=False, type=int)
+@click.option("--name", default="api", show_default=True, help="A label for a new token.")
+@click.option("--list", "list_tokens", is_flag=True, help="List the user's tokens (number, label, prefix, state).")
+@click.option("--revoke", is_flag=True, help="Revoke token TOKEN_ID (see --list), or every token with --all.")
+@click.option("--all", "revoke_all", is_flag=True, help="With --revoke: all of the user's tokens.")
+@with_appcontext
+def users_token(email, token_id, name, list_tokens, revoke, revoke_all):
+    """Create a write-API token for a user (shown once), list the user's tokens, or revoke them."""
+    from .accounts.admin import AccountAdmin
+    from .accounts.audit import record
+    from .auth import create_api_token
+
+    if revoke and not (revoke_all or token_id):
+        raise click.UsageError("--revoke needs a TOKEN_ID (see --list) or --all.")
+    if (token_id or revoke_all) and not revoke:
+        raise click.UsageError("TOKEN_ID and --all go with --revoke.")
     with _db().session() as session:
-        user = session.scalar(select(User).where(User.email == normalise_email(email)))
-        if user is None:
-            raise click.ClickException(f"No user {email}.")
+        user = _user_or_fail(session, email)
+        if list_tokens:
+            for t in sorted(user.tokens, key=lambda t: t.id):
+                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+                used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
+                click.echo(f"{t.id}\t{t.name}\t{t.prefix}…\t{state}\t{used}")
+            if not user.tokens:
+                click.echo(f"{user.email} has no tokens.")
+            return
+        admin = AccountAdmin(session, None, via="cli")
+        if revoke:
+            if revoke_all:
+                count = admin.revoke_all_tokens(user)
+                click.echo(f"Revoked {count} token(s) of {user.email}.")
+                return
+            token = next((t for t in user.tokens if t.id == token_id), None)
+            if token is None:
+                raise click.ClickException(f"{user.email} has no token {token_id} (see --list).")
+            if token.revoked_at is not None:
+                raise click.ClickException(f"Token {token_id} was already revoked.")
+            admin.revoke_token(user, token)
+            click.echo(f"Revoked token {token_id} ({token.name}) of {user.email}.")
+            return
         token = create_api_token(session, user, name)
+        record(session, None, "token_create", subject=user, via="cli", name=name, token=token[:12])
     click.echo(token)
+
+
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email):
+    """Deactivate a user: their sessions end at once and their API tokens stop working (401)."""
+    from .accounts.admin import AccountAdmin
+
+    with _db().session() as session:
+        user = _user_or_fail(session, email)
+        was_active = user.active
+        AccountAdmin(session, None, via="cli").deactivate(user)
+    click.echo(f"{user.email} {'deactivated' if was_active else 'was already deactivated'}.")
+
+
+@users.command("activate")
+@click.argument("email")
+@with_appcontext
+def users_activate(email):
+    """Reactivate a user (tokens that were not revoked work again)."""
+    from .accounts.admin import AccountAdmin
+
+    with _db().session() as session:
+        user = _user_or_fail(session, email)
+        was_active = user.active
+        AccountAdmin(session, None, via="cli").activate(user)
+    click.echo(f"{user.email} {'was already active' if was_active else 'activated'}.")
 
 
 @users.command("review-period")

@@ -18,7 +18,7 @@ from ..auth import (
     user_by_session_id,
     user_for_reset_token,
 )
-from .accounts import PENDING, start_session
+from .accounts import PENDING, SEEN, start_session
 from .forms import translate_error
 
 bp = Blueprint("auth", __name__)
@@ -55,6 +55,7 @@ def login():
         session.clear()
         session.permanent = True
         session[PENDING] = {"user": user.get_id(), "at": sessions.clock(), "next": next_url or ""}
+        session[SEEN] = sessions.clock()
         return redirect(url_for("auth.second_factor" if user.totp_enabled else "auth.enrol"))
     start_session(user, second_factor=False)  # a fresh session (and CSRF token) after login
     return redirect(next_url or url_for("manage.dashboard"))
