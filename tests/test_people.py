@@ -321,3 +321,17 @@ def test_users_deactivate_activate_and_token_revoke_commands(cli, client, sessio
                       headers=bearer(second)).status_code == 401
     assert {(e.action, e.via, e.actor) for e in session.scalars(select(AccountEvent).where(
         AccountEvent.subject_id == editor.id))} >= {("deactivate", "cli", "cli"), ("token_revoke", "cli", "cli")}
+
+
+def test_every_account_page_needs_a_login(app, client, people):
+    with app.test_request_context():
+        rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith(("people.", "account."))]
+    assert len(rules) >= 15
+    for rule in rules:
+        url = re.sub(r"<(int:)?[^>]+>", "1", rule.rule)
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method, data={"csrf_token": ""}) if method == "POST" else client.get(url)
+        if method == "GET":
+            assert response.status_code == 302 and "/inloggen" in response.headers["Location"], url
+        else:
+            assert response.status_code in (302, 400), url  # to the login page, or refused for lack of a CSRF token

@@ -59,7 +59,8 @@ SAMPLES = {
     "exports.municipality": [{"slug": "gouda", "fmt": "csv"}, {"slug": "gouda", "fmt": "json"}],
     "exports.import_template": [{"fmt": "csv"}],
 }
-NON_PUBLIC_PREFIXES = ("manage.", "auth.", "exports.import_upload")  # the last: /beheer/import (login)
+NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.",  # login required (tests/test_people.py)
+                       "exports.import_upload")  # the last: /beheer/import (login)
 # GET routes of the write API: token-only, checked below to refuse anonymous requests.
 TOKEN_ONLY = {"api.instrument_internal"}
 

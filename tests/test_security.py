@@ -15,7 +15,7 @@ DANGEROUS = re.compile(r"<script>alert|<img src=x|<svg onload|javascript:alert",
 def _post_routes(app):
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            if "POST" in rule.methods and rule.endpoint.startswith(("auth.", "manage.")):
+            if "POST" in rule.methods and rule.endpoint.startswith(("auth.", "manage.", "people.", "account.")):
                 yield rule
 
 
@@ -25,7 +25,8 @@ def test_every_form_post_without_csrf_token_is_refused(app, client, session, peo
     login(client, people["admin"])
     rules = list(_post_routes(app))
     assert len(rules) >= 15
-    values = {"slug": item.slug, "number": 1, "token": "x"}
+    values = {"slug": item.slug, "number": 1, "token": "x", "user_id": people["editor"].id, "membership_id": 1,
+              "token_id": 1, "invitation_id": 1}
     for rule in rules:
         url = rule.rule
         for name in rule.arguments:
@@ -43,6 +44,7 @@ def test_every_form_post_without_csrf_token_is_refused(app, client, session, peo
     current = session.scalar(select(Instrument).where(Instrument.slug == "csrf-doel"))
     assert current.status == "draft" and current.deleted_at is None and current.version == 1
     assert session.scalar(select(Region.wsp_phone).where(Region.code == "AM20")) != "666"
+    assert people["editor"].active and not people["editor"].is_admin
     assert client.get("/beheer/").status_code == 200  # still logged in: logout was refused too
 
 
