@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from accounts import PASSWORD, bearer, login, make_user, people, post  # noqa: F401
+from accounts import PASSWORD, bearer, login, people, post  # noqa: F401
 from catalogue.models import AccountEvent, ApiToken, Invitation, Membership, Organisation, OutboxMessage, User
 
 

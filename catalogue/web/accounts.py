@@ -51,7 +51,9 @@ def init_accounts(app: Flask) -> None:
         secure = not (app.debug or app.testing)
     # Sessions end after SESSION_HOURS without a request (CATALOGUE_SESSION_HOURS, default 8): Flask's signed cookie
     # carries the time and each request renews it; SEEN enforces the same on the server side.
-    hours = float(app.config.get("SESSION_HOURS") or os.environ.get("CATALOGUE_SESSION_HOURS") or 8)
+    from ..accounts.sessions import DEFAULT_IDLE_HOURS
+
+    hours = float(app.config.get("SESSION_HOURS") or os.environ.get("CATALOGUE_SESSION_HOURS") or DEFAULT_IDLE_HOURS)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
     app.config.update(

@@ -14,7 +14,9 @@ def _json(schema: dict, description: str) -> dict:
 def add_write_api(spec) -> None:
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
-        "description": "Persoonlijk API-token (`catalogue users token EMAIL`). Dezelfde rechten als de gebruiker.",
+        "description": "Persoonlijk API-token (Beheer → Mijn account, of `catalogue users token EMAIL`). Dezelfde rechten "
+                       "als de gebruiker. Het token geldt als tweede factor: ook bij tweestapsverificatie is geen code "
+                       "nodig. Een ingetrokken token of een gedeactiveerde gebruiker geeft 401.",
     })
     spec.components.schema("InstrumentInput", schema=InstrumentInputSchema)
     spec.components.schema("RegionInput", schema=RegionInputSchema)

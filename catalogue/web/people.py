@@ -20,7 +20,7 @@ bp = Blueprint("people", __name__)
 
 ROLE_LABELS = {"coordinator": "Regiocoördinator", "editor": "Redacteur", "account_manager": "Accountmanager"}
 TYPE_LABELS = {"gemeente": "Gemeente", "regio": "Regio (werkgeversservicepunt)", "uwv": "UWV",
-               "landelijk": "Landelijke organisatie"}
+               "belastingdienst": "Belastingdienst", "landelijk": "Landelijke organisatie"}
 
 
 def _admin() -> AccountAdmin:
