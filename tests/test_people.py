@@ -335,3 +335,18 @@ def test_every_account_page_needs_a_login(app, client, people):
             assert response.status_code == 302 and "/inloggen" in response.headers["Location"], url
         else:
             assert response.status_code in (302, 400), url  # to the login page, or refused for lack of a CSRF token
+
+
+def test_the_account_log_shows_what_the_reader_may_manage(client, session, people):
+    from catalogue.accounts.admin import AccountAdmin
+
+    admin = AccountAdmin(session, people["admin"])
+    admin.deactivate(people["editor"])
+    admin.deactivate(people["other_editor"])
+    session.commit()
+    login(client, people["coordinator"])
+    html = client.get("/beheer/logboek").get_data(as_text=True)
+    assert "editor@example.org" in html and "editor@almere.example.org" not in html
+    login(client, people["admin"])
+    html = client.get("/en/beheer/logboek").get_data(as_text=True)
+    assert "editor@almere.example.org" in html and "Deactivated" in html

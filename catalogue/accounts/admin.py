@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth import add_membership, normalise_email, organisation_for_provider
-from ..models import ROLES, ApiToken, Invitation, Membership, Organisation, Provider, User
+from ..models import ROLES, AccountEvent, ApiToken, Invitation, Membership, Organisation, Provider, User
 from . import invitations, sessions, two_factor
 from .audit import record
 
@@ -78,6 +78,17 @@ class AccountAdmin:
         rows = self.session.scalars(select(User).order_by(User.email)
                                     .options(selectinload(User.memberships).selectinload(Membership.organisation))).all()
         return [u for u in rows if self.may_manage_user(u)]
+
+    def events(self, limit: int = 200) -> list[AccountEvent]:
+        """The newest account audit entries the actor may see: everything for admins; for a coordinator those about
+        the organisations of their region and the users they manage."""
+        rows = self.session.scalars(select(AccountEvent).order_by(AccountEvent.id.desc())
+                                    .options(selectinload(AccountEvent.organisation)).limit(limit * 5)).all()
+        if self.is_admin:
+            return list(rows[:limit])
+        users = {u.id for u in self.users()}
+        return [e for e in rows if (e.organisation is not None and self.may_manage_organisation(e.organisation))
+                or e.subject_id in users][:limit]
 
     def providers_without_organisation(self) -> list[Provider]:
         """Providers the actor may create an organisation for (gemeenten, regions and national bodies)."""

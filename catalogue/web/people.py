@@ -162,6 +162,11 @@ def revoke_invitation(invitation_id: int):
     return redirect(url_for("people.organisation", slug=invitation.organisation.slug))
 
 
+@bp.get("/logboek")
+def events():
+    return render_template("manage/account_events.html", events=_admin().events())
+
+
 # --- users -----------------------------------------------------------------------------------------------------------
 
 

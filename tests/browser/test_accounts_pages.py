@@ -86,6 +86,7 @@ def test_account_pages_have_no_wcag_violations(admin_page, live_app, browser, li
     page.locator("a", has_text="Redacteur Gouda").click()
     page.wait_for_load_state()
     _check(page, "user")
+    _check(page, "account-log", "/beheer/logboek")
     _check(page, "my-account", "/beheer/account/")
     _check(page, "my-account-en", "/en/beheer/account/")
 
