@@ -151,6 +151,8 @@ def users_create(email, name, admin, provider_slug, role, password):
         session.flush()
         what = "admin" if user.is_admin else role
         click.echo(f"{'Created' if created else 'Updated'} user {user.email} ({what}).")
+        if user.requires_two_factor and not user.totp_enabled:
+            click.echo("Admins and coordinators set up two-factor authentication (TOTP) at their first login.")
 
 
 def _user_or_fail(session, email):

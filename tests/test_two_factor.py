@@ -202,11 +202,16 @@ def test_sessions_end_after_the_idle_lifetime_and_activity_extends_them(client, 
     assert response.status_code == 302 and "/inloggen" in response.headers["Location"]
 
 
-def test_session_lifetime_is_explicit_and_configurable(database_url, monkeypatch, client, people):
+def test_session_lifetime_is_explicit_and_configurable(tmp_path, monkeypatch, client, people):
     response = _password(client, "editor@example.org")
     assert "Expires=" in response.headers["Set-Cookie"]
+    # apps on a database of their own, so the suite's search engine registration stays as it is
+    database_url = f"sqlite:///{tmp_path / 'lifetime.sqlite'}"
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "TESTING": True})
     assert app.permanent_session_lifetime == timedelta(hours=8)
     monkeypatch.setenv("CATALOGUE_SESSION_HOURS", "2")
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "TESTING": True})
     assert app.permanent_session_lifetime == timedelta(hours=2)
+    monkeypatch.setenv("CATALOGUE_SESSION_HOURS", "acht")
+    with pytest.raises(RuntimeError, match="CATALOGUE_SESSION_HOURS"):
+        create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "TESTING": True})

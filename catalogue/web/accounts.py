@@ -53,7 +53,13 @@ def init_accounts(app: Flask) -> None:
     # carries the time and each request renews it; SEEN enforces the same on the server side.
     from ..accounts.sessions import DEFAULT_IDLE_HOURS
 
-    hours = float(app.config.get("SESSION_HOURS") or os.environ.get("CATALOGUE_SESSION_HOURS") or DEFAULT_IDLE_HOURS)
+    raw = app.config.get("SESSION_HOURS") or os.environ.get("CATALOGUE_SESSION_HOURS") or DEFAULT_IDLE_HOURS
+    try:
+        hours = float(raw)
+    except (TypeError, ValueError):
+        hours = 0.0
+    if not 0 < hours <= 24 * 31:
+        raise RuntimeError(f"CATALOGUE_SESSION_HOURS must be a number of hours between 0 and 744, not {raw!r}")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
     app.config.update(
