@@ -65,7 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     _init_search(app)
 
-    from .web import api, exports, harmonisation, public, wizard
+    from .web import api, exports, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
 
     app.register_blueprint(public.bp)
@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_accounts(app)  # login, CSRF, /beheer, write API
     app.register_blueprint(wizard.bp)  # employer wizard, /werkgever
     app.register_blueprint(exports.bp)  # exports, import template, /beheer/import
+    app.register_blueprint(jobs.bp)  # /taken/<id>: progress and results of background jobs
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -71,9 +71,10 @@ def backoff(attempt: int) -> None:
     time.sleep(min(0.5, 0.02 * (2 ** attempt)) * (0.5 + random.random()))
 
 
-def retrying(session: Session, work: Callable[[], T], attempts: int = RETRY_ATTEMPTS) -> T:
-    """Runs `work()` (which commits) and runs it again after a rollback when it lost a race for a lock. The retries
-    take the write lock up front."""
+def retrying(work: Callable[[], T], session: Session | None = None, attempts: int = RETRY_ATTEMPTS) -> T:
+    """Runs `work()` (a whole unit of work, which commits) and runs it again when it lost a race for a lock, after
+    rolling back `session` (when the work uses one it did not open itself). The retries take the write lock up
+    front."""
     for attempt in range(attempts):
         try:
             if attempt == 0:
@@ -83,7 +84,8 @@ def retrying(session: Session, work: Callable[[], T], attempts: int = RETRY_ATTE
         except DBAPIError as exc:
             if not is_contention(exc) or attempt == attempts - 1:
                 raise
-            session.rollback()
+            if session is not None:
+                session.rollback()
             backoff(attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -325,6 +325,6 @@ def test_contention_is_retried_and_other_errors_are_not(session):
             raise locked
         return "done"
 
-    assert retrying(session, flaky) == "done" and len(calls) == 3
+    assert retrying(flaky, session) == "done" and len(calls) == 3
     with pytest.raises(OperationalError):
-        retrying(session, lambda: (_ for _ in ()).throw(locked), attempts=2)
+        retrying(lambda: (_ for _ in ()).throw(locked), session, attempts=2)

@@ -15,6 +15,7 @@ from .instrument import (
     instrument_region,
     instrument_term,
 )
+from .job import JOB_STATES, Job
 from .provider import NATIONAL_PROVIDER_TYPES, PROVIDER_TYPES, Provider
 from .taxonomy import INSTRUMENT_TERM_TAXONOMIES, TERM_TAXONOMIES, InstrumentKind, TaxonomyTerm
 
@@ -26,4 +27,5 @@ __all__ = [
     # accounts, audit
     "ORGANISATION_TYPES", "ROLES", "ApiToken", "LoginAttempt", "Membership", "Organisation", "OutboxMessage", "User",
     "AUDIT_ACTIONS", "AuditEntry", "InstrumentVersion", "Notification", "Watch",
+    "JOB_STATES", "Job",
 ]
