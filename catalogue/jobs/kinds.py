@@ -14,6 +14,7 @@ from .runner import JobContext
 # Above these numbers of instruments an export runs as a job (measured with bench/export_bench.py: a region PDF of
 # ~900 instruments takes ~10 s, the XLSX of 18,500 ~15 s on the 2-core reference machine under load).
 EXPORT_JOB_THRESHOLDS = {"csv": 2000, "xlsx": 2000, "json": 1000, "pdf": 150}
+PDF_MAX_INSTRUMENTS = 2000  # a handout of more is unreadable (and takes minutes and GBs): choose a region or XLSX
 
 
 class Handler(NamedTuple):
@@ -88,6 +89,9 @@ def run_export(ctx: JobContext) -> None:
         raise JobError("Deze regio of gemeente bestaat niet meer.") from exc
     ctx.progress(0, message="Instrumenten ophalen", force=True)
     instruments = items_for(ctx.session, spec, fmt)
+    if fmt == "pdf" and len(instruments) > PDF_MAX_INSTRUMENTS:
+        raise JobError(f"Een PDF van meer dan {PDF_MAX_INSTRUMENTS:,} instrumenten wordt onleesbaar. Kies een regio, "
+                       "gemeente of filter, of download de XLSX.".replace(",", "."))
     ctx.progress(0, total=len(instruments), message="Bestand maken", force=True)
     path = ctx.output(filename(spec, fmt, a4), MIME_TYPES[fmt])
     with open(path, "wb") as out:

@@ -22,7 +22,7 @@ from ..i18n import current_language
 from ..imports import MAX_BYTES, estimate_rows, run_import
 from ..jobs import enqueue
 from ..jobs.files import job_dir, jobs_root
-from ..jobs.kinds import INPUT_NAME, export_params, export_spec, import_params, needs_job, result_from_payload
+from ..jobs.kinds import INPUT_NAME, PDF_MAX_INSTRUMENTS, export_params, export_spec, import_params, needs_job, result_from_payload
 from ..models import Job, Municipality, Region
 from ..queries import QueryError
 
@@ -62,6 +62,12 @@ def _export(scope: str, key: str | None, fmt: str, title: str) -> Response:
                            _internal_user_id())
     spec = export_spec(session, params)
     count = count_instruments(session, spec)
+    if fmt == "pdf" and count > PDF_MAX_INSTRUMENTS:
+        message = _("Een PDF van %(count)s instrumenten wordt onleesbaar (de grens is %(max)s). Kies een regio, gemeente "
+                    "of filter, of download de XLSX.", count=f"{count:,}".replace(",", "."),
+                    max=f"{PDF_MAX_INSTRUMENTS:,}".replace(",", "."))
+        return render_template("error.html", title=_("Te veel instrumenten voor een PDF"), message=message,
+                               back=url_for("public.instruments")), 400
     if needs_job(count, fmt, current_app.config.get("EXPORT_JOB_THRESHOLDS")):
         job = _export_job(session, params, count)
         return redirect(url_for("jobs.status", public_id=job.public_id), 303)
