@@ -173,46 +173,64 @@ def test_old_results_are_cleaned(app, instance, session, client):
     assert session.scalar(select(Job).where(Job.public_id == public_id)) is None
 
 
-def test_several_workers_claim_every_job_exactly_once(tmp_path, monkeypatch, database_url):
-    """Four workers on one queue at the same time (a database of its own, so that commits are real)."""
-    if not database_url.startswith("sqlite"):
-        from test_migrations import scratch_engine
-
-        context = scratch_engine(database_url, tmp_path)
-        engine = context.__enter__()
-        db = Database(engine.url.render_as_string(hide_password=False))
-    else:
-        context, db = None, Database(f"sqlite:///{tmp_path / 'queue.sqlite'}")
-    try:
+@pytest.fixture()
+def queue_db(tmp_path, database_url):
+    """A database of its own with the schema, so that commits are real (workers use their own connections)."""
+    if database_url.startswith("sqlite"):
+        db = Database(f"sqlite:///{tmp_path / 'queue.sqlite'}")
         upgrade(db.engine)
-        runs: list[str] = []
-        lock = threading.Lock()
-
-        def record(ctx):
-            with lock:
-                runs.append(ctx.public_id)
-            ctx.progress(1, total=1, message="Klaar", force=True)
-
-        monkeypatch.setitem(kinds.HANDLERS, "record", kinds.Handler(record, writes=False))
-        with db.session() as s:
-            ids = [enqueue(s, "record", {"n": n}).public_id for n in range(40)]
-
-        def worker():
-            while run_next(db, tmp_path / "jobs") is not None:
-                pass
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert sorted(runs) == sorted(ids)  # each exactly once
-        with db.session() as s:
-            assert set(s.scalars(select(Job.state))) == {"done"}
-    finally:
+        yield db
         db.engine.dispose()
-        if context is not None:
-            context.__exit__(None, None, None)
+        return
+    from test_migrations import scratch_engine
+
+    with scratch_engine(database_url, tmp_path) as engine:
+        db = Database(engine.url.render_as_string(hide_password=False))
+        upgrade(db.engine)
+        yield db
+        db.engine.dispose()
+
+
+def test_several_workers_claim_every_job_exactly_once(queue_db, tmp_path, monkeypatch):
+    """Four workers on one queue at the same time."""
+    runs: list[str] = []
+    lock = threading.Lock()
+
+    def record(ctx):
+        with lock:
+            runs.append(ctx.public_id)
+        ctx.progress(1, total=1, message="Klaar", force=True)
+
+    monkeypatch.setitem(kinds.HANDLERS, "record", kinds.Handler(record, writes=False))
+    with queue_db.session() as s:
+        ids = [enqueue(s, "record", {"n": n}).public_id for n in range(40)]
+
+    def worker():
+        while run_next(queue_db, tmp_path / "jobs") is not None:
+            pass
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(runs) == sorted(ids)  # each exactly once
+    with queue_db.session() as s:
+        assert set(s.scalars(select(Job.state))) == {"done"}
+
+
+def test_a_job_that_kills_its_process_is_failed_and_the_worker_goes_on(queue_db, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setitem(kinds.HANDLERS, "killed", kinds.Handler(lambda ctx: os._exit(9), writes=False))
+    monkeypatch.setitem(kinds.HANDLERS, "noop", kinds.Handler(lambda ctx: None, writes=False))
+    with queue_db.session() as s:
+        killed, fine = enqueue(s, "killed", {}).public_id, enqueue(s, "noop", {}).public_id
+    assert run_next(queue_db, tmp_path / "jobs", isolate=True) == killed
+    assert run_next(queue_db, tmp_path / "jobs", isolate=True) == fine
+    with queue_db.session() as s:
+        states = dict(s.execute(select(Job.public_id, Job.state)).all())
+    assert states == {killed: "failed", fine: "done"}
 
 
 def test_worker_command_runs_the_queue_once(tmp_path, monkeypatch):

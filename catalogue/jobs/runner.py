@@ -107,13 +107,43 @@ def read_progress(root: Path, job: Job) -> dict:
     return state
 
 
-def run_next(db: Database, root: Path, worker: str | None = None) -> str | None:
-    """Claims and runs the oldest queued job; returns its public id, or None when nothing was queued."""
-    from .kinds import HANDLERS
+def run_next(db: Database, root: Path, worker: str | None = None, isolate: bool = False) -> str | None:
+    """Claims and runs the oldest queued job; returns its public id, or None when nothing was queued.
 
+    `isolate`: run it in a forked child process, so that the memory a large export needed is returned to the system
+    when it ends, and a job that kills its process (out of memory) is failed at once instead of left running."""
     job_id = queue.claim(db, worker or _worker_name())
     if job_id is None:
         return None
+    if isolate and hasattr(os, "fork"):
+        return _run_in_child(db, root, job_id)
+    return run_claimed(db, root, job_id)
+
+
+def _run_in_child(db: Database, root: Path, job_id: int) -> str:
+    pid = os.fork()
+    if pid == 0:  # the child: its own database connections, then exit without running the parent's cleanup
+        code = 1
+        try:
+            db.engine.dispose(close=False)
+            run_claimed(db, root, job_id)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        public_id, state = job.public_id, job.state
+    if state == "running":  # the child died before it could record the outcome
+        log.error("job %s: the worker process ended with status %s", public_id, status)
+        queue.finish(db, job_id, state="failed", error=GENERAL_ERROR)
+    return public_id
+
+
+def run_claimed(db: Database, root: Path, job_id: int) -> str:
+    """Runs a job claimed by this worker and records the outcome."""
+    from .kinds import HANDLERS
+
     with db.session() as session:
         job = session.get(Job, job_id)
         ctx = JobContext(db, root, job)
@@ -147,10 +177,10 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def work(db: Database, root: Path, once: bool = False, poll: float = 1.0, echo=None) -> int:
+def work(db: Database, root: Path, once: bool = False, poll: float = 1.0, echo=None, isolate: bool = True) -> int:
     """Runs jobs as they are queued until SIGTERM/SIGINT (finishing the job at hand), or, with `once`, until the queue
-    is empty. Fails jobs whose worker died and removes old results every CLEAN_INTERVAL seconds. Returns the number of
-    jobs run."""
+    is empty; each in a child process of its own (`isolate`, see `run_next`). Fails jobs whose worker died and removes
+    old results every CLEAN_INTERVAL seconds. Returns the number of jobs run."""
     stopping = []
     previous = {}
     if not once:
@@ -163,7 +193,7 @@ def work(db: Database, root: Path, once: bool = False, poll: float = 1.0, echo=N
                 queue.fail_stale(db)
                 files.clean(db, root)
                 last_clean = time.monotonic()
-            public_id = run_next(db, root, worker)
+            public_id = run_next(db, root, worker, isolate=isolate)
             if public_id is not None:
                 count += 1
                 if echo:
