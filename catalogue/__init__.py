@@ -1,15 +1,41 @@
 """Open instrumentengids: the application factory."""
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
+from sqlalchemy.exc import DBAPIError
 
 from . import config as config_module
-from .db import Database
+from .db import RETRY_ATTEMPTS, Database, backoff, is_contention, reset_writing, set_writing
 from .i18n import LanguagePrefixMiddleware, init_i18n
+
+WRITING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class CatalogueFlask(Flask):
+    """Flask with one addition: a request that lost a race for a database lock (SQLite busy, PostgreSQL serialization
+    failure or deadlock) is rolled back and its view run again, with the write lock taken up front, instead of
+    answering 500. Requests that write (POST, PUT, PATCH, DELETE) take the write lock up front from the start."""
+
+    def dispatch_request(self):
+        for attempt in range(RETRY_ATTEMPTS):
+            try:
+                return super().dispatch_request()
+            except DBAPIError as exc:
+                if not is_contention(exc) or attempt == RETRY_ATTEMPTS - 1:
+                    raise
+                session = g.get("db_session")
+                if session is not None:
+                    session.rollback()
+                if "_writing_token" not in g:
+                    g._writing_token = set_writing(True)
+                self.logger.info("retrying %s %s after lock contention (%s)", request.method, request.path,
+                                 type(exc.orig).__name__)
+                backoff(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    app = CatalogueFlask(
         __name__,
         instance_path=str(config_module.INSTANCE_DIR),
         template_folder=str(config_module.ROOT / "templates"),
@@ -20,11 +46,26 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     app.extensions["catalogue_db"] = Database(app.config["DATABASE_URL"])
+
+    @app.before_request
+    def _writing_requests_lock_up_front():
+        if request.method in WRITING_METHODS:
+            g._writing_token = set_writing(True)
+
+    @app.teardown_request
+    def _end_writing(_exc):
+        token = g.pop("_writing_token", None)
+        if token is not None:
+            try:
+                reset_writing(token)
+            except ValueError:  # set in another context (should not happen): end it anyway
+                set_writing(False)
+
     app.wsgi_app = LanguagePrefixMiddleware(app.wsgi_app, prefixes=("en",))
     init_i18n(app)
     _init_search(app)
 
-    from .web import api, exports, harmonisation, public, wizard
+    from .web import api, exports, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
 
     app.register_blueprint(public.bp)
@@ -33,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_accounts(app)  # login, CSRF, /beheer, write API
     app.register_blueprint(wizard.bp)  # employer wizard, /werkgever
     app.register_blueprint(exports.bp)  # exports, import template, /beheer/import
+    app.register_blueprint(jobs.bp)  # /taken/<id>: progress and results of background jobs
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -87,19 +87,64 @@ def index_status():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
 @click.option("--dev", is_flag=True, help="Flask's development server with reloader instead of gunicorn.")
-def serve(host, port, workers, dev):
-    """Serve the application."""
+@click.option("--job-workers", default=1, show_default=True, type=click.IntRange(0, 16),
+              help="`catalogue jobs work` processes started and stopped with the server (0: run them yourself).")
+def serve(host, port, workers, dev, job_workers):
+    """Serve the application (and, by default, one background job worker)."""
     if dev:
         from werkzeug.serving import run_simple
 
         run_simple(host, port, create_app(), use_reloader=True, use_debugger=True)
         return
+    os.environ["CATALOGUE_JOB_WORKERS"] = str(job_workers)
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-                           "--access-logfile", "-", "catalogue.wsgi:app"])
+                              "--config", "python:catalogue.gunicorn_conf", "--access-logfile", "-",
+                              "catalogue.wsgi:app"])
 
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Background jobs (large exports and imports): see catalogue/jobs/.
+
+
+@main.group()
+def jobs():
+    """Background jobs: large exports, large import previews and imports."""
+
+
+def _jobs_root():
+    from .jobs.files import jobs_root
+
+    return jobs_root(current_app.instance_path)
+
+
+@jobs.command("work")
+@click.option("--once", is_flag=True, help="Run the jobs that are queued, then stop (default: keep waiting for more).")
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 60), help="Seconds between looks "
+                                                                                               "at an empty queue.")
+@with_appcontext
+def jobs_work(once, poll):
+    """Run background jobs. Start as many as you like, on one machine or several that share the instance directory
+    (result files) and the database; SIGTERM lets the job at hand finish."""
+    from .jobs import work
+
+    count = work(_db(), _jobs_root(), once=once, poll=poll, echo=lambda public_id: click.echo(f"job {public_id} done"))
+    click.echo(f"{count} job(s) run.")
+
+
+@jobs.command("clean")
+@with_appcontext
+def jobs_clean():
+    """Remove finished jobs and their files older than the retention period (CATALOGUE_JOB_RETENTION_HOURS, 24)."""
+    from .jobs import clean
+    from .jobs.queue import fail_stale
+
+    stale = fail_stale(_db())
+    removed = clean(_db(), _jobs_root())
+    click.echo(f"{removed} old job(s) removed; {stale} interrupted job(s) marked as failed.")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -58,9 +58,12 @@ SAMPLES = {
     "exports.region": [{"slug": "midden-holland", "fmt": "csv"}, {"slug": "midden-holland", "fmt": "json"}],
     "exports.municipality": [{"slug": "gouda", "fmt": "csv"}, {"slug": "gouda", "fmt": "json"}],
     "exports.import_template": [{"fmt": "csv"}],
+    # background jobs: a public export's job gives the same rows as the export (tests/test_jobs.py); unknown ids 404
+    "jobs.status": [{"public_id": "geen-bestaande-taak"}],
+    "jobs.download": [{"public_id": "geen-bestaande-taak"}],
 }
 NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.",  # login required (tests/test_people.py)
-                       "exports.import_upload")  # the last: /beheer/import (login)
+                       "exports.import_upload", "exports.import_job")  # /beheer/import and an import job's result (login)
 # GET routes of the write API: token-only, checked below to refuse anonymous requests.
 TOKEN_ONLY = {"api.instrument_internal"}
 

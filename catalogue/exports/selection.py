@@ -107,6 +107,12 @@ def _conditions(session: Session, spec: ExportSpec, today: date) -> list:
         facet_conditions(spec.query, today)
 
 
+def count_instruments(session: Session, spec: ExportSpec, today: date | None = None) -> int:
+    """How many instruments the export holds (one COUNT query: decides whether it runs as a background job)."""
+    return session.scalar(select(func.count(Instrument.id)).join(Instrument.provider)
+                          .where(*_conditions(session, spec, today or date.today()))) or 0
+
+
 def load_rows(session: Session, spec: ExportSpec, today: date | None = None) -> list[ExportRow]:
     """The instruments of the export as ExportRow, in the same order as `select_instruments`."""
     today = today or date.today()

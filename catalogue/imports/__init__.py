@@ -13,16 +13,18 @@
 Messages are Dutch and name the row, the column (as headed in the file) and what is wrong:
 "Rij 7, kolom 'Soort': onbekende soort 'loonsubsidie'".
 
-The package, one concept per module: `files` (reading and limits), `header` (column mapping), `cells` (cell values),
+The package, one concept per module: `files` (reading), `limits` (hostile and damaged files), `header` (column mapping), `cells` (cell values),
 `resolve` (names to codes, row to record), `matching` (which instrument a row is about), `writing` (through the editing
 service), `messages` (Dutch row messages), `result` (what happened) and `run` (the transaction).
 """
-from .files import MAX_BYTES, MAX_ROWS, MAX_UNCOMPRESSED, CellError, Formula, ImportFileError, Sheet, Table, read_table
+from .files import (MAX_BYTES, MAX_ROWS, MAX_UNCOMPRESSED, CellError, Formula, ImportFileError, Sheet, Table,
+                    estimate_rows, read_table)
+from .limits import MAX_EMPTY_RUN
 from .header import HEADER_INDEX, Mapping, map_header
 from .result import ACTION_LABELS, ACTIONS, ImportResult, RowResult, format_result
 from .run import SYSTEM_EMAIL, run_import, system_user
 from .resolve import Resolver
 
 __all__ = ["ACTIONS", "ACTION_LABELS", "CellError", "Formula", "HEADER_INDEX", "ImportFileError", "ImportResult",
-           "MAX_BYTES", "MAX_ROWS", "MAX_UNCOMPRESSED", "Mapping", "Resolver", "RowResult", "SYSTEM_EMAIL", "Sheet",
-           "Table", "format_result", "map_header", "read_table", "run_import", "system_user"]
+           "MAX_BYTES", "MAX_EMPTY_RUN", "MAX_ROWS", "MAX_UNCOMPRESSED", "Mapping", "Resolver", "RowResult", "SYSTEM_EMAIL", "Sheet",
+           "Table", "estimate_rows", "format_result", "map_header", "read_table", "run_import", "system_user"]

@@ -1,5 +1,6 @@
 """Reading an uploaded spreadsheet (CSV or XLSX) into sheets of rows, refusing what is not a clean spreadsheet: wrong
-type, empty, too large (> 5 MB or > 5,000 rows), formulas, merged cells, unreadable encodings."""
+type, empty, too large (> 5 MB or > 5,000 rows), formulas, merged cells, unreadable encodings, damaged zips and
+empty-rows bombs (see `limits`)."""
 from __future__ import annotations
 
 import csv
@@ -7,12 +8,12 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .limits import (BROKEN_XLSX, BROKEN_ZIP, MAX_COLUMNS, MAX_EMPTY_RUN, MAX_ROWS, MAX_UNCOMPRESSED, LimitError,
+                     check_sheets, count_rows, empty_run_warning)
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-MAX_UNCOMPRESSED = 100 * 1024 * 1024  # an .xlsx is a zip: refuse zip bombs
 
 
 class ImportFileError(ValueError):
@@ -32,6 +33,7 @@ class Table:
     sheets: list[Sheet]
     encoding: str | None = None
     delimiter: str | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. the rest of a sheet not read after many empty rows
 
 
 _MAGIC = (
@@ -67,6 +69,18 @@ def read_table(filename: str, data: bytes) -> Table:
     return _read_csv(data)
 
 
+def estimate_rows(filename: str, data: bytes) -> int:
+    """About how many rows the file has, without reading it (decides whether it is imported as a background job):
+    lines of a CSV, rows with cells in the sheets of an .xlsx. 0 for what is not readable (reading says why)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return data.count(b"\n")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return count_rows(archive, _sheet_paths(archive))
+    except BROKEN_ZIP:
+        return 0
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ("utf-8-sig",)
@@ -99,10 +113,17 @@ def _read_csv(data: bytes) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list]] = []
+    warnings: list[str] = []
+    empty_run = 0
     try:
         for number, row in enumerate(reader, start=1):
             if not any(cell.strip() for cell in row):
+                empty_run += 1
+                if empty_run >= MAX_EMPTY_RUN:
+                    warnings.append(empty_run_warning(None, number - empty_run))
+                    break
                 continue
+            empty_run = 0
             if header is None:
                 header = row
                 continue
@@ -112,10 +133,7 @@ def _read_csv(data: bytes) -> Table:
                                       "bestanden.".replace(",", "."))
     except csv.Error as exc:
         raise ImportFileError(f"Dit CSV-bestand kunnen we niet lezen: {exc}.") from exc
-    return Table("csv", [Sheet("CSV", header or [], rows)], encoding=encoding, delimiter=delimiter)
-
-
-_MERGE_RE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+    return Table("csv", [Sheet("CSV", header or [], rows)], encoding=encoding, delimiter=delimiter, warnings=warnings)
 
 
 def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -146,13 +164,22 @@ def _unescape_xml(value: str) -> str:
 
 
 def _read_xlsx(data: bytes) -> Table:
+    """Reads the workbook; a damaged zip (cut off, forged sizes, bad checksums) gives a clear message, never a crash."""
+    try:
+        return _read_xlsx_archive(data)
+    except ImportFileError:
+        raise
+    except LimitError as exc:
+        raise ImportFileError(str(exc)) from exc
+    except BROKEN_ZIP as exc:
+        raise ImportFileError(BROKEN_XLSX) from exc
+
+
+def _read_xlsx_archive(data: bytes) -> Table:
     from openpyxl import load_workbook
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError("Dit Excel-bestand is beschadigd of geen echte .xlsx.") from exc
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    infos = archive.infolist()
     if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
         raise ImportFileError("Dit Excel-bestand is uitgepakt te groot (meer dan 100 MB).")
     names = {i.filename for i in infos}
@@ -160,23 +187,20 @@ def _read_xlsx(data: bytes) -> Table:
         if "content.xml" in names:
             raise ImportFileError("OpenDocument-spreadsheets (.ods) worden niet ondersteund. Sla het op als .xlsx of CSV.")
         raise ImportFileError("Dit is een zip-bestand, maar geen Excel-werkmap (.xlsx).")
-    for sheet_name, path in _sheet_paths(archive).items():
-        if path in names:
-            match = _MERGE_RE.search(archive.read(path))
-            if match:
-                raise ImportFileError(f"Blad '{sheet_name}' bevat samengevoegde cellen ({match.group(1).decode()}). "
-                                      "Maak de samenvoeging ongedaan, zodat elke waarde in haar eigen cel staat.")
+    check_sheets(archive, _sheet_paths(archive))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of errors for broken files
         raise ImportFileError(f"Dit Excel-bestand kunnen we niet openen ({type(exc).__name__}).") from exc
     sheets = []
+    warnings: list[str] = []
     total = 0
     try:
         for ws in workbook.worksheets:
             header: list | None = None
             rows: list[tuple[int, list]] = []
-            for number, cells in enumerate(ws.iter_rows(), start=1):
+            empty_run = 0
+            for number, cells in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
                 values = []
                 for cell in cells:
                     value = getattr(cell, "value", None)
@@ -186,7 +210,12 @@ def _read_xlsx(data: bytes) -> Table:
                         value = CellError(str(value))
                     values.append(value)
                 if not any(v is not None and str(v).strip() != "" for v in values):
+                    empty_run += 1
+                    if empty_run >= MAX_EMPTY_RUN:
+                        warnings.append(empty_run_warning(ws.title, number - empty_run))
+                        break
                     continue
+                empty_run = 0
                 if header is None:
                     header = ["" if v is None else str(v) for v in values]
                     continue
@@ -198,7 +227,7 @@ def _read_xlsx(data: bytes) -> Table:
             sheets.append(Sheet(ws.title, header or [], rows))
     finally:
         workbook.close()
-    return Table("xlsx", sheets)
+    return Table("xlsx", sheets, warnings=warnings)
 
 
 class Formula(str):

@@ -2,6 +2,8 @@
 transaction that a dry run or any error rolls back."""
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy.orm import Session
 
 from ..editing import Editor
@@ -27,17 +29,21 @@ def system_user() -> User:
 
 
 def run_import(session: Session, filename: str, data: bytes, region: Region | None, user: User | None = None,
-               dry_run: bool = False, allow_national: bool = False, via: str = "web") -> ImportResult:
+               dry_run: bool = False, allow_national: bool = False, via: str = "web",
+               progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Reads, checks and (unless `dry_run` or any error) commits the file, all in one transaction.
 
     `region`: rows may only write instruments of that region's gemeenten and its werkgeversservicepunt (None: any
     region, for administrators). `allow_national`: national providers too (administrators). `user`: whose permissions
-    apply and who is named in the audit trail; None means the command line (an administrator).
+    apply and who is named in the audit trail; None means the command line (an administrator). `progress(done, total)`
+    is called after every row (background jobs show it).
     """
     result = ImportResult(filename=filename, region=region.code if region is not None else None, dry_run=dry_run)
     try:
         table = read_table(filename, data)
-        _import_table(session, table, result, region, user if user is not None else system_user(), allow_national, via)
+        result.warnings.extend(table.warnings)
+        _import_table(session, table, result, region, user if user is not None else system_user(), allow_national, via,
+                      progress)
     except ImportFileError as exc:
         result.errors.insert(0, str(exc))
     except Exception:
@@ -63,7 +69,7 @@ def _data_sheets(table: Table) -> list[tuple[Sheet, Mapping]]:
 
 
 def _import_table(session: Session, table: Table, result: ImportResult, region: Region | None, user: User,
-                  allow_national: bool, via: str) -> None:
+                  allow_national: bool, via: str, progress: Callable[[int, int], None] | None = None) -> None:
     sheets = _data_sheets(table)
     if not sheets:
         found = ", ".join(f"'{h}'" for s in table.sheets for h in s.header[:6] if str(h).strip())
@@ -87,6 +93,7 @@ def _import_table(session: Session, table: Table, result: ImportResult, region: 
     editor = Editor(session, user, via=via)
     seen: dict[tuple, int] = {}
     slugs_in_file: set[str] = set()
+    total = sum(len(sheet.rows) for sheet, _ in sheets)
     for sheet, mapping in sheets:
         for number, cells in sheet.rows:
             row = RowResult(row=number, sheet=sheet.name if table.kind == "xlsx" else None)
@@ -94,6 +101,8 @@ def _import_table(session: Session, table: Table, result: ImportResult, region: 
             r = RowReport(row, mapping.headers, len(sheets))
             _import_row(session, editor, resolver, r, mapping, cells, region, user, allow_national, seen, slugs_in_file)
             result.errors.extend(row.errors)
+            if progress is not None:
+                progress(len(result.rows), total)
 
 
 def _may_write_notes(user: User) -> bool:

@@ -27,6 +27,7 @@ from .instrument import (
     instrument_region,
     instrument_term,
 )
+from .job import JOB_STATES, Job
 from .provider import NATIONAL_PROVIDER_TYPES, PROVIDER_TYPES, Provider
 from .taxonomy import INSTRUMENT_TERM_TAXONOMIES, TERM_TAXONOMIES, InstrumentKind, TaxonomyTerm
 
@@ -39,4 +40,5 @@ __all__ = [
     "ORGANISATION_TYPES", "ROLES", "AccountEvent", "ApiToken", "Invitation", "LoginAttempt", "Membership", "Organisation",
     "OutboxMessage", "RecoveryCode", "User",
     "AUDIT_ACTIONS", "AuditEntry", "InstrumentVersion", "Notification", "Watch",
+    "JOB_STATES", "Job",
 ]

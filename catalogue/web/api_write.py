@@ -36,7 +36,10 @@ def _api_error(exc: _ApiError):
 def _token_user():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = user_for_api_token(get_db(), token.strip()) if scheme.lower() == "bearer" else None
+    db = get_db()
+    user = user_for_api_token(db, token.strip()) if scheme.lower() == "bearer" else None
+    if db.dirty:  # the token's last use (recorded at most once a minute), in its own short transaction
+        db.commit()
     if user is None:
         raise _ApiError(401, {"error": "Niet geauthenticeerd: gebruik 'Authorization: Bearer <token>'."},
                         {"WWW-Authenticate": 'Bearer realm="instrumentengids"'})

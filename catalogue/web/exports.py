@@ -7,21 +7,24 @@ import hashlib
 import json
 import secrets
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import get_db
-from ..auth import can, editable_regions, internal_provider_ids
-from ..exports import MIME_TYPES, ExportSpec, filename, spec_for_municipality, spec_for_region, template_csv, \
-    template_xlsx, to_bytes
+from ..auth import can, editable_regions
+from ..exports import MIME_TYPES, count_instruments, filename, template_csv, template_xlsx, to_bytes
 from ..i18n import current_language
-from ..imports import MAX_BYTES, run_import
-from ..models import Municipality, Region
-from ..queries import QueryError, parse_query
+from ..imports import MAX_BYTES, estimate_rows, run_import
+from ..jobs import enqueue
+from ..jobs.files import job_dir, jobs_root
+from ..jobs.kinds import INPUT_NAME, PDF_MAX_INSTRUMENTS, export_params, export_spec, import_params, needs_job, result_from_payload
+from ..models import Job, Municipality, Region
+from ..queries import QueryError
 
 bp = Blueprint("exports", __name__)
 EXPORT_FORMATS = ("csv", "xlsx", "pdf", "json")
@@ -40,21 +43,35 @@ def _user():
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-def _apply_internal(spec: ExportSpec) -> ExportSpec:
+def _internal_user_id() -> int | None:
     """Internal notes only for a logged-in user who may read them and who asked for them (intern=1)."""
     user = _user()
     if request.args.get("intern") in ("1", "on", "true") and user is not None and can(user, "view_internal"):
-        spec.internal = True
-        spec.internal_provider_ids = internal_provider_ids(get_db(), user)
-    spec.language = current_language()
-    return spec
+        return user.id
+    return None
 
 
-def _send(spec: ExportSpec, fmt: str) -> Response:
+def _export(scope: str, key: str | None, fmt: str, title: str) -> Response:
+    """Small exports are answered at once; above a size (kinds.EXPORT_JOB_THRESHOLDS) the export becomes a background
+    job and the answer is its progress page, so no request runs long or holds thousands of instruments in memory."""
     if fmt not in EXPORT_FORMATS:
         abort(404, description=_("Dit exportformaat bestaat niet. Kies csv, xlsx, pdf of json."))
+    session = get_db()
     a4 = request.args.get("layout") == "a4"
-    data = to_bytes(get_db(), spec, fmt, a4=a4)
+    params = export_params(scope, key, request.args.to_dict(flat=False), fmt, a4, title, current_language(),
+                           _internal_user_id())
+    spec = export_spec(session, params)
+    count = count_instruments(session, spec)
+    if fmt == "pdf" and count > PDF_MAX_INSTRUMENTS:
+        message = _("Een PDF van %(count)s instrumenten wordt onleesbaar (de grens is %(max)s). Kies een regio, gemeente "
+                    "of filter, of download de XLSX.", count=f"{count:,}".replace(",", "."),
+                    max=f"{PDF_MAX_INSTRUMENTS:,}".replace(",", "."))
+        return render_template("error.html", title=_("Te veel instrumenten voor een PDF"), message=message,
+                               back=url_for("public.instruments")), 400
+    if needs_job(count, fmt, current_app.config.get("EXPORT_JOB_THRESHOLDS")):
+        job = _export_job(session, params, count)
+        return redirect(url_for("jobs.status", public_id=job.public_id), 303)
+    data = to_bytes(session, spec, fmt, a4=a4)
     response = Response(data, mimetype=MIME_TYPES[fmt].split(";")[0])
     if fmt == "csv":
         response.headers["Content-Type"] = MIME_TYPES["csv"]
@@ -64,42 +81,45 @@ def _send(spec: ExportSpec, fmt: str) -> Response:
     return response
 
 
+REUSE_EXPORT_FOR = timedelta(minutes=5)
+
+
+def _export_job(session, params: dict, count: int):
+    """A new export job, or the same export asked for a moment ago (queued, running or just done): a link clicked twice
+    or shared does not start the work again."""
+    owner = params.get("internal_user_id")
+    recent = session.scalars(select(Job).where(
+        Job.kind == "export", Job.state.in_(("queued", "running", "done")),
+        Job.owner_user_id.is_(None) if owner is None else Job.owner_user_id == owner,
+        Job.created_at > datetime.now(timezone.utc) - REUSE_EXPORT_FOR).order_by(Job.id.desc()).limit(20))
+    for job in recent:
+        if job.params == params:
+            return job
+    job = enqueue(session, "export", params, owner_user_id=owner, total=count)
+    session.commit()
+    return job
+
+
 @bp.get("/export/instrumenten.<fmt>")
 def instruments(fmt: str):
     """Every instrument matching the list's filters (same parameters as /instrumenten; no paging)."""
-    session = get_db()
-    query = parse_query(session, request.args.to_dict(flat=False))
-    spec = ExportSpec(query=query, title=_("Instrumenten voor werkgevers"))
-    if len(query.regions) == 1 and not query.municipalities:
-        spec.region = session.scalar(select(Region).where(Region.code == query.regions[0]))
-    if len(query.municipalities) == 1:
-        spec.municipality = session.scalar(select(Municipality).where(Municipality.code == query.municipalities[0]))
-        spec.region = spec.municipality.region if spec.municipality else spec.region
-    return _send(_apply_internal(spec), fmt)
+    return _export("list", None, fmt, _("Instrumenten voor werkgevers"))
 
 
 @bp.get("/regios/<slug>/export.<fmt>")
 def region(slug: str, fmt: str):
-    session = get_db()
-    item = session.scalar(select(Region).where(Region.slug == slug))
+    item = get_db().scalar(select(Region).where(Region.slug == slug))
     if item is None:
         abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
-    query = parse_query(session, request.args.to_dict(flat=False))
-    spec = spec_for_region(session, item.code, query=query)
-    spec.title = _("Arbeidsmarktregio %(name)s (%(code)s)", name=item.name, code=item.code)
-    return _send(_apply_internal(spec), fmt)
+    return _export("region", slug, fmt, _("Arbeidsmarktregio %(name)s (%(code)s)", name=item.name, code=item.code))
 
 
 @bp.get("/gemeenten/<slug>/export.<fmt>")
 def municipality(slug: str, fmt: str):
-    session = get_db()
-    item = session.scalar(select(Municipality).where(Municipality.slug == slug))
+    item = get_db().scalar(select(Municipality).where(Municipality.slug == slug))
     if item is None:
         abort(404, description=_("Deze gemeente bestaat niet."))
-    query = parse_query(session, request.args.to_dict(flat=False))
-    spec = spec_for_municipality(session, item.code, query=query)
-    spec.title = _("Gemeente %(name)s", name=item.name)
-    return _send(_apply_internal(spec), fmt)
+    return _export("municipality", slug, fmt, _("Gemeente %(name)s", name=item.name))
 
 
 @bp.get("/export/importsjabloon.<fmt>")
@@ -206,6 +226,10 @@ def import_upload():
     if error is None:
         data = upload.stream.read(MAX_BYTES + 1)
         region = _region_for(user, region_code)
+        if _is_large(upload.filename, data):
+            token = _store_upload(user, upload.filename, data, region.code, allow_national)
+            return _import_job(user, upload.filename, data, region.code, dry_run=True, allow_national=allow_national,
+                               token=token)
         result = run_import(get_db(), upload.filename, data, region, user=user, dry_run=True,
                             allow_national=allow_national)
         token = _store_upload(user, upload.filename, data, region.code, allow_national) if result.ok else None
@@ -226,9 +250,55 @@ def import_confirm():
         return render_template("exports/import.html", regions=regions, result=None, token=None, selected="",
                                error=_("Deze upload is verlopen. Kies het bestand opnieuw.")), 400
     region = _region_for(user, meta["region"])
+    allow_national = bool(meta.get("allow_national") and user.is_admin)
+    if _is_large(meta["filename"], data):
+        return _import_job(user, meta["filename"], data, region.code, dry_run=False, allow_national=allow_national,
+                           token=token)
     result = run_import(get_db(), meta["filename"], data, region, user=user, dry_run=False,
-                        allow_national=bool(meta.get("allow_national") and user.is_admin))
+                        allow_national=allow_national)
     if result.committed:
         _drop_upload(token)
     return render_template("exports/import.html", regions=regions, result=result, token=None, error=None,
                            selected=region.code, region=region), (200 if result.committed else 422)
+
+
+IMPORT_JOB_ROWS = 200  # files with more rows are previewed and imported as background jobs (bench/import_bench.py)
+
+
+def _is_large(name: str, data: bytes) -> bool:
+    return estimate_rows(name, data) > current_app.config.get("IMPORT_JOB_ROWS", IMPORT_JOB_ROWS)
+
+
+def _import_job(user, name: str, data: bytes, region_code: str, dry_run: bool, allow_national: bool, token: str):
+    """Hands a large file to the background worker; the answer is the job's progress page."""
+    session = get_db()
+    job = enqueue(session, "import", import_params(name, region_code, user.id, dry_run, allow_national, token),
+                  owner_user_id=user.id)
+    folder = job_dir(jobs_root(current_app.instance_path), job.public_id)
+    (folder / INPUT_NAME).write_bytes(data)
+    session.commit()
+    return redirect(url_for("jobs.status", public_id=job.public_id), 303)
+
+
+@bp.get("/beheer/import/taak/<public_id>")
+@login_required
+def import_job(public_id: str):
+    """The result of an import job: the same page as a preview or import in the request."""
+    from .jobs import job_for_current_user
+
+    user = _require_importer()
+    job = job_for_current_user(public_id)
+    if job.kind != "import":
+        abort(404)
+    if job.state != "done":
+        return redirect(url_for("jobs.status", public_id=public_id), 303)
+    result = result_from_payload(job.result)
+    params = job.params
+    region = get_db().scalar(select(Region).where(Region.code == params["region"]))
+    token = params.get("upload_token") if params.get("dry_run") and result.ok else None
+    if token and _load_upload(user, token)[0] is None:
+        token = None  # the upload expired meanwhile: the page offers to upload again
+    if result.committed and params.get("upload_token"):
+        _drop_upload(params["upload_token"])
+    return render_template("exports/import.html", regions=_import_regions(user), result=result, token=token,
+                           error=None, selected=params["region"], region=region), (200 if result.ok else 422)

@@ -1,0 +1,26 @@
+"""gunicorn settings used by `catalogue serve`: start CATALOGUE_JOB_WORKERS background job workers (`catalogue jobs
+work`) with the server and stop them with it, so one command serves pages and runs large exports and imports."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+_workers: list[subprocess.Popen] = []
+
+
+def when_ready(server):
+    for _ in range(int(os.environ.get("CATALOGUE_JOB_WORKERS") or 0)):
+        _workers.append(subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", "jobs", "work"]))
+    if _workers:
+        server.log.info("started %d background job worker(s)", len(_workers))
+
+
+def on_exit(server):
+    for process in _workers:
+        process.terminate()
+    for process in _workers:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()

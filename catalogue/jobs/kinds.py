@@ -1,0 +1,154 @@
+"""The kinds of background job: large exports and large import previews/imports. Each handler rebuilds its work from
+the job's JSON parameters (no request exists in the worker) and calls the same functions as the web views."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Callable, NamedTuple
+
+from sqlalchemy import select
+
+from ..models import Municipality, Region, User
+from .queue import JobError
+from .runner import JobContext
+
+# Above these numbers of instruments an export runs as a job (measured with bench/export_bench.py: a region PDF of
+# ~900 instruments takes ~10 s, the XLSX of 18,500 ~15 s on the 2-core reference machine under load).
+EXPORT_JOB_THRESHOLDS = {"csv": 2000, "xlsx": 2000, "json": 1000, "pdf": 150}
+PDF_MAX_INSTRUMENTS = 2000  # a handout of more is unreadable (and takes minutes and GBs): choose a region or XLSX
+
+
+class Handler(NamedTuple):
+    run: Callable[[JobContext], None]
+    writes: bool  # takes the write lock up front (SQLite) for its unit of work
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Exports
+
+
+def export_params(scope: str, key: str | None, args: dict, fmt: str, a4: bool, title: str, language: str,
+                  internal_user_id: int | None) -> dict:
+    """What an export job needs to know: the page it came from (`scope` list/region/municipality with the region or
+    gemeente slug as `key`), the request's filter arguments, format, title and language, and (only when the user may
+    and asked for it) whose internal notes may be included."""
+    return {"scope": scope, "key": key, "args": args, "fmt": fmt, "a4": a4, "title": title, "language": language,
+            "internal_user_id": internal_user_id}
+
+
+def export_spec(session, params: dict):
+    """The ExportSpec for an export's parameters, the same for a request and a job. LookupError: no such region or
+    gemeente; QueryError: an invalid filter."""
+    from ..auth import internal_provider_ids
+    from ..exports import ExportSpec, spec_for_municipality, spec_for_region
+    from ..queries import parse_query
+
+    query = parse_query(session, params.get("args") or {})
+    scope, key = params.get("scope"), params.get("key")
+    if scope == "region":
+        item = session.scalar(select(Region).where(Region.slug == key))
+        if item is None:
+            raise LookupError(key)
+        spec = spec_for_region(session, item.code, query=query)
+    elif scope == "municipality":
+        item = session.scalar(select(Municipality).where(Municipality.slug == key))
+        if item is None:
+            raise LookupError(key)
+        spec = spec_for_municipality(session, item.code, query=query)
+    else:
+        spec = ExportSpec(query=query)
+        if len(query.regions) == 1 and not query.municipalities:
+            spec.region = session.scalar(select(Region).where(Region.code == query.regions[0]))
+        if len(query.municipalities) == 1:
+            spec.municipality = session.scalar(select(Municipality).where(Municipality.code == query.municipalities[0]))
+            spec.region = spec.municipality.region if spec.municipality else spec.region
+    if params.get("title"):
+        spec.title = params["title"]
+    spec.language = params.get("language") or "nl"
+    user_id = params.get("internal_user_id")
+    if user_id is not None:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise JobError("Deze export met interne notities hoort bij een account dat niet meer bestaat.")
+        spec.internal = True
+        spec.internal_provider_ids = internal_provider_ids(session, user)
+    return spec
+
+
+def needs_job(count: int, fmt: str, thresholds: dict | None = None) -> bool:
+    return count > (thresholds or EXPORT_JOB_THRESHOLDS).get(fmt, 0)
+
+
+def run_export(ctx: JobContext) -> None:
+    from ..exports import MIME_TYPES, export, filename, items_for
+
+    params = ctx.params
+    fmt, a4 = params["fmt"], bool(params.get("a4"))
+    try:
+        spec = export_spec(ctx.session, params)
+    except LookupError as exc:
+        raise JobError("Deze regio of gemeente bestaat niet meer.") from exc
+    ctx.progress(0, message="Instrumenten ophalen", force=True)
+    instruments = items_for(ctx.session, spec, fmt)
+    if fmt == "pdf" and len(instruments) > PDF_MAX_INSTRUMENTS:
+        raise JobError(f"Een PDF van meer dan {PDF_MAX_INSTRUMENTS:,} instrumenten wordt onleesbaar. Kies een regio, "
+                       "gemeente of filter, of download de XLSX.".replace(",", "."))
+    ctx.progress(0, total=len(instruments), message="Bestand maken", force=True)
+    path = ctx.output(filename(spec, fmt, a4), MIME_TYPES[fmt])
+    with open(path, "wb") as out:
+        count = export(ctx.session, spec, fmt, out, a4=a4, progress=ctx.step, instruments=instruments)
+    ctx.result = {"instruments": count}
+    ctx.progress(count, total=count, message="Klaar", force=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Imports
+
+
+def import_params(filename: str, region_code: str, user_id: int, dry_run: bool, allow_national: bool,
+                  upload_token: str | None) -> dict:
+    return {"filename": filename, "region": region_code, "user_id": user_id, "dry_run": dry_run,
+            "allow_national": allow_national, "upload_token": upload_token}
+
+
+INPUT_NAME = "input.bin"
+
+
+def run_import_job(ctx: JobContext) -> None:
+    from ..imports import run_import
+
+    params = ctx.params
+    user = ctx.session.get(User, params["user_id"])
+    region = ctx.session.scalar(select(Region).where(Region.code == params["region"]))
+    if user is None or not user.is_active or region is None:
+        raise JobError("Deze import hoort bij een account of regio die niet meer bestaat.")
+    try:
+        data = (ctx.root / ctx.public_id / INPUT_NAME).read_bytes()
+    except OSError as exc:
+        raise JobError("Het geüploade bestand is niet meer beschikbaar. Kies het bestand opnieuw.") from exc
+    ctx.progress(0, message="Bestand lezen", force=True)
+
+    def progress(done: int, total: int) -> None:
+        ctx.progress(done, total=total, message="Rijen controleren" if params["dry_run"] else "Rijen opslaan")
+
+    result = run_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
+                        allow_national=bool(params.get("allow_national")), progress=progress)
+    ctx.result = result_payload(result)
+    ctx.progress(len(result.rows), total=len(result.rows), message="Klaar", force=True)
+
+
+def result_payload(result) -> dict:
+    return asdict(result)
+
+
+def result_from_payload(payload: dict):
+    from ..imports import ImportResult, RowResult
+
+    data = dict(payload)
+    data["rows"] = [RowResult(**row) for row in data.get("rows") or []]
+    return ImportResult(**data)
+
+
+HANDLERS: dict[str, Handler] = {
+    "export": Handler(run_export, writes=False),
+    "import": Handler(run_import_job, writes=True),
+}
