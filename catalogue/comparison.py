@@ -34,6 +34,7 @@ from .harmonisation import (
     uwv_relation,
 )
 from .models import Municipality, Region, TaxonomyTerm
+from .dated import on_date
 from .parameters import amount_text, applicant_text, decision_period_text, duration_in_months, duration_text
 from .places import exact_municipality
 from .queries import QueryError, get_public_instrument
@@ -136,7 +137,7 @@ def compare_instruments(session: Session, slugs: list[str], language: str = "nl"
         item = get_public_instrument(session, slug[:160], today)
         if item is None:
             raise ComparisonError("instrumenten", f"onbekend of niet gepubliceerd instrument '{slug[:80]}'")
-        items.append(item)
+        items.append(on_date(item, today or date.today()))  # amounts in force on the peildatum
 
     def name_of(obj, attr="name"):
         if lang == "en":

@@ -94,6 +94,8 @@ def snapshot(instrument: Instrument) -> dict:
             value = sorted(r.code for r in instrument.regions)
         elif name == "municipalities":
             value = sorted(m.code for m in instrument.municipalities)
+        elif name == "parameter_values":
+            value = [pv.to_record() for pv in instrument.parameter_values]
         elif name in TERM_KEYS:
             terms = instrument.terms_of(TAXONOMY_KEYS[name])
             value = [t.code for t in sorted(terms, key=lambda t: (t.sort_order, t.code))]

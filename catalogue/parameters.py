@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
 
+from .dated import amounts
+
 UNIT_NAMES = {
     "nl": {"dag": ("dag", "dagen"), "week": ("week", "weken"), "maand": ("maand", "maanden"), "jaar": ("jaar", "jaar")},
     "en": {"dag": ("day", "days"), "week": ("week", "weeks"), "maand": ("month", "months"), "jaar": ("year", "years")},
@@ -52,9 +54,11 @@ def duration_text(amount: int | None, unit: str | None, language: str = "nl") ->
     return _T[_lang(language)]["up_to"].format(f"{amount} {single if amount == 1 else plural}")
 
 
-def amount_text(instrument, language: str = "nl") -> str:
+def amount_text(instrument, language: str = "nl", day=None) -> str:
+    """The amount in words, with the dated values in force on `day` (default: the view's peildatum or today)."""
     t = _T[_lang(language)]
-    kind, value = instrument.amount_type, instrument.amount_value
+    values = amounts(instrument, day)
+    kind, value = instrument.amount_type, values["amount_value"]
     if not kind:
         return ""
     pct = format_decimal(value, locale="nl_NL" if _lang(language) == "nl" else "en_GB") if value is not None else ""
@@ -69,10 +73,10 @@ def amount_text(instrument, language: str = "nl") -> str:
         "werkelijke_kosten": t["actual"],
     }[kind]
     parts = [main]
-    if instrument.amount_max_per_year is not None:
-        parts.append(t["per_year"].format(euro(instrument.amount_max_per_year, language)))
-    if instrument.amount_max_total is not None:
-        parts.append(t["total"].format(euro(instrument.amount_max_total, language)))
+    if values["amount_max_per_year"] is not None:
+        parts.append(t["per_year"].format(euro(values["amount_max_per_year"], language)))
+    if values["amount_max_total"] is not None:
+        parts.append(t["total"].format(euro(values["amount_max_total"], language)))
     return ", ".join(parts)
 
 

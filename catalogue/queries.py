@@ -256,6 +256,7 @@ def with_relations(stmt: Select) -> Select:
         selectinload(Instrument.terms),
         selectinload(Instrument.regions),
         selectinload(Instrument.municipalities),
+        selectinload(Instrument.parameter_values),
     )
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from marshmallow import (
     RAISE,
@@ -14,7 +15,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from .models import AMOUNT_TYPES, APPLICANTS, DURATION_UNITS, REACHES, STATUSES
+from .dated import amounts, overlaps
+from .models import AMOUNT_TYPES, APPLICANTS, DATED_PARAMETERS, DURATION_UNITS, REACHES, STATUSES
 from .sanitize import plain_text, rich_text
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -58,6 +60,27 @@ class LinkSchema(_PlainTextFields):
 
     title = fields.String(required=True, validate=validate.Length(1, 300))
     url = fields.String(required=True, validate=_url)
+
+
+class ParameterValueSchema(_PlainTextFields):
+    """One dated value: `amount_value`, `amount_max_per_year` or `amount_max_total`, valid from/until (inclusive)."""
+
+    plain_fields = ("note",)
+
+    class Meta:
+        unknown = RAISE
+
+    parameter = fields.String(required=True, validate=validate.OneOf(DATED_PARAMETERS))
+    value = fields.Decimal(required=True, places=2, validate=validate.Range(0, 10_000_000))
+    valid_from = fields.Date(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    source_url = fields.String(allow_none=True, validate=_url)
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:
+            raise ValidationError("De einddatum ligt vóór de begindatum.", "valid_until")
 
 
 class TranslationSchema(Schema):
@@ -139,6 +162,8 @@ class InstrumentInputSchema(Schema):
     example = fields.Boolean(load_default=False)
     translations = fields.Dict(keys=fields.String(validate=validate.OneOf(["en"])),
                                values=fields.Nested(TranslationSchema), load_default=dict)
+    # Dated amounts. Absent: the instrument's dated values stay as they are (forms and partial updates leave them alone).
+    parameter_values = fields.List(fields.Nested(ParameterValueSchema), validate=validate.Length(max=100))
 
     @pre_load
     def _strip(self, data, **kwargs):
@@ -156,8 +181,13 @@ class InstrumentInputSchema(Schema):
         if data.get("duration_max") is not None and not data.get("duration_unit"):
             add("duration_unit", "Kies een eenheid bij de maximale duur.")
         amount_type = data.get("amount_type")
-        if amount_type in ("vast", "per_uur", "per_maand", "percentage_wml", "tarief_per_uur") and data.get("amount_value") is None:
+        dated = data.get("parameter_values") or []
+        dated_amount = any(pv["parameter"] == "amount_value" for pv in dated)
+        if (amount_type in ("vast", "per_uur", "per_maand", "percentage_wml", "tarief_per_uur")
+                and data.get("amount_value") is None and not dated_amount):
             add("amount_value", "Vul een bedrag of percentage in bij dit soort bedrag.")
+        for parameter in overlaps(dated):
+            add("parameter_values", f"De gedateerde waarden van '{parameter}' overlappen in tijd.")
         if amount_type in ("percentage_wml", "loonwaarde") and (data.get("amount_value") or 0) > 100:
             add("amount_value", "Een percentage van het WML is hoogstens 100.")
         for start, end in (("valid_from", "valid_until"), ("publish_from", "publish_to")):
@@ -239,6 +269,24 @@ def _decimal(value):
     return None if value is None else float(value)
 
 
+def _amount_out(i):
+    if not i.amount_type:
+        return None
+    values = amounts(i)
+    return {"type": i.amount_type, "value": _decimal(values["amount_value"]),
+            "max_per_year": _decimal(values["amount_max_per_year"]), "max_total": _decimal(values["amount_max_total"]),
+            "note": i.amount_note}
+
+
+class ParameterValueOutSchema(Schema):
+    parameter = fields.String()
+    value = fields.Function(lambda pv: _decimal(pv.value))
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    note = fields.String()
+    source_url = fields.String()
+
+
 class InstrumentOutSchema(Schema):
     slug = fields.String()
     name = fields.String()
@@ -252,10 +300,7 @@ class InstrumentOutSchema(Schema):
     valid_from = fields.Date()
     valid_until = fields.Date()
     duration = fields.Function(lambda i: {"max": i.duration_max, "unit": i.duration_unit} if i.duration_max else None)
-    amount = fields.Function(lambda i: {
-        "type": i.amount_type, "value": _decimal(i.amount_value), "max_per_year": _decimal(i.amount_max_per_year),
-        "max_total": _decimal(i.amount_max_total), "note": i.amount_note,
-    } if i.amount_type else None)
+    amount = fields.Function(_amount_out)  # the values in force today (or on the detail's peildatum)
     target_groups = _terms("target_group")
     schemes = _terms("scheme")
     age_groups = _terms("age_group")
@@ -287,6 +332,8 @@ class InstrumentDetailOutSchema(InstrumentOutSchema):
         lambda i: {"title": i.regulation_title, "url": i.regulation_url} if i.regulation_url or i.regulation_title else None
     )
     translations = fields.Dict()
+    peildatum = fields.Function(lambda i: (getattr(i, "peildatum", None) or date.today()).isoformat())
+    parameter_values = fields.List(fields.Nested(ParameterValueOutSchema))
     provider_detail = fields.Function(lambda i: ProviderOutSchema().dump(i.provider))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from .config import SEED_DIR
 from .models import (
     Instrument,
+    ParameterValue,
     InstrumentKind,
     Municipality,
     Provider,
@@ -281,8 +282,10 @@ class InstrumentLoader:
         for key in ("target_groups", "schemes", "age_groups", "sectors", "employment_types"):
             terms += [self.terms[(TAXONOMY_KEYS[key], code)] for code in data.get(key, [])]
         instrument.terms = terms
+        if "parameter_values" in data:
+            instrument.parameter_values = [ParameterValue(**pv) for pv in data["parameter_values"]]
         skip = {"kind", "provider", "regions", "municipalities", "target_groups", "schemes", "age_groups",
-                "sectors", "employment_types"}
+                "sectors", "employment_types", "parameter_values"}
         for key, value in data.items():
             if key not in skip:
                 setattr(instrument, key, value)

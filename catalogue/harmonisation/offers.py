@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
+from ..dated import apply_to_offers
 from ..models import (
     NATIONAL_PROVIDER_TYPES,
     Instrument,
@@ -124,6 +125,7 @@ def load_offers(session: Session, today: date, candidates=None, with_translation
                                row[5], row[6], row[7], row[8], row[9], row[10], row[11], row[12], row[13])
     if not offers:
         return []
+    apply_to_offers(session, offers, today)  # amounts in force on the peildatum
     # Restrict the link tables with the candidate subquery when there is one; otherwise read them whole (national).
     if candidates is not None:
         term_filter = [instrument_term.c.instrument_id.in_(candidates)]

@@ -28,6 +28,8 @@ from .instrument import (
     instrument_term,
 )
 from .job import JOB_STATES, Job
+from .link_check import LinkCheck
+from .parameter_value import DATED_PARAMETERS, ParameterValue
 from .provider import NATIONAL_PROVIDER_TYPES, PROVIDER_TYPES, Provider
 from .taxonomy import INSTRUMENT_TERM_TAXONOMIES, TERM_TAXONOMIES, InstrumentKind, TaxonomyTerm
 
@@ -41,4 +43,6 @@ __all__ = [
     "OutboxMessage", "RecoveryCode", "User",
     "AUDIT_ACTIONS", "AuditEntry", "InstrumentVersion", "Notification", "Watch",
     "JOB_STATES", "Job",
+    # dated values, link checks
+    "DATED_PARAMETERS", "LinkCheck", "ParameterValue",
 ]

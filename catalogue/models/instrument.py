@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from .geo import Municipality, Region
+from .parameter_value import ParameterValue
 from .provider import Provider
 from .taxonomy import InstrumentKind, TaxonomyTerm
 
@@ -127,6 +128,10 @@ class Instrument(Base):
     )
     terms: Mapped[list[TaxonomyTerm]] = relationship(
         secondary=instrument_term, order_by=(TaxonomyTerm.taxonomy, TaxonomyTerm.sort_order)
+    )
+    parameter_values: Mapped[list[ParameterValue]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True,
+        order_by=(ParameterValue.parameter, ParameterValue.valid_from, ParameterValue.id),
     )
 
     __mapper_args__ = {"version_id_col": version}

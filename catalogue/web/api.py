@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from .. import get_db
+from ..dated import on_date, parse_peildatum
 from ..models import InstrumentKind, Municipality, Region
 from ..facets import FACETS
 from ..i18n import current_language, localized
@@ -139,11 +140,12 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 @bp.get("/instruments/<slug>")
 def instrument(slug: str):
-    _check_only(set())
+    _check_only({"peildatum"})
+    day = parse_peildatum(request.args.get("peildatum"))
     item = get_public_instrument(get_db(), slug)
     if item is None:
         abort(404, description=f"Geen gepubliceerd instrument '{slug[:80]}'.")
-    return jsonify(InstrumentDetailOutSchema().dump(item))
+    return jsonify(InstrumentDetailOutSchema().dump(on_date(item, day)))
 
 
 @bp.get("/regions")

@@ -12,34 +12,39 @@ from ..comparison import (
     compare_municipality_uwv,
     compare_regions,
 )
+from ..dated import parse_peildatum
 from ..harmonisation import STATUSES, national_overview, region_harmonisation
 from ..i18n import current_language
 from ..models import Region
 from .api import _check_only, bp
 
+def _peildatum():
+    return parse_peildatum(request.args.get("peildatum"))
+
+
 COMPARE_TYPES = {
-    "instruments": {"type", "instruments"},
-    "municipalities": {"type", "a", "b"},
-    "municipality-uwv": {"type", "municipality", "target_group"},
-    "regions": {"type", "a", "b"},
+    "instruments": {"type", "instruments", "peildatum"},
+    "municipalities": {"type", "a", "b", "peildatum"},
+    "municipality-uwv": {"type", "municipality", "target_group", "peildatum"},
+    "regions": {"type", "a", "b", "peildatum"},
 }
 API_NAMES = {"instrumenten": "instruments", "gemeente": "municipality", "doelgroep": "target_group"}
 
 
 @bp.get("/regions/<code>/harmonisation")
 def region_harmonisation_view(code: str):
-    _check_only(set())
+    _check_only({"peildatum"})
     session = get_db()
     region = session.scalar(select(Region).where(Region.code == code.upper()[:8]))
     if region is None:
         abort(404, description=f"Geen arbeidsmarktregio '{code[:20]}'.")
-    return jsonify(region_harmonisation(session, region, current_language()).to_dict())
+    return jsonify(region_harmonisation(session, region, current_language(), today=_peildatum()).to_dict())
 
 
 @bp.get("/harmonisation")
 def harmonisation():
-    _check_only(set())
-    return jsonify(national_overview(get_db(), current_language()).to_dict())
+    _check_only({"peildatum"})
+    return jsonify(national_overview(get_db(), current_language(), today=_peildatum()).to_dict())
 
 
 @bp.get("/compare")
@@ -49,15 +54,17 @@ def compare():
         raise ComparisonError("type", f"kies uit: {', '.join(COMPARE_TYPES)}")
     _check_only(COMPARE_TYPES[kind])
     session, lang, args = get_db(), current_language(), request.args
+    day = _peildatum()
     try:
         if kind == "instruments":
-            result = compare_instruments(session, args.get("instruments", ""), lang)
+            result = compare_instruments(session, args.get("instruments", ""), lang, today=day)
         elif kind == "municipalities":
-            result = compare_municipalities(session, args.get("a", ""), args.get("b", ""), lang)
+            result = compare_municipalities(session, args.get("a", ""), args.get("b", ""), lang, today=day)
         elif kind == "municipality-uwv":
-            result = compare_municipality_uwv(session, args.get("municipality", ""), args.get("target_group") or None, lang)
+            result = compare_municipality_uwv(session, args.get("municipality", ""), args.get("target_group") or None, lang,
+                                              today=day)
         else:
-            result = compare_regions(session, args.get("a", ""), args.get("b", ""), lang)
+            result = compare_regions(session, args.get("a", ""), args.get("b", ""), lang, today=day)
     except ComparisonError as exc:  # the pages' Dutch parameter names -> the API's
         raise ComparisonError(API_NAMES.get(exc.parameter, exc.parameter), exc.message) from None
     return jsonify(result.to_dict())
@@ -70,6 +77,11 @@ def compare():
 def _param(name, description, schema=None, where="query", required=False):
     return {"name": name, "in": where, "required": required, "description": description,
             "schema": schema or {"type": "string"}}
+
+
+PEILDATUM = _param("peildatum", "De datum waarop instrumenten en bedragen worden vergeleken (JJJJ-MM-DD, standaard "
+                                "vandaag). Een ongeldige datum geeft 400 met parameter 'peildatum'.",
+                   {"type": "string", "format": "date"})
 
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -106,12 +118,14 @@ def document_paths(spec) -> None:
         "summary": "Harmonisatie binnen een regio: matrix soort × gemeente, status per soort, verschillen, score en niveau",
         "description": "score = afronden(100 × (0,5 × dekking + 0,5 × gelijkheid)); niveau 1-5 volgens de schaal van de "
                        "Arbeidsinspectie. Alleen openbare, lopende instrumenten.",
-        "parameters": [_param("code", "CBS-code, bv. AM20", where="path", required=True)],
+        "parameters": [_param("code", "CBS-code, bv. AM20", where="path", required=True), PEILDATUM],
         "responses": {"200": {"description": "De harmonisatie van de regio", "content": {"application/json": {
-            "schema": _REGION_HARMONISATION}}}, "404": {"description": "Niet gevonden", **_ERROR}},
+            "schema": _REGION_HARMONISATION}}}, "400": {"description": "Ongeldige parameter", **_ERROR},
+            "404": {"description": "Niet gevonden", **_ERROR}},
     }})
     spec.path(path="/api/v1/harmonisation", operations={"get": {
         "summary": "Landelijk overzicht: alle 35 regio's met score en niveau, en de meest voorkomende verschillen",
+        "parameters": [PEILDATUM],
         "responses": {"200": {"description": "Het landelijke overzicht", "content": {"application/json": {"schema": {
             "type": "object", "properties": {
                 "regions": {"type": "array", "items": {"type": "object", "properties": {
@@ -121,7 +135,8 @@ def document_paths(spec) -> None:
                     "missing": {"type": "object"}, "differing": {"type": "object"}}}},
                 "gaps": {"type": "array", "items": {"type": "object"}},
                 "average_score": {"type": "number", "nullable": True}, "regions_with_data": {"type": "integer"},
-                "formula": {"type": "string"}}}}}}},
+                "formula": {"type": "string"}}}}}},
+            "400": {"description": "Ongeldige parameter", **_ERROR}},
     }})
     spec.path(path="/api/v1/compare", operations={"get": {
         "summary": "Vergelijkingen: instrumenten naast elkaar, gemeente met gemeente, gemeente met UWV, regio met regio",
@@ -129,6 +144,7 @@ def document_paths(spec) -> None:
                        "type=municipality-uwv&municipality=GM0513[&target_group=arbeidsbeperking] · "
                        "type=regions&a=AM20&b=AM11. Elke rij heeft `differs`. Ongeldige invoer geeft 400.",
         "parameters": [
+            PEILDATUM,
             _param("type", "Soort vergelijking", {"type": "string", "enum": list(COMPARE_TYPES)}, required=True),
             _param("instruments", "type=instruments: 2 tot 4 slugs, komma-gescheiden"),
             _param("a", "type=municipalities: gemeente (CBS-code, slug of naam); type=regions: regio (CBS-code of slug)"),

@@ -20,10 +20,11 @@ def add_write_api(spec) -> None:
     })
     spec.components.schema("InstrumentInput", schema=InstrumentInputSchema)
     spec.components.schema("RegionInput", schema=RegionInputSchema)
-    for prop in spec.components.schemas["InstrumentInput"]["properties"].values():
-        for bound in ("minimum", "maximum"):  # apispec keeps Decimal bounds (JSON: strings); OpenAPI wants numbers
-            if prop.get(bound) is not None and not isinstance(prop[bound], (int, float)):
-                prop[bound] = float(prop[bound])
+    for component in spec.components.schemas.values():
+        for prop in component.get("properties", {}).values():
+            for bound in ("minimum", "maximum"):  # apispec keeps Decimal bounds (JSON: strings); OpenAPI wants numbers
+                if prop.get(bound) is not None and not isinstance(prop[bound], (int, float)):
+                    prop[bound] = float(prop[bound])
     state = {"type": "object", "properties": {
         "instrument": {"$ref": "#/components/schemas/InstrumentInput"},
         "version": {"type": "integer", "description": "Versienummer voor optimistic locking"},

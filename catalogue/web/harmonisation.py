@@ -19,6 +19,7 @@ from ..comparison import (
     compare_regions as build_region_comparison,
     split_list,
 )
+from ..dated import parse_peildatum
 from ..harmonisation import STATUS_ICONS, STATUSES, national_overview, region_harmonisation, score_band, status_label
 from ..i18n import current_language
 from ..models import Instrument, Municipality, Region, TaxonomyTerm
@@ -27,9 +28,15 @@ from ..queries import public_condition
 bp = Blueprint("harmonisation", __name__)
 
 
+def peildatum() -> date:
+    """`?peildatum=YYYY-MM-DD` (default today): the date whose instruments and amounts are compared."""
+    return parse_peildatum(request.args.get("peildatum"))
+
+
 def _common() -> dict:
     lang = current_language()
     return {
+        "peildatum": peildatum(),
         "status_icons": STATUS_ICONS,
         "statuses": [(s, status_label(s, lang), STATUS_ICONS[s]) for s in STATUSES],
     }
@@ -60,7 +67,7 @@ def _map_markup(overview) -> Markup:
 @bp.get("/harmonisatie")
 def national():
     session = get_db()
-    overview = national_overview(session, current_language())
+    overview = national_overview(session, current_language(), today=peildatum())
     lang = current_language()
     legend = [(band, Markup(svgmap.legend_swatch(band)), svgmap.band_label(band, lang)) for band in svgmap.BAND_ORDER]
     return render_template("harmonisation_national.html", overview=overview, map_svg=_map_markup(overview), legend=legend,
@@ -73,7 +80,7 @@ def region(slug: str):
     item = session.scalar(select(Region).where(Region.slug == slug))
     if item is None:
         abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
-    result = region_harmonisation(session, item, current_language())
+    result = region_harmonisation(session, item, current_language(), today=peildatum())
     regions = session.scalars(select(Region).order_by(Region.name)).all()
     return render_template("harmonisation_region.html", region=item, h=result, regions=regions, **_common())
 
@@ -122,7 +129,7 @@ def compare_instruments():
             "instrumenten", _("u kunt hoogstens %(n)d instrumenten tegelijk vergelijken", n=MAX_INSTRUMENTS)), **context)
     try:
         if len(basket) >= 2:
-            context["comparison"] = build_instrument_comparison(session, basket, current_language())
+            context["comparison"] = build_instrument_comparison(session, basket, current_language(), today=peildatum())
         else:
             context["basket_items"] = build_basket(session, basket)
     except ComparisonError as exc:
@@ -151,7 +158,7 @@ def compare_municipalities():
     context = {"a": a, "b": b, "municipalities": _municipalities(session), "comparison": None}
     if a and b:
         try:
-            context["comparison"] = build_municipality_comparison(session, a, b, current_language())
+            context["comparison"] = build_municipality_comparison(session, a, b, current_language(), today=peildatum())
         except ComparisonError as exc:
             return _error_page("compare_municipalities.html", exc, **context)
     return render_template("compare_municipalities.html", **context)
@@ -168,7 +175,8 @@ def compare_municipality_uwv():
                "comparison": None}
     if gemeente:
         try:
-            context["comparison"] = build_uwv_comparison(session, gemeente, group or None, current_language())
+            context["comparison"] = build_uwv_comparison(session, gemeente, group or None, current_language(),
+                                                         today=peildatum())
         except ComparisonError as exc:
             return _error_page("compare_municipality_uwv.html", exc, **context)
     return render_template("compare_municipality_uwv.html", **context)
@@ -181,7 +189,7 @@ def compare_regions():
     context = {"a": a, "b": b, "regions": session.scalars(select(Region).order_by(Region.name)).all(), "comparison": None}
     if a and b:
         try:
-            context["comparison"] = build_region_comparison(session, a, b, current_language())
+            context["comparison"] = build_region_comparison(session, a, b, current_language(), today=peildatum())
         except ComparisonError as exc:
             return _error_page("compare_regions.html", exc, **context)
     return render_template("compare_regions.html", **context)

@@ -106,9 +106,12 @@ def document() -> dict:
             }}}}}, "400": BAD_REQUEST},
     }})
     spec.path(path="/api/v1/instruments/{slug}", operations={"get": {
-        "summary": "Eén instrument", "parameters": [_param("slug", "Slug", where="path", required=True)],
+        "summary": "Eén instrument, met de bedragen die gelden op de peildatum en alle gedateerde waarden",
+        "parameters": [_param("slug", "Slug", where="path", required=True),
+                       _param("peildatum", "Datum waarop de bedragen gelden (JJJJ-MM-DD, standaard vandaag)",
+                              {"type": "string", "format": "date"})],
         "responses": {"200": {"description": "Het instrument", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/InstrumentDetail"}}}}, "404": NOT_FOUND},
+            "schema": {"$ref": "#/components/schemas/InstrumentDetail"}}}}, "400": BAD_REQUEST, "404": NOT_FOUND},
     }})
     spec.path(path="/api/v1/regions", operations={"get": {
         "summary": "De 35 arbeidsmarktregio's", "responses": {"200": {"description": "Regio's", "content": {

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import get_db
+from ..dated import PeildatumError, on_date, parse_peildatum
 from ..i18n import current_language
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
-from ..parameters import amount_text, applicant_text, decision_period_text, duration_text
+from ..parameters import amount_text, applicant_text, decision_period_text, euro, duration_text
 from ..places import find_municipality
 from ..queries import (
     InstrumentQuery,
@@ -33,6 +35,36 @@ PROVIDER_TYPE_ORDER = ("gemeente", "regio", "uwv", "belastingdienst", "landelijk
 @bp.app_template_filter("amount")
 def _amount(instrument):
     return amount_text(instrument, current_language())
+
+
+@bp.app_template_filter("longdate")
+def _longdate(day):
+    return format_date(day, "long") if day else ""
+
+
+@bp.app_template_filter("parameter_name")
+def _parameter_name(parameter: str) -> str:
+    return {"amount_value": _("het bedrag"), "amount_max_per_year": _("het maximum per jaar"),
+            "amount_max_total": _("het maximum in totaal")}.get(parameter, parameter)
+
+
+@bp.app_template_filter("dated_value")
+def _dated_value(pv, instrument) -> str:
+    if pv.parameter == "amount_value" and instrument.amount_type in ("percentage_wml", "loonwaarde"):
+        return f"{format_decimal(pv.value)}%"
+    text = euro(pv.value, current_language())
+    return _("%(amount)s per verloond uur", amount=text) if (
+        pv.parameter == "amount_value" and instrument.amount_type == "per_uur") else text
+
+
+@bp.app_errorhandler(PeildatumError)
+def _bad_peildatum(exc: PeildatumError):
+    """Every page and API route that takes `?peildatum=` answers 400 naming it."""
+    message = _("De peildatum '%(value)s' is geen geldige datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2026-01-01.",
+                value=exc.value)
+    if request.blueprint == "api":
+        return jsonify(error=f"Ongeldige parameter 'peildatum': {exc.message}", parameter="peildatum"), 400
+    return render_template("error.html", title=_("Ongeldige peildatum"), message=message), 400
 
 
 @bp.app_template_filter("duration")
@@ -118,10 +150,11 @@ def instruments():
 
 @bp.get("/instrumenten/<slug>")
 def instrument(slug: str):
+    peildatum = parse_peildatum(request.args.get("peildatum"))
     item = get_public_instrument(get_db(), slug)
     if item is None:
         abort(404, description=_("Dit instrument bestaat niet of is niet (meer) gepubliceerd."))
-    return render_template("instrument.html", item=item)
+    return render_template("instrument.html", item=on_date(item, peildatum))
 
 
 @bp.get("/regios")
