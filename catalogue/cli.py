@@ -415,3 +415,85 @@ def import_command(file, region_code, dry_run, allow_national, quiet):
         click.echo(line)
     if not result.ok:
         raise click.ClickException(f"{len(result.errors)} fout(en); er is niets opgeslagen.")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Content truth (issue 12): `catalogue content check` and `catalogue links check`. See catalogue/content_check.py and
+# catalogue/link_check.py.
+
+
+def _provider_ids(session, provider_slug):
+    if not provider_slug:
+        return None
+    from sqlalchemy import select
+
+    from .models import Provider
+
+    provider = session.scalar(select(Provider).where(Provider.slug == provider_slug))
+    if provider is None:
+        raise click.BadParameter(f"onbekende aanbieder '{provider_slug}'", param_hint="--provider")
+    return {provider.id}
+
+
+@main.group()
+def content():
+    """Checks on the catalogue's content."""
+
+
+@content.command("check")
+@click.option("--provider", "provider_slug", default=None, help="Only this provider's instruments (slug).")
+@click.option("--date", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check as on this date (default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--errors-only", is_flag=True, help="List only errors (the summary still counts warnings).")
+@with_appcontext
+def content_check(provider_slug, on_date, fmt, errors_only):
+    """Report per instrument: missing or non-official source, missing legal basis (national), last check older than the
+    review period, amounts without validity dates, example content, ended schemes shown as current, missing contacts.
+    Exit code 1 when there are errors."""
+    import json
+
+    from .content_check import check_content
+
+    with _db().session() as session:
+        report = check_content(session, on_date.date() if on_date else None, _provider_ids(session, provider_slug))
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for slug, findings in report.by_instrument().items():
+            shown = [f for f in findings if f.severity == "error" or not errors_only]
+            if shown:
+                click.echo(f"{slug} ({findings[0].provider})")
+                for f in shown:
+                    click.echo(f"  {'FOUT' if f.severity == 'error' else 'let op'} [{f.code}] {f.message}")
+        click.echo(report.summary())
+    if report.errors:
+        raise click.ClickException(f"{len(report.errors)} fout(en) in de inhoud.")
+
+
+@main.group()
+def links():
+    """Checks on the URLs the catalogue links to."""
+
+
+@links.command("check")
+@click.option("--provider", "provider_slug", default=None, help="Only this provider's instruments (slug).")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=8, show_default=True, help="Requests at once.")
+@click.option("--timeout", type=click.FloatRange(0.1, 60), default=10.0, show_default=True, help="Seconds per request.")
+@with_appcontext
+def links_check(provider_slug, concurrency, timeout):
+    """Visit every source, regulation and link URL; record status and redirects (shown per organisation under
+    /beheer/links). Exit code 1 when a link is broken."""
+    from .link_check import check_links
+
+    with _db().session() as session:
+        report = check_links(session, concurrency=concurrency, timeout=timeout,
+                             provider_ids=_provider_ids(session, provider_slug))
+        for v in report.visits:
+            if not v.ok:
+                click.echo(f"KAPOT {v.status or '-'} {v.url}{' (' + v.error + ')' if v.error else ''}")
+            elif v.redirects:
+                click.echo(f"door  {v.status} {v.url} -> {v.final_url}")
+    click.echo(report.summary())
+    if report.broken:
+        raise click.ClickException(f"{len(report.broken)} kapotte link(s); zie /beheer/links.")

@@ -53,7 +53,8 @@ LABELS = {
     "regulation_url": N_("Webadres van de regeling"), "internal_notes": N_("Interne notities"),
     "status": N_("Status"), "publish_from": N_("Publiceren vanaf"), "publish_to": N_("Publiceren tot en met"),
     "example": N_("Voorbeeldcontent (geen echte regeling)"), "translations": N_("Engelse vertaling"),
-    "deleted_at": N_("Verwijderd op"),
+    "deleted_at": N_("Verwijderd op"), "parameter_values": N_("Gedateerde bedragen"),
+    "link": N_("Link"), "contact": N_("Contactpersoon"), "parameter_value": N_("Gedateerd bedrag"),
     # region
     "wsp_name": N_("Naam werkgeversservicepunt"), "wsp_website": N_("Website"), "wsp_phone": N_("Telefoon"),
     "wsp_email": N_("E-mail"), "description_region": N_("Beschrijving van de samenwerking"),

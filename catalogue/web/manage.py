@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import get_db
-from ..auth import can, editable_providers, editable_regions, internal_provider_ids
+from ..auth import can, editable_provider_ids, editable_providers, editable_regions, internal_provider_ids
 from ..editing import (
     Editor,
     InvalidInput,
@@ -386,3 +386,33 @@ def _region_values(data: dict) -> dict:
     values["terminology"] = list(data.get("terminology") or []) + [{}] * forms.TERM_ROWS_EXTRA
     return values
 
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Content truth (issue 12): the content check and the broken links, within what the user may edit.
+
+
+def _checkable_provider_ids():
+    if not can(_user(), "edit"):
+        abort(403)
+    return editable_provider_ids(get_db(), _user())
+
+
+@bp.get("/inhoudscontrole")
+def content_check():
+    from ..content_check import check_content
+
+    ids = _checkable_provider_ids()
+    report = check_content(get_db(), provider_ids=ids) if ids is None or ids else None
+    severity = request.args.get("ernst", "")
+    return render_template("manage/content_check.html", report=report, severity=severity if severity in (
+        "error", "warning") else "")
+
+
+@bp.get("/links")
+def links():
+    from ..link_check import broken_links
+
+    ids = _checkable_provider_ids()
+    groups = broken_links(get_db(), ids) if ids is None or ids else {}
+    return render_template("manage/links.html", groups=groups)
