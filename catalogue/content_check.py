@@ -6,7 +6,7 @@ Per instrument it reports errors (must be fixed; the command exits non-zero) and
 | --- | --- | --- |
 | source_missing | error | published, not example content, and no source |
 | source_not_official | error (national) / warning | the source is not an official page (see `OFFICIAL_DOMAINS`) nor the provider's own site |
-| legal_basis_missing | error (national) | a national instrument without legal basis |
+| legal_basis_missing | error (national) | a national instrument without legal basis (a service says it has none of its own) |
 | never_checked | error (national) / warning | no last-checked date |
 | check_overdue | error (national) / warning | last checked longer ago than the review period (the owning organisation's, default 12 months) |
 | checked_in_future | error | last checked after the check date |
@@ -35,6 +35,8 @@ OFFICIAL_DOMAINS = (
     "uwv.nl", "belastingdienst.nl", "rijksoverheid.nl", "rvo.nl", "wetten.overheid.nl", "officielebekendmakingen.nl",
     "lokaleregelgeving.overheid.nl", "uitvoeringvanbeleidszw.nl",
 )
+# The responsible body's own sites that are not under its main domain (its annual report, for instance).
+RESPONSIBLE_BODY_SITES = {"uwv": ("uwvjaarverslag.nl",)}
 ENDED_WORDS = re.compile(r"\b(beëindigd|beeindigd|vervallen|afgeschaft|niet meer (aan te vragen|mogelijk|aanvragen))\b",
                          re.IGNORECASE)
 ERROR, WARNING = "error", "warning"
@@ -114,7 +116,7 @@ def is_official(url: str | None, own_sites: tuple[str, ...] = ()) -> bool:
 
 def _own_sites(instrument: Instrument) -> tuple[str, ...]:
     provider = instrument.provider
-    sites = [host_of(provider.website)]
+    sites = [host_of(provider.website), *RESPONSIBLE_BODY_SITES.get(provider.slug, ())]
     if provider.region is not None and provider.type == "regio":
         sites.append(host_of(provider.region.wsp_website))
     return tuple(s for s in sites if s)
@@ -180,7 +182,7 @@ def check_content(session: Session, today: date | None = None, provider_ids: set
     """Every instrument that is not deleted (optionally only those of `provider_ids`)."""
     today = today or date.today()
     stmt = (select(Instrument).where(Instrument.deleted_at.is_(None))
-            .options(selectinload(Instrument.provider).selectinload(Provider.region),
+            .options(selectinload(Instrument.provider).selectinload(Provider.region), selectinload(Instrument.kind),
                      selectinload(Instrument.parameter_values))
             .order_by(Instrument.slug))
     if provider_ids is not None:
