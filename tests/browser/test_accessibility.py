@@ -17,6 +17,8 @@ PAGES = [
     ("list-no-results", "public.instruments", "/instrumenten?q=xyzzyplugh", False),
     ("detail", "public.instrument", "/instrumenten/uwv-no-riskpolis", False),
     ("detail-example", "public.instrument", "/instrumenten/waddinxveen-proefplaatsing", False),
+    ("detail-dated", "public.instrument", "/instrumenten/lkv-oudere-werknemer?peildatum=2024-06-01", False),
+    ("detail-ended", "public.instrument", "/instrumenten/uwv-generieke-werkgeversvoorziening", False),
     ("regions", "public.regions", "/regios", False),
     ("region", "public.region", "/regios/midden-holland", False),
     ("municipalities", "public.municipalities", "/gemeenten", False),
@@ -43,6 +45,8 @@ PAGES = [
     ("login", "auth.login", "/inloggen", False),
     ("manage-dashboard", "manage.dashboard", "/beheer/", True),
     ("edit-form", "manage.edit_instrument", "/beheer/instrumenten/gouda-loonkostensubsidie/bewerken", True),
+    ("manage-content-check", "manage.content_check", "/beheer/inhoudscontrole", True),
+    ("manage-links", "manage.links", "/beheer/links", True),
 ]
 
 
@@ -63,7 +67,8 @@ def test_no_wcag_violations(axe_page, live_app, name, endpoint, url, needs_login
     assert not violations, f"{url}: WCAG 2.1 AA violations\n{describe(violations)}"
 
 
-@pytest.mark.parametrize("url", ["/", "/werkgever?gemeente=GM0513", WIZARD_RESULT, "/gemeenten/gouda"])
+@pytest.mark.parametrize("url", ["/", "/werkgever?gemeente=GM0513", WIZARD_RESULT, "/gemeenten/gouda",
+                                 "/instrumenten/lkv-oudere-werknemer?peildatum=2024-06-01"])
 def test_phone_layout_has_no_horizontal_scrolling(phone_page, url):
     phone_page.goto(url)
     overflow = phone_page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
