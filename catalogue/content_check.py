@@ -65,6 +65,7 @@ class Finding:
     code: str
     severity: str
     message: str
+    values: dict = field(default_factory=dict)  # the placeholders of MESSAGES[code], for translated output
 
     def to_dict(self) -> dict:
         return {"slug": self.slug, "name": self.name, "provider": self.provider, "code": self.code,
@@ -133,7 +134,7 @@ def check_instrument(instrument: Instrument, today: date, review_months: int = D
 
     def add(code: str, severity: str, **values):
         found.append(Finding(instrument.slug, instrument.name, instrument.provider.slug, code, severity,
-                             MESSAGES[code].format(**values)))
+                             MESSAGES[code].format(**values), {k: str(v) for k, v in values.items()}))
 
     published = instrument.status == "published" and instrument.deleted_at is None
     if instrument.example:

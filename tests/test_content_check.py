@@ -141,3 +141,12 @@ def test_content_check_page_is_scoped_to_what_the_user_edits(client, session, pe
     assert client.get("/beheer/inhoudscontrole").status_code == 403
     login(client, None)
     assert client.get("/beheer/inhoudscontrole").status_code in (302, 401)
+
+
+def test_findings_are_translated_on_the_english_page(client, session, people):  # noqa: F811
+    make_instrument(session, "gouda-bad-en", provider="gemeente-gouda", reach="lokaal", municipalities=["GM0513"],
+                    example=False, source_url="https://blog.example.org/x")
+    login(client, people["editor"])
+    html = client.get("/en/beheer/inhoudscontrole").get_data(as_text=True)
+    assert "The source is not an official page (blog.example.org)" in html
+    assert "Content check" in html

@@ -398,6 +398,17 @@ def _checkable_provider_ids():
     return editable_provider_ids(get_db(), _user())
 
 
+@bp.app_template_filter("finding_message")
+def _finding_message(finding) -> str:
+    """The finding in the page's language: MESSAGES are msgids (their English is in messages.po)."""
+    from ..content_check import MESSAGES
+
+    template = MESSAGES.get(finding.code)
+    if template is None:
+        return finding.message
+    return _(template.replace("{", "%(").replace("}", ")s"), **finding.values)
+
+
 @bp.get("/inhoudscontrole")
 def content_check():
     from ..content_check import check_content
