@@ -191,3 +191,32 @@ def test_on_date_view_delegates():
     view = on_date(Plain(), date(2021, 1, 1))
     assert view.amount_value == Decimal("7") and view.name == "x" and view.peildatum == date(2021, 1, 1)
     assert on_date(Plain(), date(2019, 1, 1)).amount_value is None
+
+
+def test_spreadsheet_column_round_trips_and_empty_keeps(session):
+    import csv
+    import io
+
+    from catalogue.imports import run_import
+    from catalogue.models import Region
+
+    am20 = session.scalar(select(Region).where(Region.code == "AM20"))
+    item = session.scalar(select(Instrument).where(Instrument.slug == "gouda-premie"))
+
+    def import_cell(text):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["Slug", "Naam", "Soort", "Aanbieder", "Gedateerde bedragen"])
+        writer.writerow([item.slug, item.name, item.kind.code, "Gouda", text])
+        return run_import(session, "dated.csv", out.getvalue().encode(), am20, via="cli")
+
+    result = import_cell("amount_value | 1000 | 2020-01-01 | 2030-12-31 | tot 2031\namount_value | 1250,50 | 2031-01-01")
+    assert result.ok and result.committed, result.errors
+    session.expire_all()
+    assert [pv.value for pv in item.parameter_values] == [Decimal("1000"), Decimal("1250.50")]
+    assert item.parameter_values[0].note == "tot 2031"
+    assert import_cell("").rows[0].action == "unchanged"  # an empty cell leaves them as they are
+    session.expire_all()
+    assert len(item.parameter_values) == 2
+    bad = import_cell("amount_value | veel | 2020-01-01")
+    assert not bad.ok and any("Gedateerde bedragen" in e or "parameter_values" in e for e in bad.errors), bad.errors

@@ -23,6 +23,7 @@ from .columns import (
     CONTACT_KEYS,
     FIELD_SEPARATOR,
     FORMULA_START,
+    DATED_KEYS,
     LINK_KEYS,
     LIST_SEPARATOR,
     STRUCTURED_PARAMETERS,
@@ -101,7 +102,7 @@ def filename(spec: ExportSpec, fmt: str, a4: bool = False) -> str:
 
 __all__ = [
     "COLUMNS", "COLUMNS_BY_KEY", "CONTACT_KEYS", "Column", "ExportRow", "ExportSpec", "FIELD_SEPARATOR", "FORMATS",
-    "FORMULA_START", "LINK_KEYS", "LIST_SEPARATOR", "MIME_TYPES", "PROVIDER_TYPE_ORDER", "ProgressCallback",
+    "DATED_KEYS", "FORMULA_START", "LINK_KEYS", "LIST_SEPARATOR", "MIME_TYPES", "PROVIDER_TYPE_ORDER", "ProgressCallback",
     "STRUCTURED_PARAMETERS", "TERM_COLUMNS", "TRANSLATED", "allowed_values", "cell_text", "columns", "export",
     "count_instruments", "filename", "items_for", "json_document", "load_rows", "provider_reference", "provider_reference_of", "record",
     "render_arrangementenkaart", "render_overview_a4", "select_instruments", "spec_for_municipality", "spec_for_region",

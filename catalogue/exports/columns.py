@@ -20,7 +20,7 @@ class Column:
     key: str
     label: str  # Dutch header, as exported
     type: str  # text | rich | int | decimal | date | bool | codes | enum | kind | provider | regions | municipalities
-    #            | contacts | links | translation
+    #            | contacts | links | dated | translation
     width: int = 14
     group: str = "public"  # public | publication | notes
     help: str = ""
@@ -71,6 +71,9 @@ COLUMNS: tuple[Column, ...] = (
     _c("amount_max_per_year", "Maximum per jaar", "decimal", 11, "Euro.", ["max per jaar"]),
     _c("amount_max_total", "Maximum totaal", "decimal", 11, "Euro.", ["max totaal", "maximaal bedrag"]),
     _c("amount_note", "Toelichting bedrag", "text", 28, "Korte tekst bij het bedrag.", ["bedrag toelichting"]),
+    _c("parameter_values", "Gedateerde bedragen", "dated", 30, "Eén waarde per regel: amount_value, amount_max_per_year "
+       "of amount_max_total | waarde | geldig vanaf | geldig tot en met (JJJJ-MM-DD, leeg = open) | toelichting | bron. "
+       "Leeg laat de gedateerde bedragen zoals ze zijn.", ["gedateerde waarden", "bedragen per jaar"]),
     _c("applicant", "Aanvrager", "enum", 11, "werkgever, werknemer of wsp.", ["wie vraagt aan"],
        choices=("werkgever", "werknemer", "wsp")),
     _c("decision_period_weeks", "Beslistermijn (weken)", "int", 10, "Geheel aantal weken.",
@@ -134,3 +137,4 @@ def columns(internal: bool = False) -> list[Column]:
 
 CONTACT_KEYS = ("name", "phone", "email", "website")
 LINK_KEYS = ("title", "url")
+DATED_KEYS = ("parameter", "value", "valid_from", "valid_until", "note", "source_url")

@@ -13,6 +13,7 @@ from ..models import (
     Instrument,
     InstrumentKind,
     Municipality,
+    ParameterValue,
     Provider,
     Region,
     TaxonomyTerm,
@@ -87,6 +88,7 @@ class ExportRow:
         self.region_codes: list[str] = []
         self.municipality_names: list[str] = []
         self.term_codes: dict[str, list[str]] = {}
+        self.parameter_values: list[dict] = []  # dated values, as records
 
 
 _ROW_COLUMNS = ("id", "slug", "external_id", "name", "reach", "summary", "description", "conditions", "how_to_apply",
@@ -157,4 +159,8 @@ def load_rows(session: Session, spec: ExportSpec, today: date | None = None) -> 
             .where(instrument_term.c.instrument_id.in_(ids))
             .order_by(TaxonomyTerm.taxonomy, TaxonomyTerm.sort_order)):
         by_id[iid].term_codes.setdefault(taxonomy, []).append(code)
+    dated = select(ParameterValue).where(ParameterValue.instrument_id.in_(ids)).order_by(
+        ParameterValue.instrument_id, ParameterValue.parameter, ParameterValue.valid_from, ParameterValue.id)
+    for pv in session.scalars(dated):
+        by_id[pv.instrument_id].parameter_values.append(pv.to_record())
     return rows

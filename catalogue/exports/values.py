@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Callable, Sequence
 
 from ..models import Instrument, Provider
-from .columns import CONTACT_KEYS, FIELD_SEPARATOR, FORMULA_START, LINK_KEYS, LIST_SEPARATOR, TERM_COLUMNS, Column
+from .columns import CONTACT_KEYS, DATED_KEYS, FIELD_SEPARATOR, FORMULA_START, LINK_KEYS, LIST_SEPARATOR, TERM_COLUMNS, Column
 from .selection import ExportSpec
 
 ProgressCallback = Callable[[int], None]
@@ -63,6 +63,8 @@ def record(item, cols: Sequence[Column], notes_allowed: bool = True) -> dict:
             value = _lines(item.contacts, CONTACT_KEYS)
         elif col.type == "links":
             value = _lines(item.links, LINK_KEYS)
+        elif col.type == "dated":
+            value = _lines([pv.to_record() for pv in item.parameter_values] if orm else item.parameter_values, DATED_KEYS)
         elif col.type == "translation":
             value = ((item.translations or {}).get("en") or {}).get(key[:-3])
         elif key == "internal_notes":

@@ -58,7 +58,7 @@ def _xlsx_getter(col: Column) -> Callable[[ExportRow], object]:
     if col.type == "codes":
         taxonomy = TERM_COLUMNS[key]
         return lambda row: LIST_SEPARATOR.join(row.term_codes.get(taxonomy, ())) or None
-    if col.type in ("contacts", "links", "translation"):
+    if col.type in ("contacts", "links", "dated", "translation"):
         return lambda row: text(record(row, (col,))[key])
     return lambda row: text(getattr(row, key))
 

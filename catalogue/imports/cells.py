@@ -5,7 +5,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from ..exports import CONTACT_KEYS, FORMULA_START, LINK_KEYS, Column
+from ..exports import CONTACT_KEYS, DATED_KEYS, FORMULA_START, LINK_KEYS, Column
 from .files import CellError, Formula
 
 
@@ -113,6 +113,13 @@ def parse_cell(col: Column, value):
         return _parse_lines(text, CONTACT_KEYS, "contact")
     if col.type == "links":
         return _parse_lines(text, LINK_KEYS, "link")
+    if col.type == "dated":  # empty: leave the dated values as they are (the key is dropped by the caller)
+        values = _parse_lines(text, DATED_KEYS, "gedateerde waarde")
+        for item in values:
+            number = item.get("value") or ""
+            if "," in number and "." not in number:
+                item["value"] = number.replace(",", ".")
+        return values or None
     return text
 
 

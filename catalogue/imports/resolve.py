@@ -13,7 +13,7 @@ from .header import norm
 from .messages import RowReport
 
 
-KEEP_WHEN_EMPTY = ("slug", "name", "kind", "provider", "reach", "summary", "status")
+KEEP_WHEN_EMPTY = ("slug", "name", "kind", "provider", "reach", "summary", "status", "parameter_values")
 
 
 class Resolver:

@@ -2,6 +2,8 @@
 it changes anything, and the update or creation itself, each in a savepoint."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,6 +59,9 @@ def _normalise_lists(snap: dict) -> dict:
         out[key] = [{k: v for k, v in item.items() if v not in (None, "")} for item in out.get(key) or []]
     out["translations"] = {lang: {k: v for k, v in tr.items() if v} for lang, tr in (out.get("translations") or {}).items()
                            if any(tr.values())}
+    if out.get("parameter_values") is not None:  # 6000.00 and 6000 are the same amount
+        out["parameter_values"] = [dict(pv, value=format(Decimal(str(pv["value"])).normalize(), "f"))
+                                   for pv in out["parameter_values"]]
     return out
 
 

@@ -37,7 +37,7 @@ class ParameterValue(Base):
         """The seed/input shape (JSON-safe)."""
         return {
             "parameter": self.parameter,
-            "value": str(Decimal(self.value).normalize()) if self.value is not None else None,
+            "value": format(Decimal(self.value).normalize(), "f") if self.value is not None else None,
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "note": self.note,
