@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Sequence
 
+from ..dated import amounts
 from ..models import Instrument
 from ..parameters import amount_text, applicant_text, decision_period_text, duration_text
 from .columns import STRUCTURED_PARAMETERS, columns
@@ -22,7 +23,9 @@ def json_document(instruments: Sequence[Instrument], spec: ExportSpec, progress:
     for instrument in instruments:
         item = schema.dump(instrument)
         item["provider_reference"] = provider_reference(instrument.provider)
-        params = {key: _json_value(getattr(instrument, key)) for key in STRUCTURED_PARAMETERS}
+        in_force = amounts(instrument)  # dated amounts: the values in force today
+        params = {key: _json_value(in_force[key] if key in in_force else getattr(instrument, key))
+                  for key in STRUCTURED_PARAMETERS}
         params["texts"] = {
             "duration": duration_text(instrument.duration_max, instrument.duration_unit, spec.language) or None,
             "amount": amount_text(instrument, spec.language) or None,
