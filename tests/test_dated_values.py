@@ -220,3 +220,12 @@ def test_spreadsheet_column_round_trips_and_empty_keeps(session):
     assert len(item.parameter_values) == 2
     bad = import_cell("amount_value | veel | 2020-01-01")
     assert not bad.ok and any("Gedateerde bedragen" in e or "parameter_values" in e for e in bad.errors), bad.errors
+
+
+def test_pages_say_which_peildatum_they_use(client):
+    html = client.get("/regios/midden-holland/harmonisatie?peildatum=2025-01-01").get_data(as_text=True)
+    assert "Peildatum 2025-01-01" in html and 'href="/regios/midden-holland/harmonisatie">' in html
+    assert "de instrumenten en bedragen die op die dag golden" not in client.get(
+        "/regios/midden-holland/harmonisatie").get_data(as_text=True)
+    english = client.get("/en/vergelijken/regios?a=AM20&b=AM11&peildatum=2025-01-01").get_data(as_text=True)
+    assert "Reference date 2025-01-01" in english and "/en/vergelijken/regios?a=AM20&amp;b=AM11" in english
