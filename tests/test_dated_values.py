@@ -229,3 +229,9 @@ def test_pages_say_which_peildatum_they_use(client):
         "/regios/midden-holland/harmonisatie").get_data(as_text=True)
     english = client.get("/en/vergelijken/regios?a=AM20&b=AM11&peildatum=2025-01-01").get_data(as_text=True)
     assert "Reference date 2025-01-01" in english and "/en/vergelijken/regios?a=AM20&amp;b=AM11" in english
+
+
+def test_comparison_forms_keep_the_peildatum(client):
+    html = client.get("/vergelijken/gemeenten?a=GM0513&b=GM0627&peildatum=2025-01-01").get_data(as_text=True)
+    assert '<input type="hidden" name="peildatum" value="2025-01-01">' in html
+    assert 'name="peildatum"' not in client.get("/vergelijken/gemeenten?a=GM0513&b=GM0627").get_data(as_text=True)
