@@ -33,10 +33,11 @@ def test_create_read_update_delete(client, session, people):
     assert replaced.json["public"] is True
     assert client.get("/api/v1/instruments/api-jobcoach-gouda").json["name"] == "Vervangen"
 
-    deleted = client.delete("/api/v1/instruments/api-jobcoach-gouda", headers=h)
+    deleted = client.delete("/api/v1/instruments/api-jobcoach-gouda", headers={**h, "If-Match": '"3"'})
     assert deleted.status_code == 200 and deleted.json["deleted"] is True
     assert client.get("/api/v1/instruments/api-jobcoach-gouda").status_code == 404
-    assert client.patch("/api/v1/instruments/api-jobcoach-gouda", json={"name": "x"}, headers=h).status_code == 404
+    assert client.patch("/api/v1/instruments/api-jobcoach-gouda", json={"name": "x", "version": 4},
+                        headers=h).status_code == 404
     restored = client.post("/api/v1/instruments/api-jobcoach-gouda/restore", headers=h)
     assert restored.status_code == 200 and restored.json["deleted"] is False
 
@@ -119,3 +120,36 @@ def test_openapi_documents_the_write_api(client):
     assert "patch" in doc["paths"]["/api/v1/regions/{code}"]
     assert "InstrumentInput" in doc["components"]["schemas"]
     assert doc["paths"]["/api/v1/instruments"]["post"]["security"] == [{"bearerAuth": []}]
+
+
+def test_writes_without_a_version_get_428_and_change_nothing(client, session, people):
+    make_instrument(session, "api-zonder-versie", provider="gemeente-gouda", reach="lokaal", municipalities=["GM0513"],
+                    status="draft", summary="Het origineel van deze samenvatting.")
+    h = bearer(people.tokens["editor"])
+    url = "/api/v1/instruments/api-zonder-versie"
+    current = client.get(f"{url}/internal", headers=h)
+    assert current.headers["ETag"] == '"1"'
+    full = {**current.json["instrument"], "name": "Overschreven"}
+    for response in (client.patch(url, json={"name": "Overschreven"}, headers=h),
+                     client.put(url, json=full, headers=h),
+                     client.delete(url, headers=h),
+                     client.patch(url, json={"name": "Overschreven"}, headers={**h, "If-Match": "*"})):
+        assert response.status_code == 428
+        assert response.is_json and "version" in response.json["error"] and response.json["parameter"] == "version"
+    session.expire_all()
+    item = session.scalar(select(Instrument).where(Instrument.slug == "api-zonder-versie"))
+    assert item.version == 1 and item.deleted_at is None and item.name != "Overschreven"
+    # the version in the body, in If-Match (also weak) or, for DELETE, in the query string
+    assert client.patch(url, json={"name": "Eén", "version": 1}, headers=h).status_code == 200
+    assert client.patch(url, json={"name": "Twee"}, headers={**h, "If-Match": 'W/"2"'}).status_code == 200
+    put = client.put(url, json={**full, "name": "Drie"}, headers={**h, "If-Match": "3"})
+    assert put.status_code == 200 and put.headers["ETag"] == '"4"'
+    assert client.delete(f"{url}?version=4", headers=h).status_code == 200
+    # a user who may not edit gets 403, not 428 (nothing about the instrument's version is revealed)
+    assert client.patch(url, json={"name": "x"}, headers=bearer(people.tokens["account_manager"])).status_code == 403
+
+
+def test_openapi_documents_428(client):
+    doc = client.get("/api/v1/openapi.json").json
+    for method in ("put", "patch", "delete"):
+        assert doc["paths"]["/api/v1/instruments/{slug}"][method]["responses"]["428"]["content"]["application/json"]

@@ -34,10 +34,11 @@ def json_document(instruments: Sequence[Instrument], spec: ExportSpec, progress:
         }
         item["parameters"] = params
         if spec.internal:
-            item["status"] = instrument.status
-            item["publish_from"] = _json_value(instrument.publish_from)
-            item["publish_to"] = _json_value(instrument.publish_to)
-            item["internal_notes"] = instrument.internal_notes if _notes_allowed(spec, instrument) else None
+            allowed = _notes_allowed(spec, instrument)
+            item["status"] = instrument.status if allowed else None
+            item["publish_from"] = _json_value(instrument.publish_from) if allowed else None
+            item["publish_to"] = _json_value(instrument.publish_to) if allowed else None
+            item["internal_notes"] = instrument.internal_notes if allowed else None
         items.append(item)
         if progress:
             progress(1)

@@ -67,8 +67,8 @@ def record(item, cols: Sequence[Column], notes_allowed: bool = True) -> dict:
             value = _lines([pv.to_record() for pv in item.parameter_values] if orm else item.parameter_values, DATED_KEYS)
         elif col.type == "translation":
             value = ((item.translations or {}).get("en") or {}).get(key[:-3])
-        elif key == "internal_notes":
-            value = item.internal_notes if notes_allowed else None
+        elif col.group != "public" and not notes_allowed:
+            value = None  # publication fields and notes only of instruments the reader may see internally
         else:
             value = getattr(item, key)
         out[key] = value
@@ -97,4 +97,5 @@ def cell_text(col: Column, value) -> str:
 
 
 def _notes_allowed(spec: ExportSpec, instrument) -> bool:
+    """May this export show the instrument's internal fields (publication fields, notes)?"""
     return spec.internal and (spec.internal_provider_ids is None or instrument.provider_id in spec.internal_provider_ids)

@@ -80,7 +80,7 @@ def write_xlsx(instruments: Sequence, out, spec: ExportSpec,
     if not groups:
         groups["gemeente"] = []
     getters = [_xlsx_getter(c) for c in cols]
-    notes_index = next((i for i, c in enumerate(cols) if c.key == "internal_notes"), None)
+    internal_indexes = [i for i, c in enumerate(cols) if c.group != "public"]
     wb = Workbook(write_only=True)
     header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     link_font = Font(color="0563C1", underline="single")
@@ -103,8 +103,9 @@ def write_xlsx(instruments: Sequence, out, spec: ExportSpec,
         for instrument in items:
             if isinstance(instrument, ExportRow):
                 row = [get(instrument) for get in getters]
-                if notes_index is not None and not _notes_allowed(spec, instrument):
-                    row[notes_index] = None
+                if internal_indexes and not _notes_allowed(spec, instrument):
+                    for i in internal_indexes:
+                        row[i] = None
             else:
                 rec = record(instrument, cols, _notes_allowed(spec, instrument))
                 row = [None if (v := rec[c.key]) is None or v is False else

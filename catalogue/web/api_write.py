@@ -4,7 +4,11 @@ pages, through `editing.Editor`.
 
 Authorization: Bearer <token> (tokens: `catalogue users token EMAIL`). Session cookies are not accepted here, so these
 views are exempt from CSRF protection. Errors are JSON: 400 (with per-field messages), 401, 403, 404, 409 (with both
-versions).
+versions), 428 (PUT, PATCH or DELETE without `version` or `If-Match`).
+
+Internal data (internal notes, status, publication window, version) is only ever returned to a user who passes
+`can(user, "view_internal", instrument)`: every view goes through `_instrument()`, which answers 404 for an instrument
+the user may not see at all (a draft, a deleted one) and 403 for a public one whose internal side is not theirs.
 """
 from __future__ import annotations
 
@@ -54,11 +58,14 @@ def _body() -> dict:
     return data
 
 
-def _instrument(slug: str, user) -> Instrument:
+def _instrument(slug: str, user, action: str | None = None) -> Instrument:
+    """The instrument, when the user may read its internal side (and do `action` on it); else 404 or 403."""
     item = get_db().scalar(select(Instrument).where(Instrument.slug == slug))
     if item is None or not (item.is_public() or can(user, "view_internal", item)):
         # Drafts and deleted instruments the token's user may not read do not exist for them.
         raise _ApiError(404, {"error": f"Geen instrument '{slug[:80]}'."})
+    if not can(user, "view_internal", item) or (action is not None and not can(user, action, item)):
+        raise _ApiError(403, {"error": "Geen toestemming voor dit instrument."})
     return item
 
 
@@ -66,6 +73,14 @@ def _state(item: Instrument) -> dict:
     return {"instrument": snapshot(item), "version": item.version,
             "deleted": item.deleted_at is not None, "public": item.is_public(),
             "url": url_for("public.instrument", slug=item.slug, _external=True)}
+
+
+def _state_response(item: Instrument, status: int = 200):
+    response = jsonify(_state(item))
+    response.status_code = status
+    response.headers["ETag"] = f'"{item.version}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _run(action):
@@ -89,10 +104,24 @@ def _run(action):
     return result
 
 
-def _version_from(data: dict):
-    version = data.pop("version", None)
+def _if_match() -> str | None:
+    """The version in an If-Match header: "3", W/"3" or 3; '*' names no version."""
+    value = request.headers.get("If-Match", "").strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip().strip('"').strip()
+    return None if value in ("", "*") else value
+
+
+def _required_version(version):
+    """PUT, PATCH and DELETE must say which version they change; without it a write could silently overwrite."""
+    if version is None or version == "":
+        version = _if_match()
     if version is None:
-        version = request.headers.get("If-Match", "").strip('"') or None
+        raise _ApiError(428, {"error": "Stuur de versie die u bewerkte mee: 'version' in de body (DELETE: "
+                                       "?version=) of de header 'If-Match: \"<versie>\"'. Zonder versie kunnen we "
+                                       "niet controleren of iemand anders het instrument intussen wijzigde.",
+                              "parameter": "version"})
     return version
 
 
@@ -102,8 +131,7 @@ def create_instrument():
     data = _body()
     data.pop("version", None)
     item = _run(lambda: Editor(get_db(), user, via="api").create(data))
-    response = jsonify(_state(item))
-    response.status_code = 201
+    response = _state_response(item, 201)
     response.headers["Location"] = url_for("api.instrument_internal", slug=item.slug, _external=True)
     return response
 
@@ -112,18 +140,18 @@ def create_instrument():
 def instrument_internal(slug: str):
     """The full instrument, internal notes, status and version included, for those who may read them."""
     user = _token_user()
-    return jsonify(_state(_instrument(slug, user)))
+    return _state_response(_instrument(slug, user))
 
 
 def _update(slug: str, partial: bool):
     user = _token_user()
     data = _body()
-    version = _version_from(data)
-    item = _instrument(slug, user)
+    item = _instrument(slug, user, "edit")
     if item.deleted_at is not None:
         raise _ApiError(404, {"error": f"Instrument '{slug[:80]}' is verwijderd; zet het eerst terug."})
+    version = _required_version(data.pop("version", None))
     _run(lambda: Editor(get_db(), user, via="api").update(item, data, expected_version=version, partial=partial))
-    return jsonify(_state(item))
+    return _state_response(item)
 
 
 @bp.put("/instruments/<slug>")
@@ -139,23 +167,23 @@ def patch_instrument(slug: str):
 @bp.delete("/instruments/<slug>")
 def delete_instrument(slug: str):
     user = _token_user()
-    item = _instrument(slug, user)
-    version = request.args.get("version") or request.headers.get("If-Match", "").strip('"') or None
+    item = _instrument(slug, user, "delete")
+    version = _required_version(request.args.get("version"))
     _run(lambda: Editor(get_db(), user, via="api").delete(item, expected_version=version))
-    return jsonify(_state(item))
+    return _state_response(item)
 
 
 def _simple(slug: str, method: str):
     user = _token_user()
-    item = _instrument(slug, user)
+    item = _instrument(slug, user, "restore" if method == "restore" else "publish")
     data = request.get_json(silent=True) or {}
-    version = data.get("version") if isinstance(data, dict) else None
+    version = (data.get("version") if isinstance(data, dict) else None) or _if_match()
     editor = Editor(get_db(), user, via="api")
     if method == "restore":
         _run(lambda: editor.restore(item))
     else:
         _run(lambda: getattr(editor, method)(item, expected_version=version))
-    return jsonify(_state(item))
+    return _state_response(item)
 
 
 @bp.post("/instruments/<slug>/publish")

@@ -43,7 +43,11 @@ def add_write_api(spec) -> None:
         "current": {"type": "object", "description": "De opgeslagen versie: {instrument, version}"},
         "submitted": {"type": "object", "description": "Wat u stuurde"},
     }}, "Versieconflict: iemand anders sloeg intussen een nieuwere versie op")
+    precondition = _json(_ERROR, "Geen versie meegestuurd: stuur `version` (DELETE: `?version=`) of `If-Match`")
     secured = [{"bearerAuth": []}]
+    if_match = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                "description": 'Het versienummer dat u bewerkte, bv. `"3"` (de ETag van het instrument); '
+                               "in plaats van `version`"}
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
     with_version = {"content": {"application/json": {"schema": {"allOf": [
         {"$ref": "#/components/schemas/InstrumentInput"},
@@ -59,22 +63,24 @@ def add_write_api(spec) -> None:
     }})
     spec.path(path="/api/v1/instruments/{slug}", operations={
         "put": {"summary": "Instrument vervangen (alle velden)", "security": secured, "tags": ["schrijven"],
-                "parameters": [slug], "requestBody": {"required": True, **with_version},
+                "parameters": [slug, if_match], "requestBody": {"required": True, **with_version},
                 "responses": {"200": _json(state, "Opgeslagen"), "400": validation, **base, "404": not_found,
-                              "409": conflict}},
+                              "409": conflict, "428": precondition}},
         "patch": {"summary": "Instrument gedeeltelijk wijzigen", "security": secured, "tags": ["schrijven"],
-                  "parameters": [slug], "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                      "type": "object", "description": "Alleen de velden die wijzigen (zie InstrumentInput), plus version"}}}},
+                  "parameters": [slug, if_match], "requestBody": {"required": True, "content": {"application/json": {
+                      "schema": {"type": "object", "description": "Alleen de velden die wijzigen (zie InstrumentInput), "
+                                                                  "plus version"}}}},
                   "responses": {"200": _json(state, "Opgeslagen"), "400": validation, **base, "404": not_found,
-                                "409": conflict}},
+                                "409": conflict, "428": precondition}},
         "delete": {"summary": "Instrument verwijderen (terug te zetten)", "security": secured, "tags": ["schrijven"],
-                   "parameters": [slug, {"name": "version", "in": "query", "schema": {"type": "integer"}}],
-                   "responses": {"200": _json(state, "Verwijderd"), **base, "404": not_found, "409": conflict}},
+                   "parameters": [slug, if_match, {"name": "version", "in": "query", "schema": {"type": "integer"},
+                                                   "description": "Het versienummer dat u verwijdert (of If-Match)"}],
+                   "responses": {"200": _json(state, "Verwijderd"), "400": validation, **base, "404": not_found,
+                                 "409": conflict, "428": precondition}},
     })
     spec.path(path="/api/v1/instruments/{slug}/internal", operations={"get": {
         "summary": "Instrument met interne notities, status en versie", "security": secured, "tags": ["schrijven"],
-        "parameters": [slug], "responses": {"200": _json(state, "Het instrument"), "401": unauthorised,
-                                            "404": not_found},
+        "parameters": [slug], "responses": {"200": _json(state, "Het instrument"), **base, "404": not_found},
     }})
     for action, summary in (("publish", "Publiceren"), ("unpublish", "Depubliceren"), ("restore", "Terugzetten")):
         spec.path(path=f"/api/v1/instruments/{{slug}}/{action}", operations={"post": {
