@@ -66,7 +66,8 @@ def index_rebuild():
     with _db().session() as session:
         figures = engine.rebuild(session)
     click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
-               f"({figures['path']}); {figures['reconciled']} changed during or just before the build were re-indexed.")
+               f"({figures['path']}); {figures['reconciled']} changed during or just before the build were re-indexed"
+               + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
 
 
 @index.command("status")

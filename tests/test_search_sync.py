@@ -144,3 +144,63 @@ def test_cli_index_rebuild_and_status(tmp_path, monkeypatch, database_url):
     assert "Search index rebuilt" in result.output
     status = runner.invoke(main, ["index", "status"])
     assert "instruments" in status.output and (tmp_path / "index" / "current").is_symlink()
+
+
+def test_crashed_builds_are_removed_by_the_next_build_but_a_running_one_is_not(tmp_path):
+    """Builds killed with SIGKILL leave their directories; the next build removes them, not another process's build."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from catalogue.search import builds
+    from catalogue.search.index import IndexStore, make_document
+
+    root = tmp_path / "index"
+    store = IndexStore(root)
+    doc = make_document(id=1, name="Proefplaatsing", kind="proefplaatsing", kind_en=None, summary="Een test.",
+                        description=None, conditions=None, how_to_apply=None, amount_note=None, legal_basis=None,
+                        provider="UWV", places=[], tags=[], translations=None)
+    store.build([doc])
+    first = store.current_path()
+    hanging = ("import sys, time\n"
+               "from catalogue.search.index import IndexStore\n"
+               "def documents():\n"
+               "    print('started', flush=True)\n"
+               "    time.sleep(120)\n"
+               "    yield from ()\n"
+               "IndexStore(sys.argv[1]).build(documents())\n")
+
+    def start_build():
+        child = subprocess.Popen([sys.executable, "-c", hanging, str(root)], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "started"
+        return child
+
+    running = start_build()  # another process, still building
+    try:
+        killed = [start_build() for _ in range(3)]  # three more, killed mid-way
+        for child in killed:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        stale_legacy = root / "build-20200101-000000-1-000001"  # an unfinished build from before the lock files
+        stale_legacy.mkdir()
+        os.utime(stale_legacy, (time.time() - 2 * builds.STALE_SECONDS,) * 2)
+        unfinished = [p for p in root.glob("build-*") if p.is_dir() and not builds.is_complete(p)]
+        assert len(unfinished) == 5
+        in_progress = [p for p in unfinished if builds.in_progress(p)]
+        assert len(in_progress) == 1
+
+        figures = store.build([doc])
+        assert figures["removed_crashed"] == 4
+        left = sorted(p.name for p in root.glob("build-*") if p.is_dir())
+        assert left == sorted([first.name, store.current_path().name, in_progress[0].name])
+        assert builds.in_progress(in_progress[0]) and builds.lock_path(in_progress[0]).exists()
+        assert not [p for p in root.glob("build-*.lock") if p != builds.lock_path(in_progress[0])]
+        assert store.open() is not None
+    finally:
+        running.kill()
+        running.wait()
+    store.build([doc])  # now that one crashed too
+    left = [p for p in root.glob("build-*") if p.is_dir()]
+    assert all(builds.is_complete(p) for p in left) and len(left) == 2
+    assert not list(root.glob("build-*.lock"))

@@ -2,7 +2,8 @@
 
 Layout: INDEX_DIR/current is a symlink to INDEX_DIR/build-<timestamp>-<pid>. `build()` writes a complete new index into a
 fresh directory and then swaps the symlink with os.replace(), which is atomic: readers see either the old or the new index,
-never a half-built one, and a crash mid-build leaves only an unused directory behind (removed by the next build). Readers
+never a half-built one, and a crash mid-build leaves only an unused directory behind, which the next build removes without
+touching a build another process is still writing (`builds`: a lock per build, a marker when it is finished). Readers
 open the index through the symlink and notice a swap (realpath changes) or a new generation (incremental updates).
 
 Only published, non-deleted instruments are indexed; the publication window, location and facets are applied by the
@@ -24,6 +25,7 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.writing import LockError
 
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm, instrument_term
+from . import builds
 from .analysis import DUTCH, ENGLISH, PLAIN, strip_html
 
 SCHEMA_VERSION = 1
@@ -154,9 +156,11 @@ class IndexStore:
         """Writes every document into a new directory, then swaps it in. Returns figures."""
         started = time.perf_counter()
         self.root.mkdir(parents=True, exist_ok=True)
+        crashed = builds.remove_crashed(self.root, self.current_path())
         target = self.root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000:06d}"
-        target.mkdir()
+        lock = builds.BuildLock(target)  # taken before the directory exists, so no other build sees it unlocked
         try:
+            target.mkdir()
             ix = whoosh_index.create_in(str(target), SCHEMA, indexname=INDEX_NAME)
             writer = ix.writer(limitmb=256, procs=procs) if procs > 1 else ix.writer(limitmb=256)
             count = 0
@@ -165,12 +169,16 @@ class IndexStore:
                 count += 1
             writer.commit(optimize=True)
             ix.close()
+            lock.finish()
+            self._swap(target)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
-        self._swap(target)
+        finally:
+            lock.release()
         self._remove_old_builds(keep={target.name})
-        return {"documents": count, "seconds": time.perf_counter() - started, "path": str(target)}
+        return {"documents": count, "seconds": time.perf_counter() - started, "path": str(target),
+                "removed_crashed": len([n for n in crashed if not n.startswith(".")])}
 
     def _swap(self, target: Path) -> None:
         link = self.root / f".current-{os.getpid()}-{time.time_ns()}"
@@ -178,9 +186,12 @@ class IndexStore:
         os.replace(link, self.current)  # atomic on POSIX
 
     def _remove_old_builds(self, keep: set[str]) -> None:
-        """Removes builds older than the previous one (a reader may still be using the previous one for a moment)."""
-        builds = sorted((p for p in self.root.glob("build-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-        old = [p for p in builds if p.name not in keep]
+        """Removes finished builds older than the previous one (a reader may still be using the previous one for a
+        moment). Unfinished ones are another process's build in progress, or debris for `builds.remove_crashed`."""
+        finished = sorted((p for p in self.root.glob("build-*") if p.is_dir() and builds.is_complete(p)),
+                          key=lambda p: p.stat().st_mtime)
+        current = self.current_path()
+        old = [p for p in finished if p.name not in keep and p.resolve() != current]
         for path in old[:-1]:
             shutil.rmtree(path, ignore_errors=True)
 
