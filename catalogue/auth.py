@@ -170,12 +170,12 @@ def authenticate(session: Session, email: str, password: str, ip: str) -> tuple[
 # Password reset: a signed, time-limited token whose salt contains the current password hash, so it works once.
 
 
-def _reset_serializer(secret_key: str, user: User) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=f"password-reset:{user.password_hash}")
+def _reset_serializer(secret_key: str, password_hash: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=f"password-reset:{password_hash}")
 
 
 def make_reset_token(secret_key: str, user: User) -> str:
-    return _reset_serializer(secret_key, user).dumps(user.id)
+    return _reset_serializer(secret_key, user.password_hash).dumps(user.id)
 
 
 def user_for_reset_token(session: Session, secret_key: str, token: str, max_age: int = RESET_MAX_AGE) -> User | None:
@@ -189,7 +189,7 @@ def user_for_reset_token(session: Session, secret_key: str, token: str, max_age:
     if user is None or not user.is_active:
         return None
     try:
-        if _reset_serializer(secret_key, user).loads(token, max_age=max_age) != user.id:
+        if _reset_serializer(secret_key, user.password_hash).loads(token, max_age=max_age) != user.id:
             return None
     except (BadSignature, SignatureExpired):
         return None
@@ -197,22 +197,33 @@ def user_for_reset_token(session: Session, secret_key: str, token: str, max_age:
 
 
 def request_password_reset(session: Session, secret_key: str, email: str, link_for) -> None:
-    """Puts a reset link in the outbox when the address belongs to an active user; does nothing visible otherwise.
+    """Mails a reset link when the address belongs to an active user, and a notice that there is no account otherwise.
 
+    Both paths do the same work in the same order (look the user up, count recent mails to the address, sign a token,
+    build the link, write one outbox message), so neither the answer nor its timing tells whether an address has an
+    account. At most MAX_RESET_MAILS_PER_WINDOW mails per address per window, known or not (no mail-bombing).
     `link_for(token)` builds the absolute URL. The message never contains a password."""
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.is_active:
-        return
+    address = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == address))
+    known = user is not None and user.is_active
     recent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient == user.email, OutboxMessage.subject == RESET_SUBJECT,
+        OutboxMessage.recipient == address, OutboxMessage.subject == RESET_SUBJECT,
         OutboxMessage.created_at > _now() - RESET_MAIL_WINDOW))
     if recent >= MAX_RESET_MAILS_PER_WINDOW:
-        return  # no mail-bombing an address; the answer to the requester stays the same
-    link = link_for(make_reset_token(secret_key, user))
-    body = (f"Beste {user.name},\n\nIemand (hopelijk u) vroeg om uw wachtwoord voor de Instrumentengids opnieuw in te "
-            f"stellen. Dat kan binnen een uur, één keer, via:\n\n{link}\n\nVroeg u dit niet? Dan kunt u dit bericht "
-            "negeren; uw wachtwoord blijft hetzelfde.")
-    send_mail(session, user.email, RESET_SUBJECT, body)
+        return
+    # unknown addresses sign a token too (with a dummy salt), and throw it away
+    token = _reset_serializer(secret_key, user.password_hash if known else _dummy_hash()).dumps(user.id if known else 0)
+    link = link_for(token)
+    if known:
+        body = (f"Beste {user.name},\n\nIemand (hopelijk u) vroeg om uw wachtwoord voor de Instrumentengids opnieuw in "
+                f"te stellen. Dat kan binnen een uur, één keer, via:\n\n{link}\n\nVroeg u dit niet? Dan kunt u dit "
+                "bericht negeren; uw wachtwoord blijft hetzelfde.")
+    else:
+        body = ("Beste lezer,\n\nIemand vroeg om het wachtwoord voor de Instrumentengids opnieuw in te stellen voor dit "
+                "e-mailadres, maar bij dit adres hoort geen (actief) account. Heeft u een account met een ander "
+                "e-mailadres? Vraag het dan daarvoor aan, of vraag de beheerder van uw organisatie om een uitnodiging."
+                "\n\nVroeg u dit niet? Dan kunt u dit bericht negeren.")
+    send_mail(session, address, RESET_SUBJECT, body)
 
 
 def send_mail(session: Session, recipient: str, subject: str, body: str) -> OutboxMessage:

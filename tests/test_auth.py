@@ -127,10 +127,54 @@ def test_reset_mails_per_address_are_limited_and_the_answer_stays_the_same(clien
     assert len(sent) == 3
 
 
-def test_reset_for_unknown_address_sends_nothing(client, session):
-    before = session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1))
-    post(client, "/wachtwoord-vergeten", {"email": "nobody@example.org"})
-    assert session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) == before
+def test_reset_for_unknown_address_sends_a_notice_without_a_link(client, session):
+    for _ in range(5):
+        post(client, "/wachtwoord-vergeten", {"email": "Nobody@example.org"})
+    sent = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "nobody@example.org")).all()
+    assert len(sent) == 3  # the same limit as for known addresses
+    assert "geen (actief) account" in sent[0].body and "http" not in sent[0].body
+
+
+def test_reset_does_the_same_work_for_known_and_unknown_addresses(app, connection, session, people, monkeypatch):
+    """Same statements (the same SQL in the same order), one signed token and one outbox message in both paths: the
+    answer's timing does not tell whether an address has an account."""
+    from sqlalchemy import event
+
+    from catalogue import auth
+
+    signed = []
+    original = auth._reset_serializer
+
+    def spy(secret_key, salt_source):
+        signed.append(len(salt_source) > 0)
+        return original(secret_key, salt_source)
+
+    monkeypatch.setattr(auth, "_reset_serializer", spy)
+
+    def run(email):
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.startswith(("SAVEPOINT", "RELEASE")):  # the test's transaction, not the work
+                statements.append(re.sub(r"\s+", " ", statement).strip())
+
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            auth.request_password_reset(session, "test-secret", email, lambda token: f"http://x/{token}")
+            session.flush()
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+        return statements
+
+    deactivated = people["other_editor"]
+    deactivated.active = False
+    session.commit()
+    known = run("editor@example.org")
+    unknown = run("nobody@example.org")
+    inactive = run(deactivated.email)
+    assert known == unknown == inactive
+    assert [s.split()[0] for s in known] == ["SELECT", "SELECT", "INSERT"]
+    assert signed == [True, True, True]
 
 
 def test_logout_needs_a_post_with_csrf(client, people):
