@@ -62,6 +62,11 @@ def create_app(test_config: dict | None = None) -> Flask:
                 set_writing(False)
 
     app.wsgi_app = LanguagePrefixMiddleware(app.wsgi_app, prefixes=("en",))
+    proxies = config_module.trusted_proxies(app.config.get("TRUSTED_PROXIES"))
+    if proxies:  # the client's address and scheme as the trusted proxies saw them (X-Forwarded-For, -Proto)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0)
     init_i18n(app)
     _init_search(app)
 

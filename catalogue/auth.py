@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
@@ -40,7 +41,11 @@ EDITING_ROLES = ("editor", "coordinator")
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER_AND_IP = 5
-MAX_FAILURES_PER_IP = 50
+MAX_FAILURES_PER_IP = 50  # failures from one client address in the window before its attempts are slowed down
+SLOWDOWN_SECONDS = 0.5  # ... by this much, once more per SLOWDOWN_STEP further failures, up to MAX_SLOWDOWN_SECONDS
+SLOWDOWN_STEP = 25
+MAX_SLOWDOWN_SECONDS = 4.0
+KNOWN_CLIENT_DAYS = 30  # an address that logged in from this client this recently is not slowed down
 RESET_SUBJECT = "Wachtwoord opnieuw instellen"
 RESET_MAIL_WINDOW = timedelta(hours=1)
 MAX_RESET_MAILS_PER_WINDOW = 3
@@ -127,6 +132,8 @@ def _username_key(email: str) -> str:
 
 
 def login_blocked(session: Session, ip: str, email: str, now: datetime | None = None) -> bool:
+    """Is this address locked for this client: MAX_FAILURES_PER_USER_AND_IP failures since the window began (or since
+    its last successful login from here)? A locked address is refused even with the right password."""
     since = (now or _now()) - LOGIN_WINDOW
     key = _username_key(email)
     last_success = session.scalar(select(func.max(LoginAttempt.created_at)).where(
@@ -138,19 +145,45 @@ def login_blocked(session: Session, ip: str, email: str, now: datetime | None = 
     failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.ip == ip, LoginAttempt.username == key, LoginAttempt.success.is_(False),
         LoginAttempt.created_at > since))
-    if failures >= MAX_FAILURES_PER_USER_AND_IP:
-        return True
+    return failures >= MAX_FAILURES_PER_USER_AND_IP
+
+
+def login_slowdown(session: Session, ip: str, email: str, now: datetime | None = None) -> float:
+    """Seconds to wait before checking this attempt: guessing from one client address (MAX_FAILURES_PER_IP failures in
+    the window, whatever the addresses tried) is slowed down, growing with the failures, but never refused, so a
+    colleague behind the same address still gets in with the right password. An address that logged in successfully
+    from this client within KNOWN_CLIENT_DAYS is not slowed at all."""
+    now = now or _now()
     per_ip = session.scalar(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.created_at > (now or _now()) - LOGIN_WINDOW))
-    return per_ip >= MAX_FAILURES_PER_IP
+        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.created_at > now - LOGIN_WINDOW))
+    if per_ip < MAX_FAILURES_PER_IP:
+        return 0.0
+    known = session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.ip == ip, LoginAttempt.username == _username_key(email), LoginAttempt.success.is_(True),
+        LoginAttempt.created_at > now - timedelta(days=KNOWN_CLIENT_DAYS)).limit(1))
+    if known is not None:
+        return 0.0
+    steps = 1 + (per_ip - MAX_FAILURES_PER_IP) // SLOWDOWN_STEP
+    return min(MAX_SLOWDOWN_SECONDS, SLOWDOWN_SECONDS * steps)
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def authenticate(session: Session, email: str, password: str, ip: str) -> tuple[User | None, bool]:
-    """Returns (user or None, blocked). Unknown address and wrong password take the same time and give the same answer."""
+    """Returns (user or None, blocked). Unknown address and wrong password take the same time and give the same answer.
+
+    blocked: the address is locked for this client (login_blocked). Heavy guessing from one client is slowed down
+    (login_slowdown), not refused: the right password of an address that is not locked always gets in."""
     ip = (ip or "unknown")[:64]
     if login_blocked(session, ip, email):
         session.add(LoginAttempt(ip=ip, username=_username_key(email), success=False))
         return None, True
+    delay = login_slowdown(session, ip, email)
+    if delay:
+        log.info("login from %s slowed down by %.1f s (many failures from this address)", ip, delay)
+        _pause(delay)
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         verify_password(_dummy_hash(), password or "")

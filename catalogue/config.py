@@ -4,6 +4,9 @@ CATALOGUE_DATABASE_URL  SQLAlchemy URL (default: SQLite file under instance/)
 CATALOGUE_INDEX_DIR     directory for the search index (default: instance/index)
 CATALOGUE_SECRET_KEY    secret for sessions and CSRF (default: generated per instance and stored in instance/)
 CATALOGUE_SESSION_HOURS a login session ends after this many hours without a request (default 8)
+CATALOGUE_TRUSTED_PROXIES  how many reverse proxies in front of the app set X-Forwarded-For/-Proto (default 0: none;
+                        the client address is the connection's). Set it to exactly the number of your own proxies, or
+                        clients can choose their own address.
 """
 from __future__ import annotations
 
@@ -31,8 +34,17 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def trusted_proxies(value) -> int:
+    """The number of trusted proxies from a setting: a whole number from 0 to 5."""
+    text = str(value if value is not None else "").strip() or "0"
+    if not text.isdigit() or int(text) > 5:
+        raise ValueError(f"CATALOGUE_TRUSTED_PROXIES must be a whole number from 0 to 5, not {text[:20]!r}")
+    return int(text)
+
+
 def from_environment() -> dict:
     return {
+        "TRUSTED_PROXIES": trusted_proxies(os.environ.get("CATALOGUE_TRUSTED_PROXIES")),
         "DATABASE_URL": os.environ.get("CATALOGUE_DATABASE_URL") or default_database_url(),
         "INDEX_DIR": os.environ.get("CATALOGUE_INDEX_DIR") or str(INSTANCE_DIR / "index"),
         "SECRET_KEY": _secret_key(),

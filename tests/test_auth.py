@@ -247,3 +247,77 @@ def test_users_create_and_token_commands(cli_env):
 def test_passwords_are_hashed_with_argon2(session, people):
     user = session.scalar(select(User).where(User.email == "editor@example.org"))
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+
+
+def test_guessing_from_one_address_is_slowed_down_but_a_correct_password_still_gets_in(client, session, people,
+                                                                                         monkeypatch):
+    """Issue 10: 50 failures for random addresses from one IP (an office behind one proxy address, say) must not lock
+    out the real users there."""
+    from catalogue import auth
+
+    pauses = []
+    monkeypatch.setattr(auth, "_pause", pauses.append)
+    ip = "192.0.2.50"
+    assert _login(client, "coordinator@example.org", PASSWORD, ip=ip).status_code == 302  # she logged in here before
+    client.post("/uitloggen", data={"csrf_token": csrf_token(client)})
+    for n in range(auth.MAX_FAILURES_PER_IP):
+        assert _login(client, f"random-{n}@example.net", "guess-password", ip=ip).status_code == 200
+    assert pauses == []
+    guess = _login(client, "random-x@example.net", "guess-password", ip=ip)
+    assert guess.status_code == 200 and pauses == [auth.SLOWDOWN_SECONDS]  # slowed, same answer as always
+    assert "Deze combinatie van e-mailadres en wachtwoord kennen we niet." in guess.get_data(as_text=True)
+    # the real user's correct password works (after the same pause: from here the guesser and she look alike)
+    real = _login(client, "editor@example.org", PASSWORD, ip=ip)
+    assert real.status_code == 302 and real.headers["Location"].endswith("/beheer/")
+    assert pauses == [auth.SLOWDOWN_SECONDS] * 2
+    client.post("/uitloggen", data={"csrf_token": csrf_token(client)})
+    # someone who logged in from this address before is not slowed down at all
+    assert _login(client, "coordinator@example.org", PASSWORD, ip=ip).status_code == 302
+    assert len(pauses) == 2
+    # the pause grows with the failures, up to a maximum
+    for n in range(auth.SLOWDOWN_STEP):
+        session.add(LoginAttempt(ip=ip, username=f"x{n}", success=False))
+    session.commit()
+    _login(client.application.test_client(), "random-y@example.net", "guess", ip=ip)
+    assert pauses[-1] == 2 * auth.SLOWDOWN_SECONDS
+    assert auth.login_slowdown(session, ip, "random-z@example.net") <= auth.MAX_SLOWDOWN_SECONDS
+    # five failures on one account still lock that account, right password or not
+    other = client.application.test_client()
+    for _ in range(MAX_FAILURES_PER_USER_AND_IP):
+        _login(other, "am@example.org", "wrong-password-1", ip=ip)
+    assert _login(other, "am@example.org", PASSWORD, ip=ip).status_code == 429
+    assert _login(other, "am@example.org", PASSWORD, ip="192.0.2.51").status_code == 302  # only for that client
+
+
+def _proxied_app(app, connection, proxies):
+    from sqlalchemy.orm import sessionmaker
+
+    proxied = create_app({**{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "SECRET_KEY", "INDEX_DIR")},
+                          "TRUSTED_PROXIES": proxies})
+    proxied.extensions["catalogue_db"].session_factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return proxied
+
+
+@pytest.mark.parametrize("proxies,expected", [(0, "10.9.9.9"), (1, "203.0.113.7"), (2, "198.51.100.1")])
+def test_client_address_comes_from_trusted_proxies_only(app, client, connection, session, people, proxies, expected):
+    if proxies:
+        client = _proxied_app(app, connection, proxies).test_client()
+    forwarded = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7", "X-Forwarded-Proto": "https",
+                 "Referer": "https://localhost/inloggen"}  # over https, the CSRF check also wants a same-site referrer
+    response = post(client, "/inloggen", {"email": "editor@example.org", "password": "wrong-password-1"},
+                    environ_base={"REMOTE_ADDR": "10.9.9.9"}, headers=forwarded)
+    assert response.status_code == 200
+    attempt = session.scalar(select(LoginAttempt).order_by(LoginAttempt.id.desc()).limit(1))
+    assert attempt.ip == expected
+
+
+def test_trusted_proxies_setting_is_checked(monkeypatch):
+    from catalogue.config import from_environment, trusted_proxies
+
+    assert trusted_proxies(None) == trusted_proxies("") == 0 and trusted_proxies(" 2 ") == 2
+    for bad in ("-1", "one", "6", "1.5"):
+        with pytest.raises(ValueError, match="CATALOGUE_TRUSTED_PROXIES"):
+            trusted_proxies(bad)
+    monkeypatch.setenv("CATALOGUE_TRUSTED_PROXIES", "1")
+    assert from_environment()["TRUSTED_PROXIES"] == 1
