@@ -204,3 +204,57 @@ def test_crashed_builds_are_removed_by_the_next_build_but_a_running_one_is_not(t
     left = [p for p in root.glob("build-*") if p.is_dir()]
     assert all(builds.is_complete(p) for p in left) and len(left) == 2
     assert not list(root.glob("build-*.lock"))
+
+
+HIDDEN = {  # slug: (marker word, how it is hidden)
+    "verborgen-gepland": "plannerwoordqx",  # published, but from 2099
+    "verborgen-verlopen": "verloopwoordqx",  # published until last year
+    "verborgen-concept": "conceptwoordqx",  # a draft
+    "verborgen-verwijderd": "verwijderwoordqx",  # deleted
+}
+
+
+def test_suggestions_corrections_and_snippets_use_only_public_documents(app, client, session, today):
+    """Issue 10: completions and "Bedoelde u ...?" came from a document scheduled for 2099 and from expired ones. Even
+    when the index still holds hidden documents (here written into it on purpose), nothing of them comes out."""
+    from datetime import date, timedelta
+
+    from catalogue.search.index import document_for
+
+    items = {slug: make_instrument(session, slug, name=f"Regeling {word}", summary=f"Over {word} en proefplaatsing.")
+             for slug, word in HIDDEN.items()}
+    items["verborgen-gepland"].publish_from = date(2099, 1, 1)
+    items["verborgen-verlopen"].publish_to = today - timedelta(days=365)
+    items["verborgen-concept"].status = "draft"
+    items["verborgen-verwijderd"].deleted_at = datetime.now(timezone.utc)
+    public = make_instrument(session, "zichtbaar-controle", name="Regeling openbaarwoordqx",
+                             summary="Over openbaarwoordqx en proefplaatsing.")
+    session.commit()
+    engine = app.extensions["catalogue_search"]
+    engine.apply({i.id: document_for(i) for i in items.values()}, set())  # a stale index: hidden documents in it
+
+    def suggest(q):
+        return client.get("/api/v1/suggest", query_string={"q": q}).json
+
+    def search(q):
+        return client.get("/api/v1/instruments", query_string={"q": q}).json
+
+    # the control: a public document's word is completed and corrected
+    assert "openbaarwoordqx" in suggest("openbaarw")["completions"]
+    assert search("openbaarwoordqz")["search"]["suggestion"] == "openbaarwoordqx"
+    for slug, word in HIDDEN.items():
+        completed = suggest(word[:6])
+        assert not any(word in c for c in completed["completions"]), slug
+        assert not [i for i in completed["items"] if i["slug"] in HIDDEN], slug
+        typo = word[:-1] + "z"
+        body = search(typo)
+        assert word not in str(body["search"]), slug
+        assert not [i for i in body["items"] if i["slug"] in HIDDEN], slug
+        assert word not in client.get("/instrumenten", query_string={"q": typo}).get_data(as_text=True), slug
+        exact = search(word)
+        assert exact["total"] == 0 and word not in str(exact["search"]["suggestion"]), slug
+    # snippets are made from public instruments only: a word both share is marked in the public one alone
+    shared = search("proefplaatsing regeling")
+    assert all(i["slug"] not in HIDDEN for i in shared["items"])
+    assert not any(word in (i.get("snippet") or "") for i in shared["items"] for word in HIDDEN.values())
+    assert public.slug in [i["slug"] for i in shared["items"]]

@@ -33,6 +33,7 @@ from .bitsets import DocBits, from_positions, positions
 from .facettable import FacetTable, build_table, fingerprint
 from .index import IndexStore, documents_from_sql
 from .synonyms import Synonyms, load
+from .visibility import VisibleWords
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,11 @@ class SearchEngine:
     def _docnum_extras(self) -> tuple[list[int], int]:
         return self._docmap[2], self._docmap[3]
 
+    def _visible_words(self, searcher, table: FacetTable) -> VisibleWords:
+        """Word counts over the documents that are public today (the table's rows): completions and corrections."""
+        self._docnum_ordinals(searcher, table)
+        return VisibleWords(self._bits(searcher), self._docnum_extras()[1])
+
     # -- searching ----------------------------------------------------------------------------------------------------
 
     def search(self, session: Session, query, today: date, public_condition) -> SearchOutcome:
@@ -287,7 +293,7 @@ class SearchEngine:
         doc_bits = 0
         if not parsed.empty:
             docbits = self._bits(searcher)
-            corrected = querying.correct(parsed, searcher.reader(), self.synonyms)
+            corrected = querying.correct(parsed, self._visible_words(searcher, table), self.synonyms)
             if corrected:
                 suggestion = querying.corrected_text(parsed)
             modes = ["strict"] + (["fuzzy"] if corrected else []) + (["any"] if len(parsed.groups) > 1 else [])
@@ -440,13 +446,16 @@ class SearchEngine:
         searcher = self.searcher(session)
         table = self.table(session, today, public_condition, searcher)
         reader = searcher.reader()
+        visible = self._visible_words(searcher, table)
         last = tokens[-1]
         completions = []
-        for term in reader.expand_prefix("words", last):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            completions.append((reader.doc_frequency("words", word), word))
-            if len(completions) >= 500:
+        for n, term in enumerate(reader.expand_prefix("words", last)):
+            if n >= 500:
                 break
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            frequency = visible.frequency(word)  # words of public documents only
+            if frequency:
+                completions.append((frequency, word))
         completions.sort(key=lambda c: (-c[0], c[1]))
         head = " ".join(tokens[:-1])
         words = [f"{head} {w}".strip() for _, w in completions[:5]]

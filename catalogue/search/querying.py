@@ -261,18 +261,19 @@ def build(parsed: ParsedQuery, mode: str = "strict") -> wq.Query | None:
     return positive
 
 
-def correct(parsed: ParsedQuery, reader, synonyms: Synonyms) -> bool:
-    """Fills clause.corrections for words that are not in the index. True when anything was corrected."""
+def correct(parsed: ParsedQuery, words, synonyms: Synonyms) -> bool:
+    """Fills clause.corrections for words that no public document has, from the words of public documents
+    (`words`: visibility.VisibleWords). True when anything was corrected."""
     corrector = None
     changed = False
     for clause in parsed.clauses():
         if clause.kind != "word" or clause.alternatives or len(clause.tokens) != 1:
             continue
         word = clause.tokens[0]
-        if len(word) < 4 or word.isdigit() or reader.doc_frequency("words", word) > 0:
+        if len(word) < 4 or word.isdigit() or words.frequency(word) > 0:
             continue
         if corrector is None:
-            corrector = reader.corrector("words")
+            corrector = words.corrector()
         maxdist = 1 if len(word) <= 5 else 2
         suggestions = [s for s in corrector.suggest(word, limit=3, maxdist=maxdist, prefix=1) if s != word]
         if suggestions:
