@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 MO := catalogue/translations/en/LC_MESSAGES/messages.mo
 
 .PHONY: serve test setup test-sqlite test-postgres translations lint clean bench
-.PHONY: test-browser browser
+.PHONY: test-browser browser test-api-contract
 
 serve: setup
 	$(BIN)/catalogue init
@@ -17,10 +17,16 @@ serve: setup
 	CATALOGUE_SECURE_COOKIES=0 $(BIN)/catalogue serve --host 127.0.0.1 --port 5000  # plain http on localhost: cookies without Secure
 
 # The SQLite run includes the real-browser tests (tests/browser: Playwright driving Debian's chromium, axe-core); they skip
-# on the PostgreSQL run. `browser` installs chromium with apt when it is missing (as root).
+# on the PostgreSQL run. `browser` installs chromium with apt when it is missing (as root). Between the two, schemathesis
+# holds the live API to its OpenAPI document (.ci/api-contract: gunicorn on a free port, SQLite, write API with a token).
 test: setup browser
 	$(BIN)/pytest
+	BIN=$(BIN) .ci/api-contract
 	.ci/with-postgres $(BIN)/pytest
+
+# Only the API contract run (schemathesis against a live server; about two minutes).
+test-api-contract: setup
+	BIN=$(BIN) .ci/api-contract
 
 # Only the browser tests (accessibility with axe-core, keyboard walkthroughs, flows); screenshots in test-artifacts/.
 test-browser: setup browser

@@ -29,7 +29,7 @@ from .models import (
     Watch,
 )
 from .sanitize import plain_text
-from .schemas import InstrumentInputSchema
+from .schemas import URL_OR_EMPTY_METADATA, InstrumentInputSchema
 from .seed import TAXONOMY_KEYS, InstrumentLoader
 
 TERM_KEYS = ("target_groups", "schemes", "age_groups", "sectors", "employment_types")
@@ -365,14 +365,17 @@ class RegionInputSchema(Schema):
         unknown = RAISE
 
     wsp_name = fields.String(allow_none=True, validate=validate.Length(max=200))
-    wsp_website = fields.String(allow_none=True, validate=_url)
+    wsp_website = fields.String(allow_none=True, validate=_url, metadata=URL_OR_EMPTY_METADATA)
     wsp_phone = fields.String(allow_none=True, validate=validate.Length(max=50))
-    wsp_email = fields.Email(allow_none=True, validate=validate.Length(max=200))
+    wsp_email = fields.String(allow_none=True, validate=[validate.Email(error="Not a valid email address."),
+                                                         validate.Length(max=200)],
+                              metadata={"pattern": r"^$|^[a-z0-9._-]+@([a-z0-9-]+\.)+[a-z]{2,6}$",
+                                        "description": "e-mailadres; leeg = geen"})
     description = fields.String(allow_none=True, validate=validate.Length(max=5000))
     partners = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list,
                            validate=validate.Length(max=60))
     terminology = fields.List(fields.Nested(TermInputSchema), load_default=list, validate=validate.Length(max=60))
-    source_url = fields.String(allow_none=True, validate=_url)
+    source_url = fields.String(allow_none=True, validate=_url, metadata=URL_OR_EMPTY_METADATA)
 
     @pre_load
     def _strip(self, data, **kwargs):

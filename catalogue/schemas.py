@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timezone
 
 from marshmallow import (
     RAISE,
@@ -16,7 +16,8 @@ from marshmallow import (
 )
 
 from .dated import amounts, overlaps
-from .models import AMOUNT_TYPES, APPLICANTS, DATED_PARAMETERS, DURATION_UNITS, REACHES, STATUSES
+from .models import AMOUNT_TYPES, APPLICANTS, DATED_PARAMETERS, DURATION_UNITS, REACHES, STATUSES, Instrument, \
+    InstrumentKind, Municipality, ParameterValue, Region
 from .sanitize import plain_text, rich_text
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -25,6 +26,10 @@ PLAIN_FIELDS = ("name", "summary", "amount_note", "payment_moments", "legal_basi
                 "regulation_title", "internal_notes")
 
 _url = validate.URL(schemes={"http", "https"}, error="Geen geldige webadres (http of https).")
+# What the OpenAPI document promises is accepted (a subset of what `_url` accepts: host names, a path, no query).
+URL_PATTERN = r"^https?://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6}(/[A-Za-z0-9._~-]*)*$"
+URL_METADATA = {"pattern": URL_PATTERN, "description": "http(s)-webadres"}
+URL_OR_EMPTY_METADATA = {"pattern": f"^$|{URL_PATTERN}", "description": "http(s)-webadres; leeg = geen"}
 
 
 class _PlainTextFields(Schema):
@@ -49,7 +54,7 @@ class ContactSchema(_PlainTextFields):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     phone = fields.String(allow_none=True, validate=validate.Length(max=50))
     email = fields.Email(allow_none=True)
-    website = fields.String(allow_none=True, validate=_url)
+    website = fields.String(allow_none=True, validate=_url, metadata=URL_METADATA)
 
 
 class LinkSchema(_PlainTextFields):
@@ -59,7 +64,7 @@ class LinkSchema(_PlainTextFields):
         unknown = RAISE
 
     title = fields.String(required=True, validate=validate.Length(1, 300))
-    url = fields.String(required=True, validate=_url)
+    url = fields.String(required=True, validate=_url, metadata=URL_METADATA)
 
 
 class ParameterValueSchema(_PlainTextFields):
@@ -75,7 +80,7 @@ class ParameterValueSchema(_PlainTextFields):
     valid_from = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    source_url = fields.String(allow_none=True, validate=_url)
+    source_url = fields.String(allow_none=True, validate=_url, metadata=URL_METADATA)
 
     @validates_schema
     def _dates(self, data, **kwargs):
@@ -151,10 +156,10 @@ class InstrumentInputSchema(Schema):
     leerwerktraject = fields.Boolean(load_default=False)
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list, validate=validate.Length(max=20))
     links = fields.List(fields.Nested(LinkSchema), load_default=list, validate=validate.Length(max=30))
-    source_url = fields.String(allow_none=True, validate=_url)
+    source_url = fields.String(allow_none=True, validate=_url, metadata=URL_METADATA)
     last_checked = fields.Date(allow_none=True)
     regulation_title = fields.String(allow_none=True, validate=validate.Length(max=500))
-    regulation_url = fields.String(allow_none=True, validate=_url)
+    regulation_url = fields.String(allow_none=True, validate=_url, metadata=URL_METADATA)
     internal_notes = fields.String(allow_none=True, validate=validate.Length(max=20000))
     status = fields.String(load_default="draft", validate=validate.OneOf(STATUSES))
     publish_from = fields.Date(allow_none=True)
@@ -237,13 +242,34 @@ class InstrumentInputSchema(Schema):
 # Read API output. Only public fields exist here: internal notes, status and publication dates are never serialised.
 
 
+class UtcDateTime(fields.DateTime):
+    """An RFC 3339 timestamp with its timezone. The database keeps UTC (SQLite without the offset)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class _ModelOut(Schema):
+    """Output whose plain fields are nullable exactly when the model's column is (so the OpenAPI document says so)."""
+
+    model = None
+
+    def on_bind_field(self, field_name, field_obj):
+        columns = self.model.__table__.c if self.model is not None else {}
+        if not isinstance(field_obj, fields.Function) and field_name in columns and columns[field_name].nullable:
+            field_obj.allow_none = True
+
+
 class TermOutSchema(Schema):
     code = fields.String()
     name = fields.String()
     name_en = fields.String()
 
 
-class KindOutSchema(Schema):
+class KindOutSchema(_ModelOut):
+    model = InstrumentKind
     code = fields.String()
     name = fields.String()
     name_en = fields.String()
@@ -278,7 +304,8 @@ def _amount_out(i):
             "note": i.amount_note}
 
 
-class ParameterValueOutSchema(Schema):
+class ParameterValueOutSchema(_ModelOut):
+    model = ParameterValue
     parameter = fields.String()
     value = fields.Function(lambda pv: _decimal(pv.value))
     valid_from = fields.Date()
@@ -287,7 +314,8 @@ class ParameterValueOutSchema(Schema):
     source_url = fields.String()
 
 
-class InstrumentOutSchema(Schema):
+class InstrumentOutSchema(_ModelOut):
+    model = Instrument
     slug = fields.String()
     name = fields.String()
     kind = fields.Function(lambda i: {"code": i.kind.code, "name": i.kind.name})
@@ -307,7 +335,7 @@ class InstrumentOutSchema(Schema):
     source_url = fields.String()
     last_checked = fields.Date()
     example = fields.Boolean()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class InstrumentDetailOutSchema(InstrumentOutSchema):
@@ -337,7 +365,8 @@ class InstrumentDetailOutSchema(InstrumentOutSchema):
     provider_detail = fields.Function(lambda i: ProviderOutSchema().dump(i.provider))
 
 
-class MunicipalityOutSchema(Schema):
+class MunicipalityOutSchema(_ModelOut):
+    model = Municipality
     code = fields.String()
     name = fields.String()
     slug = fields.String()
@@ -346,7 +375,8 @@ class MunicipalityOutSchema(Schema):
     valid_until = fields.Date()
 
 
-class RegionOutSchema(Schema):
+class RegionOutSchema(_ModelOut):
+    model = Region
     code = fields.String()
     name = fields.String()
     slug = fields.String()

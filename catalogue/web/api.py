@@ -112,6 +112,8 @@ def suggest():
     """Search-as-you-type: up to `limit` instruments (slug, name, kind) and word completions for what was typed."""
     _check_only({"q", "limit"})
     session = get_db()
+    if "q" not in request.args:
+        raise QueryError("q", "verplicht: wat er tot nu toe is getypt")
     raw = request.args.get("q", "")
     if len(raw) > 500:
         raise QueryError("q", "de zoekvraag is te lang (hoogstens 500 tekens)")
@@ -194,7 +196,7 @@ def kinds():
 
 @bp.get("/openapi.json")
 def openapi_document():
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(get_db()))
 
 
 from . import api_compare  # noqa: E402,F401  (harmonisation and comparison routes on this blueprint)

@@ -52,7 +52,7 @@ def compare():
     kind = request.args.get("type", "").strip()
     if kind not in COMPARE_TYPES:
         raise ComparisonError("type", f"kies uit: {', '.join(COMPARE_TYPES)}")
-    _check_only(COMPARE_TYPES[kind])
+    _check_only(set().union(*COMPARE_TYPES.values()))  # every documented parameter; those of another type are ignored
     session, lang, args = get_db(), current_language(), request.args
     day = _peildatum()
     try:
@@ -76,7 +76,7 @@ def compare():
 
 def _param(name, description, schema=None, where="query", required=False):
     return {"name": name, "in": where, "required": required, "description": description,
-            "schema": schema or {"type": "string"}}
+            "schema": schema or {"type": "string", "maxLength": 200}}
 
 
 PEILDATUM = _param("peildatum", "De datum waarop instrumenten en bedragen worden vergeleken (JJJJ-MM-DD, standaard "

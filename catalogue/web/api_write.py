@@ -69,8 +69,20 @@ def _instrument(slug: str, user, action: str | None = None) -> Instrument:
     return item
 
 
+AMOUNT_FIELDS = ("amount_value", "amount_max_per_year", "amount_max_total")
+
+
+def _numbers(data: dict) -> dict:
+    """A snapshot is JSON-safe for storage (amounts as exact strings); the API sends numbers, as documented."""
+    data = dict(data)
+    for key in AMOUNT_FIELDS:
+        if data.get(key) is not None:
+            data[key] = float(data[key])
+    return data
+
+
 def _state(item: Instrument) -> dict:
-    return {"instrument": snapshot(item), "version": item.version,
+    return {"instrument": _numbers(snapshot(item)), "version": item.version,
             "deleted": item.deleted_at is not None, "public": item.is_public(),
             "url": url_for("public.instrument", slug=item.slug, _external=True)}
 
@@ -96,7 +108,7 @@ def _run(action):
         raise _ApiError(404, {"error": "Niet gevonden."}) from exc
     except VersionConflict as exc:
         raise _ApiError(409, {"error": "Iemand anders heeft dit instrument intussen gewijzigd.",
-                              "current": {"instrument": exc.current, "version": exc.current_version},
+                              "current": {"instrument": _numbers(exc.current), "version": exc.current_version},
                               "submitted": exc.submitted}) from exc
     except RegionConflict as exc:  # pragma: no cover - the API sends no fingerprint
         raise _ApiError(409, {"error": "Conflict.", "current": exc.current, "submitted": exc.submitted}) from exc

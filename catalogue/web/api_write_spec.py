@@ -11,6 +11,25 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+_INPUT_ONLY = ("pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems", "required", "enum")
+
+
+def _stored_shape(schema: dict, components: dict) -> dict:
+    """InstrumentInput as the API returns it: the same fields and types, without the constraints on new input (stored
+    values may predate a rule, e.g. a URL with a fragment)."""
+    def strip(value):
+        if isinstance(value, dict):
+            if "$ref" in value:  # nested records (contacts, links): inline them, stripped too
+                return strip(components[value["$ref"].rsplit("/", 1)[-1]])
+            return {k: strip(v) for k, v in value.items() if k not in _INPUT_ONLY or k == "properties"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+    shape = strip(schema)
+    shape["description"] = "Het instrument met alle velden (zoals InstrumentInput), interne notities en status inbegrepen"
+    return shape
+
+
 def add_write_api(spec) -> None:
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
@@ -25,8 +44,10 @@ def add_write_api(spec) -> None:
             for bound in ("minimum", "maximum"):  # apispec keeps Decimal bounds (JSON: strings); OpenAPI wants numbers
                 if prop.get(bound) is not None and not isinstance(prop[bound], (int, float)):
                     prop[bound] = float(prop[bound])
+    spec.components.schema("InstrumentState", _stored_shape(spec.components.schemas["InstrumentInput"],
+                                                                spec.components.schemas))
     state = {"type": "object", "properties": {
-        "instrument": {"$ref": "#/components/schemas/InstrumentInput"},
+        "instrument": {"$ref": "#/components/schemas/InstrumentState"},
         "version": {"type": "integer", "description": "Versienummer voor optimistic locking"},
         "deleted": {"type": "boolean"}, "public": {"type": "boolean"}, "url": {"type": "string"},
     }}
@@ -45,9 +66,10 @@ def add_write_api(spec) -> None:
     }}, "Versieconflict: iemand anders sloeg intussen een nieuwere versie op")
     precondition = _json(_ERROR, "Geen versie meegestuurd: stuur `version` (DELETE: `?version=`) of `If-Match`")
     secured = [{"bearerAuth": []}]
-    if_match = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-                "description": 'Het versienummer dat u bewerkte, bv. `"3"` (de ETag van het instrument); '
-                               "in plaats van `version`"}
+    if_match = {"name": "If-Match", "in": "header", "required": True,
+                "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,9}"?$'},
+                "description": 'Het versienummer dat u bewerkte, bv. `"3"` (de ETag van het instrument). Verplicht, '
+                               "tenzij u `version` meestuurt (in de body; bij DELETE `?version=`); zonder versie 428"}
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
     with_version = {"content": {"application/json": {"schema": {"allOf": [
         {"$ref": "#/components/schemas/InstrumentInput"},

@@ -1,7 +1,7 @@
 """The OpenAPI 3 document, generated from the marshmallow schemas with apispec."""
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -35,8 +35,44 @@ BAD_REQUEST = {"description": "Ongeldige parameter", "content": {"application/js
 NOT_FOUND = {"description": "Niet gevonden", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-@lru_cache(maxsize=1)
-def document() -> dict:
+_CACHE: dict[str, dict] = {}
+_LOCK = threading.Lock()
+
+
+def vocabulary(session) -> dict[str, list[str]]:
+    """The codes each filter parameter accepts, from the database (taxonomies, regions, gemeenten, providers), so the
+    document lists them: a value outside the list gets 400."""
+    from sqlalchemy import select
+
+    from ..models import Municipality, Provider, Region
+
+    codes = {f.key: sorted({code for code, _, _ in f.known_values(session)}) for f in FACETS}
+    codes["region"] = sorted(session.scalars(select(Region.code)))
+    codes["municipality"] = sorted(session.scalars(select(Municipality.code)))
+    codes["provider"] = sorted(session.scalars(select(Provider.slug)))
+    return codes
+
+
+def _codes(codes: list[str] | None) -> dict:
+    """A comma-separated list of codes (`kind=a,b`; repeating the parameter works too)."""
+    items = {"type": "string", "enum": codes} if codes else {"type": "string"}
+    return {"type": "array", "items": items, "maxItems": 20}
+
+
+def _list_param(name, description, codes):
+    return {**_param(name, description, _codes(codes)), "style": "form", "explode": False}
+
+
+def document(session=None) -> dict:
+    """The document (built once per process: the codes in it change only with the seed data, and a restart)."""
+    if "doc" not in _CACHE:
+        with _LOCK:
+            if "doc" not in _CACHE:
+                _CACHE["doc"] = _build(vocabulary(session) if session is not None else {})
+    return _CACHE["doc"]
+
+
+def _build(vocab: dict[str, list[str]]) -> dict:
     spec = APISpec(
         title="Open instrumentengids API",
         version="1.0.0",
@@ -53,8 +89,8 @@ def document() -> dict:
     spec.components.schema("Kind", schema=KindOutSchema)
     spec.components.schema("Error", schema=ErrorSchema)
 
-    facet_params = [_param(f.key, f"{f.label}: één of meer codes, komma-gescheiden (OF binnen een facet, EN tussen facetten)")
-                    for f in FACETS]
+    facet_params = [_list_param(f.key, f"{f.label}: één of meer codes, komma-gescheiden (OF binnen een facet, EN tussen "
+                                       "facetten)", vocab.get(f.key)) for f in FACETS]
     spec.path(path="/api/v1/instruments", operations={"get": {
         "summary": "Instrumenten zoeken en filteren",
         "parameters": [
@@ -62,10 +98,13 @@ def document() -> dict:
                         "synoniemen en afkortingen (lks, lkv, wep, no-risk, ...), tikfouten worden verbeterd. "
                         "`\"exacte woordgroep\"`, `a OR b`, `-uitsluiten`, `voorvoegsel*`. Zonder q: bladeren met facetten.",
                    {"type": "string", "maxLength": 500}),
-            _param("facets", "Welke facetten (tellingen) terugkomen: komma-gescheiden facetnamen, of `none`; standaard alle"),
-            _param("region", "Werkgever in deze arbeidsmarktregio (CBS-code, bv. AM20): landelijk + regio + gemeenten"),
-            _param("municipality", "Werkgever in deze gemeente (CBS-code, bv. GM0513): landelijk + regio + gemeente"),
-            _param("provider", "Aanbieder (slug)"),
+            _list_param("facets", "Welke facetten (tellingen) terugkomen: komma-gescheiden facetnamen, of `none`; "
+                                  "standaard alle", ["none"] + sorted(f.key for f in FACETS)),
+            _list_param("region", "Werkgever in deze arbeidsmarktregio (CBS-code, bv. AM20): landelijk + regio + "
+                                  "gemeenten", vocab.get("region")),
+            _list_param("municipality", "Werkgever in deze gemeente (CBS-code, bv. GM0513): landelijk + regio + gemeente",
+                        vocab.get("municipality")),
+            _list_param("provider", "Aanbieder (slug)", vocab.get("provider")),
             *facet_params,
             _param("sort", "Sortering", {"type": "string", "enum": ["name", "recent", "relevance"]}),
             _param("page", "Pagina", {"type": "integer", "minimum": 1, "default": 1}),
@@ -124,7 +163,9 @@ def document() -> dict:
             "schema": {"$ref": "#/components/schemas/RegionDetail"}}}}, "404": NOT_FOUND},
     }})
     spec.path(path="/api/v1/municipalities", operations={"get": {
-        "summary": "Gemeenten", "parameters": [_param("region", "Alleen gemeenten in deze regio (CBS-code)")],
+        "summary": "Gemeenten", "parameters": [_param("region", "Alleen gemeenten in deze regio (CBS-code)",
+                                                      {"type": "string", "enum": vocab["region"]}
+                                                      if vocab.get("region") else None)],
         "responses": {"200": {"description": "Gemeenten", "content": {"application/json": {
             "schema": _list_of("Municipality")}}}, "400": BAD_REQUEST},
     }})
@@ -135,4 +176,8 @@ def document() -> dict:
     from .api_compare import document_paths  # harmonisation and comparisons (imported here: api_compare imports api)
     document_paths(spec)
     add_write_api(spec)  # the token-authenticated write API and its security scheme
-    return spec.to_dict()
+    doc = spec.to_dict()
+    for operations in doc["paths"].values():
+        for operation in operations.values():  # the server refuses request lines over 4 KB before the app sees them
+            operation["responses"].setdefault("414", {"description": "Het adres (URI) is te lang"})
+    return doc
