@@ -1,6 +1,8 @@
 """The read API: shape, filters, facets, errors, OpenAPI document."""
 import pytest
 
+from accounts import people  # noqa: F401
+
 REQUIRED_ITEM_FIELDS = {"slug", "name", "kind", "provider", "reach", "source_url", "example", "lifecycle", "summary"}
 
 
@@ -138,3 +140,34 @@ def test_openapi_document_is_valid_and_complete(client):
 def test_control_characters_in_codes_give_400_not_a_database_error(client, parameter):
     r = client.get(f"/api/v1/instruments?{parameter}=AM%0020")
     assert r.status_code == 400 and r.json["parameter"] == parameter
+
+
+def test_the_api_answers_as_its_openapi_document_says(client, session, people):
+    """Issue 10 item 9 (schemathesis checks all of it against a live server in .ci/api-contract; these are the
+    findings that started it)."""
+    from datetime import datetime
+
+    from accounts import bearer
+
+    doc = client.get("/api/v1/openapi.json").json
+    detail = client.get("/api/v1/instruments/uwv-proefplaatsing").json
+    assert datetime.fromisoformat(detail["updated_at"]).tzinfo is not None  # RFC 3339: with a timezone
+    props = doc["components"]["schemas"]["InstrumentDetail"]["properties"]
+    for name, value in detail.items():
+        if value is None and name in props and "type" in props[name]:
+            assert props[name].get("nullable"), name
+    # amounts are numbers in the write API too
+    state = client.get("/api/v1/instruments/gouda-jobcoaching/internal", headers=bearer(people.tokens["admin"])).json
+    assert state["instrument"]["amount_value"] is None or isinstance(state["instrument"]["amount_value"], float)
+    assert doc["components"]["schemas"]["InstrumentState"]["properties"]["amount_value"]["type"] == "number"
+    # filters list the codes they accept; an unknown one is a 400 naming the parameter
+    kind = next(p for p in doc["paths"]["/api/v1/instruments"]["get"]["parameters"] if p["name"] == "kind")
+    assert "jobcoaching" in kind["schema"]["items"]["enum"] and kind["explode"] is False
+    assert client.get("/api/v1/instruments?kind=geen-soort").json["parameter"] == "kind"
+    # a documented parameter is accepted (ignored when it belongs to another type of comparison)
+    assert client.get("/api/v1/compare?type=regions&a=AM20&b=AM11&instruments=x").status_code == 200
+    # q is required for suggestions
+    assert client.get("/api/v1/suggest").status_code == 400
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            assert "414" in operation["responses"]
