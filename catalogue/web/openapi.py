@@ -163,8 +163,8 @@ def _build(vocab: dict[str, list[str]]) -> dict:
             "schema": {"$ref": "#/components/schemas/RegionDetail"}}}}, "404": NOT_FOUND},
     }})
     spec.path(path="/api/v1/municipalities", operations={"get": {
-        "summary": "Gemeenten", "parameters": [_param("region", "Alleen gemeenten in deze regio (CBS-code)",
-                                                      {"type": "string", "enum": vocab["region"]}
+        "summary": "Gemeenten", "parameters": [_param("region", "Alleen gemeenten in deze regio (CBS-code; leeg = alle)",
+                                                      {"type": "string", "enum": ["", *vocab["region"]]}
                                                       if vocab.get("region") else None)],
         "responses": {"200": {"description": "Gemeenten", "content": {"application/json": {
             "schema": _list_of("Municipality")}}}, "400": BAD_REQUEST},
