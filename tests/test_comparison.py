@@ -180,7 +180,7 @@ def test_compare_api(client):
     ("", "type"),
     ("type=nonsense", "type"),
     ("type=instruments&instruments=uwv-proefplaatsing", "instruments"),
-    ("type=instruments&instruments=uwv-proefplaatsing,x&a=1", "a"),
+    ("type=instruments&instruments=uwv-proefplaatsing,x&onbekend=1", "onbekend"),  # documented ones of other types: ignored
     ("type=municipality-uwv&municipality=GM0513&target_group=zz", "target_group"),
     ("type=municipality-uwv", "municipality"),
     ("type=regions&a=AM20", "b"),
