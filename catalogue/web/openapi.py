@@ -148,7 +148,7 @@ def _build(vocab: dict[str, list[str]]) -> dict:
         "summary": "Eén instrument, met de bedragen die gelden op de peildatum en alle gedateerde waarden",
         "parameters": [_param("slug", "Slug", where="path", required=True),
                        _param("peildatum", "Datum waarop de bedragen gelden (JJJJ-MM-DD, standaard vandaag)",
-                              {"type": "string", "format": "date"})],
+                              {"type": "string", "format": "date", "pattern": "^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}$"})],
         "responses": {"200": {"description": "Het instrument", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/InstrumentDetail"}}}}, "400": BAD_REQUEST, "404": NOT_FOUND},
     }})
