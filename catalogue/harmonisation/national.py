@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..coverage import municipality_coverage
 from ..models import Region
 from .analysis import _Analysis, _collector_paused
 from .labels import _L, REGION_COLUMN, _lang, level_label
@@ -32,6 +33,7 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
     for m in municipalities:
         by_region[m.region_id].append(m)
     region_of = {m.id: m.region_id for m in municipalities}
+    known = municipality_coverage(session, municipalities, today)
     offers = load_offers(session, today)
     own: dict[int, dict] = defaultdict(lambda: defaultdict(list))
     regional: dict[int, dict] = defaultdict(lambda: defaultdict(list))
@@ -56,8 +58,9 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
     for region in regions:
         ms = by_region.get(region.id, [])
         analysis = _Analysis(kinds, ms, region.centrumgemeente_id, own.get(region.id, {}), regional.get(region.id, {}),
-                             national)
+                             national, known)
         facts, scored, status_counts, score, coverage, uniformity, level = analysis.summarise()
+        based_on, complete = analysis.based_on()
         missing, differing = {}, {}
         for kind in scored:
             f = facts[kind.code]
@@ -75,6 +78,7 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
             region=Place(region.code, region.name, region.slug), municipalities=len(ms), has_data=score is not None,
             score=score, coverage=coverage, uniformity=uniformity, level=level, level_label=level_label(level, lang),
             status_counts=status_counts, missing=missing, differing=differing,
+            based_on=based_on, complete=complete,
         ))
     kind_by_code = {k.code: k for k in kinds}
     gaps = []
