@@ -33,7 +33,7 @@ from .harmonisation import (
     signature,
     uwv_relation,
 )
-from .coverage import Coverage, municipality_coverage
+from .coverage import Coverage, local_kinds, municipality_coverage
 from .models import Municipality, Region, TaxonomyTerm
 from .dated import on_date
 from .parameters import amount_text, applicant_text, decision_period_text, duration_in_months, duration_text
@@ -59,7 +59,7 @@ _T = {
         "yes": "ja", "no": "nee", "none": "—", "everywhere": "heel Nederland", "all": "alle",
         "current": "loopt", "upcoming": "nog niet gestart", "ended": "beëindigd",
         "score": "Harmonisatiescore", "level": "Niveau (Arbeidsinspectie)", "coverage": "Dekking", "uniformity": "Gelijkheid",
-        "no_data": "geen gegevens", "of": "{n} van {m} gemeenten", "of_unknown": "{n} van {m} gemeenten, {u} onbekend",
+        "no_data": "geen gegevens", "of": "{n} van {m} gemeenten", "of_unknown": "{n} van {m} gemeenten; {u}: onbekend — nog niet ingevoerd",
         "based_on": "Gebaseerd op", 
         "own": "eigen instrument", "regional": "via de regio",
     },
@@ -73,7 +73,7 @@ _T = {
         "yes": "yes", "no": "no", "none": "—", "everywhere": "the whole Netherlands", "all": "all",
         "current": "current", "upcoming": "not started yet", "ended": "ended",
         "score": "Harmonisation score", "level": "Level (Labour Inspectorate)", "coverage": "Coverage", "uniformity": "Uniformity",
-        "no_data": "no data", "of": "{n} of {m} municipalities", "of_unknown": "{n} of {m} municipalities, {u} unknown",
+        "no_data": "no data", "of": "{n} of {m} municipalities", "of_unknown": "{n} of {m} municipalities; {u}: unknown — not yet entered",
         "based_on": "Based on", 
         "own": "own instrument", "regional": "through the region",
     },
@@ -81,10 +81,12 @@ _T = {
 _STATUS = {
     "nl": {"gelijk": "Gelijk", "verschilt": "Verschilt", "alleen_a": "Alleen {a}", "alleen_b": "Alleen {b}",
            "onbekend_a": "{a}: onbekend — nog niet ingevoerd", "onbekend_b": "{b}: onbekend — nog niet ingevoerd",
+           "onbekend": "Onbekend — nog niet ingevoerd",
            "gemeente_onbekend": "{a}: onbekend — nog niet ingevoerd",
            "alleen_gemeente": "Alleen {a}", "alleen_uwv": "Alleen UWV", "niet_harmoniseerbaar": "Wettelijk niet te harmoniseren"},
     "en": {"gelijk": "Same", "verschilt": "Differs", "alleen_a": "Only {a}", "alleen_b": "Only {b}",
            "onbekend_a": "{a}: unknown — not yet entered", "onbekend_b": "{b}: unknown — not yet entered",
+           "onbekend": "Unknown — not yet entered",
            "gemeente_onbekend": "{a}: unknown — not yet entered",
            "alleen_gemeente": "Only {a}", "alleen_uwv": "Only UWV", "niet_harmoniseerbaar": "Cannot be harmonised by law"},
 }
@@ -262,6 +264,8 @@ class KindComparison:
     b_source: str | None = None
     rows: list[Row] = field(default_factory=list)
     note: str | None = None
+    a_unknown: bool = False  # no instrument of this kind on side a, and a's offer is not known complete
+    b_unknown: bool = False
 
     @property
     def differing(self) -> list[str]:
@@ -317,13 +321,18 @@ def compare_municipalities(session: Session, a: str, b: str, language: str = "nl
     lb, _ = _local_offers(session, mb, today, lang)
     known = municipality_coverage(session, [ma, mb], today)
     ca, cb = known[ma.code], known[mb.code]
+    local = local_kinds(session, today)
     s = _STATUS[lang]
     kinds = []
     for kind in load_kinds(session):
         oa, ob = la["offers"].get(kind.code), lb["offers"].get(kind.code)
+        ua, ub = not oa and not ca.known(kind.code), not ob and not cb.known(kind.code)
         if not oa and not ob:
-            continue
-        if oa and ob:
+            if not (kind.code in local and (ua or ub)):
+                continue  # nobody offers it here, as far as is known
+            rows = []
+            status = "onbekend" if ua and ub else ("onbekend_a" if ua else "onbekend_b")
+        elif oa and ob:
             rows = _param_rows(kind, oa, ob, texts)
             status = "verschilt" if any(r.differs for r in rows) else "gelijk"
         else:
@@ -335,7 +344,7 @@ def compare_municipalities(session: Session, a: str, b: str, language: str = "nl
                 status = "alleen_b" if ca.known(kind.code) else "onbekend_a"
         kinds.append(KindComparison(
             kind.code, kind.display(lang), status, s[status].format(a=ma.name, b=mb.name), _refs(oa, texts), _refs(ob, texts),
-            la["sources"].get(kind.code), lb["sources"].get(kind.code), rows))
+            la["sources"].get(kind.code), lb["sources"].get(kind.code), rows, a_unknown=ua, b_unknown=ub))
     return PairComparison("municipalities", _place(ma), _place(mb), kinds, coverage=_coverage_dicts(ca, cb))
 
 
@@ -408,7 +417,7 @@ def compare_municipality_uwv(session: Session, municipality: str, group: str | N
                 status, note = "niet_harmoniseerbaar", kind.not_harmonisable_reason
         kinds.append(KindComparison(kind.code, kind.display(lang), status, s[status].format(a=m.name), _refs(og, texts),
                                     _refs(ou, texts), local["sources"].get(kind.code) if og else None, "uwv" if ou else None,
-                                    rows, note))
+                                    rows, note, a_unknown=not og and not cm.known(kind.code)))
     group_info = None
     if chosen:
         group_info = {"taxonomy": chosen[0], "code": chosen[1], "name": texts.term(*chosen)}

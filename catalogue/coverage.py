@@ -239,6 +239,21 @@ def region_coverage(session: Session, regions: list[Region] | None = None, today
     return out
 
 
+def local_kinds(session: Session, today: date | None = None) -> set[str]:
+    """Kinds that some gemeente offers itself somewhere in the catalogue: what an unknown gemeente might offer too."""
+    today = today or date.today()
+    return set(session.scalars(select(InstrumentKind.code).join(Instrument, Instrument.kind_id == InstrumentKind.id)
+                               .where(Instrument.reach == "lokaal", *_current_instrument(today)).distinct()))
+
+
+def offer_rows(session: Session, cov: Coverage, today: date | None = None) -> list[tuple[InstrumentKind, str]]:
+    """Per kind a gemeente might offer: "offered", "not_offered" (declared complete without it) or "unknown"."""
+    wanted = local_kinds(session, today) | cov.kinds
+    kinds = session.scalars(select(InstrumentKind).where(InstrumentKind.code.in_(wanted))
+                            .order_by(InstrumentKind.sort_order)) if wanted else []
+    return [(k, {True: "offered", False: "not_offered", None: "unknown"}[cov.has(k.code)]) for k in kinds]
+
+
 def coverage_of(session: Session, place: Municipality | Region, today: date | None = None) -> Coverage:
     if isinstance(place, Municipality):
         return municipality_coverage(session, [place], today)[place.code]
@@ -271,6 +286,34 @@ def may_declare(user, place: Municipality | Region) -> bool:
                                            and org.home_region.id == place.id):
             return True
     return False
+
+
+def declarable_places(session: Session, user, today: date | None = None) -> tuple[list[Municipality], list[Region]]:
+    """The gemeenten and regions whose offer the user may declare complete (admins: every region, no gemeenten list)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not isinstance(user, User):
+        return [], []
+    today = today or date.today()
+    if user.is_admin:
+        return [], list(session.scalars(select(Region).order_by(Region.name)))
+    municipality_ids: set[int] = set()
+    region_ids: set[int] = set()
+    for m in user.memberships:
+        if m.role not in ("editor", "coordinator"):
+            continue
+        org = m.organisation
+        if org.municipality_id is not None:
+            municipality_ids.add(org.municipality_id)
+        if org.region_id is not None:
+            region_ids.add(org.region_id)
+        if m.role == "coordinator" and org.home_region is not None:
+            region_ids.add(org.home_region.id)
+            municipality_ids |= set(session.scalars(_valid(select(Municipality.id), Municipality, today)
+                                                    .where(Municipality.region_id == org.home_region.id)))
+    municipalities = list(session.scalars(select(Municipality).where(Municipality.id.in_(municipality_ids))
+                                          .order_by(Municipality.name))) if municipality_ids else []
+    regions = list(session.scalars(select(Region).where(Region.id.in_(region_ids)).order_by(Region.name))) \
+        if region_ids else []
+    return municipalities, regions
 
 
 def declare_complete(session: Session, user: User, place: Municipality | Region, kinds: list[str] | None = None,

@@ -70,7 +70,7 @@ def test_without_a_declaration_a_lacking_kind_is_unknown_not_absent(session):
     assert uwv.kind("no-riskpolis").status == "gemeente_onbekend"
     regions = compare_regions(session, "AM20", "AM11")
     wep = {k["kind"]: k for k in regions.kinds}["werkervaringsplaats"]
-    assert wep["a"]["text"] == "3 van 4 gemeenten, 1 onbekend" and not wep["differs"]
+    assert wep["a"]["text"] == "3 van 4 gemeenten; 1: onbekend — nog niet ingevoerd" and not wep["differs"]
 
 
 def test_municipalities_in_different_regions(session):

@@ -59,7 +59,9 @@ def _build_detail(analysis: _Analysis, region: Region, texts: Texts) -> RegionHa
     facts, scored, status_counts, score, coverage, uniformity, level = analysis.summarise()
     ms = analysis.municipalities
     region_label = "Regio / WSP" if lang == "nl" else "Region / WSP"
-    columns = ([{"key": m.code, "label": m.name, "type": "gemeente"} for m in ms]
+    known = analysis.coverage
+    columns = ([{"key": m.code, "label": m.name, "type": "gemeente",
+                 "coverage": known[m.code].state if m.code in known else None} for m in ms]
                + [{"key": REGION_COLUMN, "label": region_label, "type": REGION_COLUMN},
                   {"key": UWV_COLUMN, "label": "UWV", "type": UWV_COLUMN},
                   {"key": NATIONAL_COLUMN, "label": "Landelijk overig" if lang == "nl" else "Other national",

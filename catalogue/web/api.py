@@ -199,3 +199,4 @@ def openapi_document():
 
 from . import api_compare  # noqa: E402,F401  (harmonisation and comparison routes on this blueprint)
 from . import api_write  # noqa: E402,F401  (token-authenticated write API on this blueprint)
+from . import api_coverage  # noqa: E402,F401  (data coverage; declaring an offer complete)

@@ -35,6 +35,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_coverage_declaration_declared_at"), ["declared_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_coverage_declaration_municipality_id"), ["municipality_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_coverage_declaration_region_id"), ["region_id"], unique=False)
+    # Invented contact data that earlier seeds wrote (the Gorinchem WSP placeholders): an unknown fact stays empty.
+    for table, phone, email in (("region", "wsp_phone", "wsp_email"), ("provider", "phone", "email")):
+        op.execute(sa.text(f"UPDATE {table} SET {phone} = NULL WHERE {phone} = '0183 - 00 00 00'"))
+        op.execute(sa.text(f"UPDATE {table} SET {email} = NULL WHERE {email} = 'werkgevers@avres.nl'"))
 
 
 def downgrade() -> None:
