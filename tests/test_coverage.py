@@ -2,6 +2,9 @@
 "onbekend — nog niet ingevoerd" for an offer the guide does not know, never "geen"."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -201,3 +204,123 @@ def test_national_pages(client):
 def test_wsp_contact_says_not_yet_known_and_no_placeholder_phone(client):
     html = client.get("/regios/gorinchem").get_data(as_text=True)
     assert "nog niet bekend" in html and "00 00 00" not in html and 'href="tel:' not in html
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Every export format: unknown offers and example content are marked
+
+
+@pytest.fixture(scope="module")
+def pdf(database):
+    """PDF bytes per (region code or GM code, a4), rendered once per module (rendering takes about a second)."""
+    from catalogue import exports
+
+    cache: dict = {}
+
+    def get(place: str, a4: bool) -> bytes:
+        if (place, a4) not in cache:
+            with database.session() as session:
+                spec = (exports.spec_for_municipality if place.startswith("GM") else exports.spec_for_region)(
+                    session, place)
+                cache[(place, a4)] = exports.to_bytes(session, spec, "pdf", a4=a4)
+        return cache[(place, a4)]
+
+    return get
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _xlsx_cells(data: bytes, sheet: str) -> list[list]:
+    from openpyxl import load_workbook
+
+    return [list(r) for r in load_workbook(io.BytesIO(data))[sheet].iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("url", ["/gemeenten/amsterdam/export.{fmt}", "/regios/midden-holland/export.{fmt}"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "pdf", "pdf?layout=a4"])
+def test_every_export_format_renders_unknown_as_unknown(client, pdf, url, fmt):
+    if fmt.startswith("pdf"):  # the same bytes as the web export (tested in test_exports.py), rendered once
+        data = pdf("GM0363" if "amsterdam" in url else "AM20", "a4" in fmt)
+    else:
+        response = client.get(url.format(fmt=fmt))
+        assert response.status_code == 200, url
+        data = response.data
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        markers = [r for r in rows if not r["Naam"] and r["Dekking"].startswith(UNKNOWN)]
+        assert markers and all(r["Aanbieder"] for r in markers)
+    elif fmt == "xlsx":
+        text = "\n".join(str(v) for row in _xlsx_cells(data, "Overzicht") for v in row if v)
+        assert UNKNOWN in text
+        assert any(UNKNOWN in str(v) for row in _xlsx_cells(data, "Gemeenten") for v in row if v)
+    elif fmt == "json":
+        doc = json.loads(data)
+        assert doc["coverage"]["unknown"] and doc["coverage"]["unknown"][0]["text"].startswith(UNKNOWN)
+        assert doc["coverage"]["ask"]
+    else:
+        assert UNKNOWN in _flat(_pdf_text(data))
+
+
+def test_every_export_format_marks_example_content(client, pdf):
+    base = "/regios/gorinchem/export."  # AM35: example content throughout
+    rows = list(csv.DictReader(io.StringIO(client.get(base + "csv").data.decode("utf-8-sig"))))
+    assert "Voorbeeld (ja = voorbeeldinhoud: geen echte regeling)" in rows[0]
+    assert any(r["Voorbeeld (ja = voorbeeldinhoud: geen echte regeling)"] == "ja" for r in rows)
+    overview = _xlsx_cells(client.get(base + "xlsx").data, "Overzicht")
+    assert any("Voorbeeld = ja: voorbeeldinhoud" in str(row[0]) for row in overview[:5])
+    header = next(row for row in overview if row and row[0] == "Instrument")
+    assert any(row[header.index("Voorbeeld")] == "ja" for row in overview)
+    doc = client.get(base + "json").json
+    assert doc["examples"] > 0 and "voorbeeldinhoud" in doc["example_legend"]
+    assert any(item["example"] for item in doc["instruments"])
+    a4 = _flat(_pdf_text(pdf("AM35", True)))
+    assert "* Voorbeeld: voorbeeldinhoud, geen echte regeling" in a4 and a4.count("*") > 5
+    kaart = _flat(_pdf_text(pdf("AM35", False)))
+    assert kaart.count("(voorbeeld)") > 5 and "voorbeeldinhoud, geen echte regeling" in kaart
+
+
+def test_xlsx_overview_sheet_is_readable(client, session):
+    """Issue 18: no HTML tags, labels instead of codes, readable contacts, one row per instrument, first sheet."""
+    import re
+
+    data = client.get("/regios/midden-holland/export.xlsx").data
+    from openpyxl import load_workbook
+
+    assert load_workbook(io.BytesIO(data)).sheetnames[0] == "Overzicht"
+    rows = _xlsx_cells(data, "Overzicht")
+    cells = [str(v) for row in rows for v in row if v is not None]
+    assert not [c for c in cells if re.search(r"</?[a-z][^>]*>|&(amp|lt|gt|nbsp);", c)], "HTML in the overview"
+    header_at = next(i for i, row in enumerate(rows) if row and row[0] == "Instrument")
+    header = rows[header_at]
+    body = [dict(zip(header, r)) for r in rows[header_at + 1:] if r[0] and r[0] != UNKNOWN]
+    exchange = sum(ws.max_row - 1 for ws in load_workbook(io.BytesIO(data)).worksheets[1:])
+    assert len(body) == len({r["Instrument"] + r["Aanbieder"] for r in body}) > 40  # one row per instrument
+    assert exchange == len(body) + len([r for r in rows[header_at + 1:] if r[0] == UNKNOWN])
+    kinds = {r["Soort"] for r in body}
+    assert "Loonkostensubsidie" in kinds and "loonkostensubsidie" not in kinds and "tarief_per_uur" not in cells
+    assert "nugger" not in " ".join(str(r["Uitkering of regeling"]) for r in body)
+    contact = next(r["Contact"] for r in body if r["Contact"])
+    assert "|" not in contact and "WerkgeversServicepunt Midden-Holland, https://wspmiddenholland.nl" in contact
+    assert any("• " in str(r["Voorwaarden"]) for r in body)
+
+
+def test_handouts_are_clean(pdf):
+    """Issue 18: the A4 has whole names and real amounts; the arrangementenkaart repeats no amount, has no 'Duur: –'
+    and no stray separator before a web address."""
+    a4 = _pdf_text(pdf("AM20", True))
+    assert "…" not in a4
+    assert "Externe jobcoach (persoonlijke ondersteuning UWV)" in _flat(a4)
+    assert "Bodegraven-Reeuwijk, Krimpenerwaard, Waddinxveen: werkelijke kosten, max. € 2.500 in totaal" in _flat(a4)
+    assert "verschillende bedragen" not in a4
+    kaart = _pdf_text(pdf("AM20", False))
+    assert "Duur: –" not in kaart and "(Werkelijke kosten" not in kaart
+    assert not [line for line in kaart.splitlines() if line.strip().startswith("· http")]
+    assert "Telefoon: nog niet bekend" in kaart

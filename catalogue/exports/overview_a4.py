@@ -68,9 +68,12 @@ def _overview_rows(session: Session, instruments: Sequence[Instrument], spec: Ex
 
 def _amounts(items: list[Instrument], language: str, everyone: bool) -> str:
     """The gemeenten's amounts: one, or up to three spelled out with who pays which, else how many there are."""
-    groups: dict[str, list[str]] = {}
+    texts = {handout_amount(i, language) for i in items} - {""}
+    if len(texts) == 1:
+        return next(iter(texts))
+    groups: dict[str, list[str]] = {}  # several: the structured amounts (without the notes), with who pays which
     for i in items:
-        text = handout_amount(i, language)
+        text = handout_amount(_without_note(i), language)
         if text:
             groups.setdefault(text, [])
             if i.provider.municipality.name not in groups[text]:
@@ -84,6 +87,14 @@ def _amounts(items: list[Instrument], language: str, everyone: bool) -> str:
     if len(groups) <= AMOUNTS_SPELLED_OUT and len(spelled) <= AMOUNTS_MAX_CHARS:
         return spelled
     return f"{len(groups)} verschillende bedragen" if language != "en" else f"{len(groups)} different amounts"
+
+
+def _without_note(instrument):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(amount_type=instrument.amount_type, amount_value=instrument.amount_value,
+                           amount_max_per_year=instrument.amount_max_per_year,
+                           amount_max_total=instrument.amount_max_total, amount_note=None)
 
 
 def _short(instrument: Instrument, language: str) -> str:
