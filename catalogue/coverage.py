@@ -61,10 +61,12 @@ def unknown_text(language: str = "nl") -> str:
 class CoverageError(Exception):
     """A declaration that is refused (with a message for the user). `status` is the HTTP status it maps to."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, reason: str = "", **details):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.reason = reason  # forbidden | no_instruments | unknown_kind: lets the web layer translate the message
+        self.details = details
 
 
 @dataclass
@@ -321,19 +323,19 @@ def declare_complete(session: Session, user: User, place: Municipality | Region,
     """Declares the offer of `place` complete (only for `kinds` when given). Audited. Raises CoverageError (403 when the
     user may not, 400 when there is no published instrument or a kind is unknown); nothing changes then."""
     if not may_declare(user, place):
-        raise CoverageError("U mag het aanbod van deze gemeente of regio niet compleet verklaren.", 403)
+        raise CoverageError("U mag het aanbod van deze gemeente of regio niet compleet verklaren.", 403, "forbidden")
     now = now or datetime.now(timezone.utc)
     today = today or now.date()
     before = coverage_of(session, place, today)
     if before.instruments == 0:
         raise CoverageError(f"{place.name} heeft nog geen gepubliceerd instrument in de gids. Publiceer eerst het "
-                            f"aanbod; daarna kunt u het compleet verklaren.")
+                            f"aanbod; daarna kunt u het compleet verklaren.", 400, "no_instruments", name=place.name)
     kinds = sorted(set(kinds or ()))
     if kinds:
         known = set(session.scalars(select(InstrumentKind.code)))
         wrong = [k for k in kinds if k not in known]
         if wrong:
-            raise CoverageError(f"Onbekende soort: {', '.join(wrong)}.")
+            raise CoverageError(f"Onbekende soort: {', '.join(wrong)}.", 400, "unknown_kind", kinds=", ".join(wrong))
     owners_m, owners_r = _owners(session)
     is_gemeente = isinstance(place, Municipality)
     owner = (owners_m if is_gemeente else owners_r).get(place.id)

@@ -43,7 +43,12 @@ def declare(level: str, code: str):
         db.rollback()
         if exc.status == 403:
             abort(403)
-        return _page(400, error=exc.message, selected={"code": place.code, "kinds": kinds})
+        messages = {
+            "no_instruments": _("%(name)s heeft nog geen gepubliceerd instrument in de gids. Publiceer eerst het aanbod; "
+                                "daarna kunt u het compleet verklaren.", name=exc.details.get("name", "")),
+            "unknown_kind": _("Onbekende soort: %(kinds)s.", kinds=exc.details.get("kinds", "")),
+        }
+        return _page(400, error=messages.get(exc.reason, exc.message), selected={"code": place.code, "kinds": kinds})
     db.commit()
     flash(_("Het aanbod van %(name)s is compleet verklaard.", name=place.name), "success")
     return redirect(url_for(".coverage"))
