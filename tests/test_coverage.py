@@ -137,6 +137,17 @@ def test_api_overview_and_openapi(client):
     assert "/api/v1/coverage" in paths and "/api/v1/regions/{code}/coverage" in paths
 
 
+def test_instruments_api_with_a_location_says_what_is_unknown(client):
+    data = client.get("/api/v1/instruments?municipality=GM0363").json
+    (cov,) = data["coverage"]
+    assert cov["state"] == "geen_gegevens" and cov["note"] == UNKNOWN
+    assert "coverage" not in client.get("/api/v1/instruments").json
+    data = client.get("/api/v1/regions/AM20/harmonisation").json
+    row = next(r for r in data["rows"] if r["kind"] == "werkervaringsplaats")
+    assert row["status"] != "ontbreekt" and [p["code"] for p in row["unknown"]] == ["GM0627"]
+    assert row["missing"] == [] and data["based_on"] == 4
+
+
 def test_manage_page_declares_with_csrf(client, session, people):
     login(client, people["editor"])
     html = client.get("/beheer/dekking").get_data(as_text=True)

@@ -87,6 +87,12 @@ def document() -> dict:
                     "ended": {"type": "integer", "description": "treffers die beëindigde regelingen zijn en door het "
                                                                 "standaardfilter op looptijd niet worden getoond"},
                 }},
+                "coverage": {"type": "array", "description": "alleen met municipality of region: de dekking van het "
+                             "aanbod van die plaatsen (zie /api/v1/coverage); note = 'onbekend — nog niet ingevoerd' "
+                             "zolang het aanbod niet compleet is verklaard", "items": {"type": "object", "properties": {
+                                 "code": {"type": "string"}, "state": {"type": "string", "enum": [
+                                     "geen_gegevens", "in_opbouw", "compleet"]},
+                                 "note": {"type": "string", "nullable": True}}}},
             }}}}}, "400": BAD_REQUEST},
     }})
     spec.path(path="/api/v1/suggest", operations={"get": {
