@@ -180,27 +180,39 @@ def _apply_declaration(cov: Coverage, declaration: CoverageDeclaration | None, o
     cov.expires_on = expires_on
 
 
+def _own_offer(session: Session, ids: list[int] | None, today: date) -> tuple[dict, dict]:
+    """Per gemeente id: the number of public, current lokaal instruments available in it, and their kinds."""
+    kinds: dict[int, set[str]] = defaultdict(set)
+    counts: dict[int, int] = defaultdict(int)
+    stmt = (select(instrument_municipality.c.municipality_id, InstrumentKind.code, func.count())
+            .join(Instrument, Instrument.id == instrument_municipality.c.instrument_id)
+            .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
+            .where(Instrument.reach == "lokaal", *_current_instrument(today))
+            .group_by(instrument_municipality.c.municipality_id, InstrumentKind.code))
+    if ids is not None:
+        stmt = stmt.where(instrument_municipality.c.municipality_id.in_(ids))
+    for mid, kind, n in session.execute(stmt):
+        kinds[mid].add(kind)
+        counts[mid] += n
+    return counts, kinds
+
+
 def municipality_coverage(session: Session, municipalities: list[Municipality] | None = None,
-                          today: date | None = None) -> dict[str, Coverage]:
+                          today: date | None = None, offered: tuple[dict, dict] | None = None) -> dict[str, Coverage]:
     """GM code -> Coverage of the gemeente's own offer (lokaal instruments available in it), for these gemeenten (or
-    every current one)."""
+    every current one). `offered`: (counts, kinds) per gemeente id when the caller has loaded the offers already."""
     today = today or date.today()
-    if municipalities is None:
+    everyone = municipalities is None
+    if everyone:
         municipalities = list(session.scalars(_valid(select(Municipality), Municipality, today)
                                               .order_by(Municipality.name)))
     ids = [m.id for m in municipalities]
-    kinds: dict[int, set[str]] = defaultdict(set)
-    counts: dict[int, int] = defaultdict(int)
-    if ids:
-        stmt = (select(instrument_municipality.c.municipality_id, InstrumentKind.code, func.count())
-                .join(Instrument, Instrument.id == instrument_municipality.c.instrument_id)
-                .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
-                .where(Instrument.reach == "lokaal", instrument_municipality.c.municipality_id.in_(ids),
-                       *_current_instrument(today))
-                .group_by(instrument_municipality.c.municipality_id, InstrumentKind.code))
-        for mid, kind, n in session.execute(stmt):
-            kinds[mid].add(kind)
-            counts[mid] += n
+    if offered is not None:
+        counts, kinds = offered
+    elif ids:
+        counts, kinds = _own_offer(session, None if everyone or len(ids) > 50 else ids, today)
+    else:
+        counts, kinds = {}, {}
     declarations = _latest_declarations(session, CoverageDeclaration.municipality_id, ids)
     owners, _ = _owners(session)
     out = {}
@@ -396,13 +408,12 @@ def coverage_overview(session: Session, today: date | None = None) -> list[Regio
     per_m = municipality_coverage(session, municipalities, today)
     per_r = region_coverage(session, regions, today)
     last: dict[int, date] = {}
+    region_of = {m.id: m.region_id for m in municipalities}
     for mid, rid, at in session.execute(
             select(CoverageDeclaration.municipality_id, CoverageDeclaration.region_id,
                    func.max(CoverageDeclaration.declared_at))
             .group_by(CoverageDeclaration.municipality_id, CoverageDeclaration.region_id)):
-        region_id = rid
-        if mid is not None:
-            region_id = next((m.region_id for m in municipalities if m.id == mid), None)
+        region_id = region_of.get(mid) if mid is not None else rid
         if region_id is not None and at is not None:
             day = at.date() if isinstance(at, datetime) else at
             last[region_id] = max(last.get(region_id, day), day)

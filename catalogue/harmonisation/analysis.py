@@ -11,6 +11,17 @@ from .offers import KindInfo, Offer, _column_of
 from .scoring import derive_level, score_formula
 
 
+def own_offer_counts(own: dict) -> tuple[dict, dict]:
+    """From {(municipality_id, kind): [Offer]}: per gemeente id the number of its own offers and their kinds (what
+    catalogue.coverage would otherwise query again)."""
+    counts: dict[int, int] = defaultdict(int)
+    kinds: dict[int, set] = defaultdict(set)
+    for (mid, kind), offers in own.items():
+        counts[mid] += len(offers)
+        kinds[mid].add(kind)
+    return counts, kinds
+
+
 def signature(offers: list[Offer], params: list[str]) -> tuple:
     """The comparable value of a set of offers: per parameter the set of values."""
     return tuple(frozenset(o.value(p) for o in offers) for p in params)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..coverage import municipality_coverage
 from ..models import Region
-from .analysis import _Analysis, _collector_paused
+from .analysis import _Analysis, _collector_paused, own_offer_counts
 from .labels import _L, REGION_COLUMN, _lang, level_label
 from .offers import _column_of, load_kinds, load_offers, valid_municipalities
 from .results import NationalOverview, Place, RegionSummary
@@ -33,7 +33,6 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
     for m in municipalities:
         by_region[m.region_id].append(m)
     region_of = {m.id: m.region_id for m in municipalities}
-    known = municipality_coverage(session, municipalities, today)
     offers = load_offers(session, today)
     own: dict[int, dict] = defaultdict(lambda: defaultdict(list))
     regional: dict[int, dict] = defaultdict(lambda: defaultdict(list))
@@ -50,6 +49,13 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
                 regional[rid][offer.kind].append(offer)
         else:
             national[offer.kind][column].append(offer)
+    counts: dict = {}
+    kinds_of: dict = {}
+    for per_region in own.values():
+        c, k = own_offer_counts(per_region)
+        counts.update(c)
+        kinds_of.update(k)
+    known = municipality_coverage(session, municipalities, today, (counts, kinds_of))
     summaries = []
     gap_missing: Counter = Counter()
     gap_missing_gm: Counter = Counter()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..coverage import municipality_coverage
 from ..models import Region
-from .analysis import _Analysis, _collector_paused, _split_offers
+from .analysis import _Analysis, _collector_paused, _split_offers, own_offer_counts
 from .labels import (
     _HET_WORDS,
     _L,
@@ -44,7 +44,7 @@ def _region_harmonisation(session: Session, region: Region | str, language: str,
     offers = load_offers(session, today, available_ids_subquery(ids, [region.id]), with_translations=_lang(language) != "nl")
     own, regional, national = _split_offers(offers, set(ids), region.id)
     analysis = _Analysis(load_kinds(session), municipalities, region.centrumgemeente_id, own, regional, national,
-                         municipality_coverage(session, municipalities, today))
+                         municipality_coverage(session, municipalities, today, own_offer_counts(own)))
     return _build_detail(analysis, region, Texts(language, load_term_names(session)))
 
 
