@@ -65,9 +65,8 @@ def write_pdf(session: Session, instruments: Sequence[Instrument], spec: ExportS
                 shrunk = max(shrunk, (font + best[0]) / 2)
                 if font - best[0] < 0.15:
                     break
-            if shrunk < 6.0 and max_names > 1:
-                max_names -= 1
-                shrunk = max(shrunk, 6.0)
+            if shrunk < A4_MIN_FONT and max_names > 1:
+                max_names = max(1, max_names // 2)  # the smallest type still overflows: fewer names per cell
             font = max(A4_MIN_FONT, shrunk)
     if best is None:
         best = (font, document)

@@ -5,6 +5,7 @@ stay lossless. The sheet starts with a title line, so the import never mistakes 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Sequence
 
 from sqlalchemy import select
@@ -44,7 +45,25 @@ def _contact_lines(contacts) -> str | None:
     return "\n".join(lines) or None
 
 
-def overview_row(item, kinds: dict, terms: dict, coverage: ExportCoverage | None) -> list:
+def _amounts_today(row, today: date):
+    """An ExportRow's amount fields as they stand today: its dated values (records) override the base values."""
+    from types import SimpleNamespace
+
+    from ..models import DATED_PARAMETERS
+
+    values = {p: getattr(row, p) for p in DATED_PARAMETERS}
+    found: dict = {}
+    for rec in getattr(row, "parameter_values", None) or ():
+        start = date.fromisoformat(rec["valid_from"]) if rec.get("valid_from") else None
+        end = date.fromisoformat(rec["valid_until"]) if rec.get("valid_until") else None
+        found.setdefault(rec["parameter"], None)
+        if (start is None or start <= today) and (end is None or today <= end) and rec.get("value") is not None:
+            found[rec["parameter"]] = Decimal(rec["value"])
+    values.update(found)
+    return SimpleNamespace(amount_type=row.amount_type, amount_note=row.amount_note, **values)
+
+
+def overview_row(item, kinds: dict, terms: dict, coverage: ExportCoverage | None, today: date | None = None) -> list:
     """One instrument (an ExportRow or an Instrument) as the readable row."""
     orm = isinstance(item, Instrument)
     kind = item.kind.code if orm else item.kind_code
@@ -58,7 +77,7 @@ def overview_row(item, kinds: dict, terms: dict, coverage: ExportCoverage | None
                                                           None)
     return [
         item.name, provider, kinds.get(kind, kind), term_names("target_group") or "iedereen",
-        term_names("scheme") or "alle", handout_amount(item) or None,
+        term_names("scheme") or "alle", handout_amount(item if orm else _amounts_today(item, today or date.today())) or None,
         duration_text(item.duration_max, item.duration_unit) or None, readable_text(item.summary),
         readable_text(item.conditions), readable_text(item.how_to_apply), applicant_text(item.applicant) or None,
         decision_period_text(item.decision_period_weeks) or None, _contact_lines(item.contacts), link,
@@ -107,7 +126,7 @@ def write_overview_sheet(wb, session: Session, instruments: Sequence, spec: Expo
     kinds, terms = _names(session)
     for item in instruments:
         cells = []
-        for value in overview_row(item, kinds, terms, coverage):
+        for value in overview_row(item, kinds, terms, coverage, today):
             cell = WriteOnlyCell(ws, value=value)
             cell.alignment = wrap
             cells.append(cell)
