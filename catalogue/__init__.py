@@ -70,7 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     _init_search(app)
 
-    from .web import api, exports, harmonisation, jobs, public, wizard
+    from .web import api, coverage, exports, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
 
     app.register_blueprint(public.bp)
@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(wizard.bp)  # employer wizard, /werkgever
     app.register_blueprint(exports.bp)  # exports, import template, /beheer/import
     app.register_blueprint(jobs.bp)  # /taken/<id>: progress and results of background jobs
+    app.register_blueprint(coverage.bp)  # /dekking and the coverage template helpers
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -33,6 +33,7 @@ from .harmonisation import (
     signature,
     uwv_relation,
 )
+from .coverage import Coverage, local_kinds, municipality_coverage
 from .models import Municipality, Region, TaxonomyTerm
 from .dated import on_date
 from .parameters import amount_text, applicant_text, decision_period_text, duration_in_months, duration_text
@@ -58,7 +59,8 @@ _T = {
         "yes": "ja", "no": "nee", "none": "—", "everywhere": "heel Nederland", "all": "alle",
         "current": "loopt", "upcoming": "nog niet gestart", "ended": "beëindigd",
         "score": "Harmonisatiescore", "level": "Niveau (Arbeidsinspectie)", "coverage": "Dekking", "uniformity": "Gelijkheid",
-        "no_data": "geen gegevens", "of": "{n} van {m} gemeenten",
+        "no_data": "geen gegevens", "of": "{n} van {m} gemeenten", "of_unknown": "{n} van {m} gemeenten; {u}: onbekend — nog niet ingevoerd",
+        "based_on": "Gebaseerd op", 
         "own": "eigen instrument", "regional": "via de regio",
     },
     "en": {
@@ -71,14 +73,21 @@ _T = {
         "yes": "yes", "no": "no", "none": "—", "everywhere": "the whole Netherlands", "all": "all",
         "current": "current", "upcoming": "not started yet", "ended": "ended",
         "score": "Harmonisation score", "level": "Level (Labour Inspectorate)", "coverage": "Coverage", "uniformity": "Uniformity",
-        "no_data": "no data", "of": "{n} of {m} municipalities",
+        "no_data": "no data", "of": "{n} of {m} municipalities", "of_unknown": "{n} of {m} municipalities; {u}: unknown — not yet entered",
+        "based_on": "Based on", 
         "own": "own instrument", "regional": "through the region",
     },
 }
 _STATUS = {
     "nl": {"gelijk": "Gelijk", "verschilt": "Verschilt", "alleen_a": "Alleen {a}", "alleen_b": "Alleen {b}",
+           "onbekend_a": "{a}: onbekend — nog niet ingevoerd", "onbekend_b": "{b}: onbekend — nog niet ingevoerd",
+           "onbekend": "Onbekend — nog niet ingevoerd",
+           "gemeente_onbekend": "{a}: onbekend — nog niet ingevoerd",
            "alleen_gemeente": "Alleen {a}", "alleen_uwv": "Alleen UWV", "niet_harmoniseerbaar": "Wettelijk niet te harmoniseren"},
     "en": {"gelijk": "Same", "verschilt": "Differs", "alleen_a": "Only {a}", "alleen_b": "Only {b}",
+           "onbekend_a": "{a}: unknown — not yet entered", "onbekend_b": "{b}: unknown — not yet entered",
+           "onbekend": "Unknown — not yet entered",
+           "gemeente_onbekend": "{a}: unknown — not yet entered",
            "alleen_gemeente": "Only {a}", "alleen_uwv": "Only UWV", "niet_harmoniseerbaar": "Cannot be harmonised by law"},
 }
 
@@ -246,7 +255,8 @@ def _local_offers(session: Session, municipality: Municipality, today: date, lan
 class KindComparison:
     kind: str
     name: str
-    status: str  # gelijk | verschilt | alleen_a | alleen_b | alleen_gemeente | alleen_uwv | niet_harmoniseerbaar
+    status: str  # gelijk | verschilt | alleen_a | alleen_b | onbekend_a | onbekend_b | alleen_gemeente | alleen_uwv
+    #              | gemeente_onbekend | niet_harmoniseerbaar
     status_label: str
     a_instruments: list[dict]
     b_instruments: list[dict]
@@ -254,6 +264,8 @@ class KindComparison:
     b_source: str | None = None
     rows: list[Row] = field(default_factory=list)
     note: str | None = None
+    a_unknown: bool = False  # no instrument of this kind on side a, and a's offer is not known complete
+    b_unknown: bool = False
 
     @property
     def differing(self) -> list[str]:
@@ -267,6 +279,7 @@ class PairComparison:
     b: dict
     kinds: list[KindComparison]
     filter: dict | None = None
+    coverage: dict = field(default_factory=dict)  # "a"/"b" -> catalogue.coverage.Coverage.to_dict() (gemeenten)
 
     def by_status(self, status: str) -> list[KindComparison]:
         return [k for k in self.kinds if k.status == status]
@@ -306,22 +319,37 @@ def compare_municipalities(session: Session, a: str, b: str, language: str = "nl
     texts = Texts(lang, load_term_names(session))
     la, _ = _local_offers(session, ma, today, lang)
     lb, _ = _local_offers(session, mb, today, lang)
+    known = municipality_coverage(session, [ma, mb], today)
+    ca, cb = known[ma.code], known[mb.code]
+    local = local_kinds(session, today)
     s = _STATUS[lang]
     kinds = []
     for kind in load_kinds(session):
         oa, ob = la["offers"].get(kind.code), lb["offers"].get(kind.code)
+        ua, ub = not oa and not ca.known(kind.code), not ob and not cb.known(kind.code)
         if not oa and not ob:
-            continue
-        if oa and ob:
+            if not (kind.code in local and (ua or ub)):
+                continue  # nobody offers it here, as far as is known
+            rows = []
+            status = "onbekend" if ua and ub else ("onbekend_a" if ua else "onbekend_b")
+        elif oa and ob:
             rows = _param_rows(kind, oa, ob, texts)
             status = "verschilt" if any(r.differs for r in rows) else "gelijk"
         else:
             rows = []
-            status = "alleen_a" if oa else "alleen_b"
+            # the other gemeente lacks it: a difference only when its offer is known complete, else unknown
+            if oa:
+                status = "alleen_a" if cb.known(kind.code) else "onbekend_b"
+            else:
+                status = "alleen_b" if ca.known(kind.code) else "onbekend_a"
         kinds.append(KindComparison(
             kind.code, kind.display(lang), status, s[status].format(a=ma.name, b=mb.name), _refs(oa, texts), _refs(ob, texts),
-            la["sources"].get(kind.code), lb["sources"].get(kind.code), rows))
-    return PairComparison("municipalities", _place(ma), _place(mb), kinds)
+            la["sources"].get(kind.code), lb["sources"].get(kind.code), rows, a_unknown=ua, b_unknown=ub))
+    return PairComparison("municipalities", _place(ma), _place(mb), kinds, coverage=_coverage_dicts(ca, cb))
+
+
+def _coverage_dicts(*items: Coverage | None) -> dict:
+    return {key: c.to_dict() for key, c in zip("ab", items) if c is not None}
 
 
 def _place(obj) -> dict:
@@ -362,6 +390,7 @@ def compare_municipality_uwv(session: Session, municipality: str, group: str | N
     chosen = find_group(session, group)
     texts = Texts(lang, load_term_names(session))
     local, national = _local_offers(session, m, today, lang)
+    cm = municipality_coverage(session, [m], today)[m.code]
     s = _STATUS[lang]
     kinds = []
     kind_list = load_kinds(session)
@@ -383,16 +412,17 @@ def compare_municipality_uwv(session: Session, municipality: str, group: str | N
                 status, note = "niet_harmoniseerbaar", kind.not_harmonisable_reason
         else:
             rows = []
-            status = "alleen_uwv"
+            status = "alleen_uwv" if cm.known(kind.code) else "gemeente_onbekend"
             if kind.not_harmonisable_with:
                 status, note = "niet_harmoniseerbaar", kind.not_harmonisable_reason
         kinds.append(KindComparison(kind.code, kind.display(lang), status, s[status].format(a=m.name), _refs(og, texts),
                                     _refs(ou, texts), local["sources"].get(kind.code) if og else None, "uwv" if ou else None,
-                                    rows, note))
+                                    rows, note, a_unknown=not og and not cm.known(kind.code)))
     group_info = None
     if chosen:
         group_info = {"taxonomy": chosen[0], "code": chosen[1], "name": texts.term(*chosen)}
-    return PairComparison("municipality_uwv", _place(m), {"code": "uwv", "name": "UWV", "slug": "uwv"}, kinds, group_info)
+    return PairComparison("municipality_uwv", _place(m), {"code": "uwv", "name": "UWV", "slug": "uwv"}, kinds, group_info,
+                          coverage=_coverage_dicts(cm))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -436,15 +466,21 @@ def compare_regions(session: Session, a: str, b: str, language: str = "nl", toda
             ha.level != hb.level),
         Row("coverage", t["coverage"], [pct(ha.coverage), pct(hb.coverage)], pct(ha.coverage) != pct(hb.coverage)),
         Row("uniformity", t["uniformity"], [pct(ha.uniformity), pct(hb.uniformity)], pct(ha.uniformity) != pct(hb.uniformity)),
+        Row("based_on", t["based_on"], [ha.based_on_text, hb.based_on_text], (ha.based_on, ha.complete) != (hb.based_on, hb.complete)),
     ]
     kinds = []
     for row_a, row_b in zip(ha.rows, hb.rows):
         def side(row, h):
             covered = sum(1 for m in h.municipalities if row.cells[m.code].available)
+            unknown = len(row.unknown)
+            text = (t["of_unknown"].format(n=covered, m=len(h.municipalities), u=unknown) if unknown
+                    else t["of"].format(n=covered, m=len(h.municipalities)))
             return {"status": row.status, "status_label": row.status_label, "icon": row.icon, "covered": covered,
-                    "of": len(h.municipalities), "text": t["of"].format(n=covered, m=len(h.municipalities))}
+                    "unknown": unknown, "of": len(h.municipalities), "text": text}
         sa, sb = side(row_a, ha), side(row_b, hb)
         differs = sa["status"] != sb["status"] or sa["covered"] * sb["of"] != sb["covered"] * sa["of"]
+        if "onbekend" in (sa["status"], sb["status"]) or sa["unknown"] or sb["unknown"]:
+            differs = False  # not a difference while one side's offer is unknown
         kinds.append({"kind": row_a.kind, "name": row_a.name, "a": sa, "b": sb, "differs": differs})
     return RegionComparison(
         {**_place(ra), "score": ha.score, "level": ha.level}, {**_place(rb), "score": hb.score, "level": hb.level},

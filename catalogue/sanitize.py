@@ -34,3 +34,17 @@ def plain_text(value: str | None) -> str | None:
     if value is None:
         return None
     return " ".join(html.unescape(nh3.clean(value, tags=set())).split()) or None
+
+
+def readable_text(value: str | None) -> str | None:
+    """Rich text as plain text for a spreadsheet cell or a print: paragraphs and list items on their own lines ("• "),
+    no tags, no entities."""
+    if not value:
+        return None
+    import re
+
+    text = re.sub(r"(?i)<li[^>]*>", "\n• ", value)
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</h[34]>|</li>|<(?:ul|ol)[^>]*>|</(?:ul|ol)>", "\n", text)
+    text = html.unescape(nh3.clean(text, tags=set()))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line) or None

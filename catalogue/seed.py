@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .config import SEED_DIR
+from .contact_check import contact_problems
 from .models import (
     Instrument,
     ParameterValue,
@@ -85,6 +86,8 @@ def seed(session: Session, seed_dir: Path = SEED_DIR, refresh: bool = False) -> 
     region_files = sorted((seed_dir / "regions").glob("*.yaml"))
     documents = [(p, _read_yaml(p)) for p in national_files + region_files]
     for path, doc in documents:
+        _check_contacts(path, doc)
+    for path, doc in documents:
         for provider in doc.get("providers", []):
             _upsert_national_provider(session, provider, path, report)
     for path, doc in documents:
@@ -104,6 +107,22 @@ def seed(session: Session, seed_dir: Path = SEED_DIR, refresh: bool = False) -> 
             getattr(report, outcome).append(slug)
     session.flush()
     return report
+
+
+def _check_contacts(path: Path, doc: dict) -> None:
+    """Refuses invented contact data: a missing fact stays empty (the page says "nog niet bekend")."""
+    found = []
+    if "werkgeversservicepunt" in doc:
+        found += [("werkgeversservicepunt", p) for p in contact_problems(doc["werkgeversservicepunt"])]
+    for provider in doc.get("providers", []):
+        found += [(f"aanbieder '{provider.get('slug')}'", p) for p in contact_problems(provider)]
+    for record in doc.get("instruments", []):
+        for contact in record.get("contacts") or []:
+            if isinstance(contact, dict):
+                found += [(f"instrument '{record.get('slug')}', contact", p) for p in contact_problems(contact)]
+    if found:
+        where, problem = found[0]
+        raise SeedError(f"{path.name}: {where}: {problem}; laat een onbekend gegeven leeg in plaats van het te verzinnen")
 
 
 def _seed_taxonomies(session: Session, doc: dict, report: SeedReport) -> None:

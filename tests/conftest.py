@@ -82,3 +82,13 @@ def client(app, connection):
 @pytest.fixture()
 def today() -> date:
     return date.today()
+
+
+@pytest.fixture()
+def declared(session):
+    """Every gemeente of the three seeded regions declares its offer complete, so a kind it lacks is "not offered"
+    rather than unknown (see catalogue/coverage.py)."""
+    from helpers import declare_complete
+
+    declare_complete(session)
+    session.commit()

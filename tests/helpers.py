@@ -29,3 +29,18 @@ def make_instrument(session: Session, slug: str, **overrides) -> Instrument:
     session.add(item)
     session.commit()
     return item
+
+
+def declare_complete(session: Session, region_codes=("AM20", "AM11", "AM35"), kinds=(), when=None) -> None:
+    """Every gemeente of these regions declares its offer complete (as its editors would, in /beheer); rolled back with
+    the test's transaction. The seed declares nothing: a declaration is a person's statement on a date."""
+    from datetime import datetime, timezone
+
+    from catalogue.models import CoverageDeclaration
+
+    when = when or datetime.now(timezone.utc)
+    for m in session.scalars(select(Municipality).join(Region, Region.id == Municipality.region_id)
+                             .where(Region.code.in_(region_codes))):
+        session.add(CoverageDeclaration(municipality_id=m.id, kinds=list(kinds), declared_at=when,
+                                        actor="redacteur@example.org", via="cli"))
+    session.flush()

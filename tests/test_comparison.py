@@ -46,7 +46,7 @@ def test_invalid_instrument_selection(session, value, message):
     assert message in exc.value.message
 
 
-def test_municipality_vs_municipality(session):
+def test_municipality_vs_municipality(session, declared):
     result = compare_municipalities(session, "GM0513", "waddinxveen")
     status = {k.kind: k.status for k in result.kinds}
     assert status == {
@@ -61,13 +61,25 @@ def test_municipality_vs_municipality(session):
     assert result.kind("advies").a_source == "regional"
 
 
+def test_without_a_declaration_a_lacking_kind_is_unknown_not_absent(session):
+    result = compare_municipalities(session, "GM0513", "GM0363")  # Amsterdam: nothing entered
+    assert result.kind("loonkostensubsidie").status == "onbekend_b"
+    assert result.kind("loonkostensubsidie").status_label == "Amsterdam: onbekend — nog niet ingevoerd"
+    assert not result.by_status("alleen_a") and result.coverage["b"]["state"] == "geen_gegevens"
+    uwv = compare_municipality_uwv(session, "GM0363")
+    assert uwv.kind("no-riskpolis").status == "gemeente_onbekend"
+    regions = compare_regions(session, "AM20", "AM11")
+    wep = {k["kind"]: k for k in regions.kinds}["werkervaringsplaats"]
+    assert wep["a"]["text"] == "3 van 4 gemeenten; 1: onbekend — nog niet ingevoerd" and not wep["differs"]
+
+
 def test_municipalities_in_different_regions(session):
     result = compare_municipalities(session, "Gouda", "Almere")
     assert result.kind("leerwerktraject").status == "verschilt"  # two different regional instruments
     assert result.kind("proefplaatsing").differing == ["schemes", "applicant", "decision_period"]
 
 
-def test_municipality_vs_uwv_for_a_target_group(session):
+def test_municipality_vs_uwv_for_a_target_group(session, declared):
     result = compare_municipality_uwv(session, "GM0513", "arbeidsbeperking")
     status = {k.kind: k.status for k in result.kinds}
     assert status["loonkostensubsidie"] == "niet_harmoniseerbaar"
@@ -85,7 +97,7 @@ def test_municipality_vs_uwv_for_a_target_group(session):
         compare_municipality_uwv(session, "GM0513", "geen-doelgroep")
 
 
-def test_region_vs_region(session):
+def test_region_vs_region(session, declared):
     result = compare_regions(session, "AM20", "flevoland")
     summary = {r.key: r for r in result.summary}
     assert summary["score"].values == ["51", "47"] and summary["score"].differs
@@ -148,7 +160,7 @@ def test_invalid_input_gives_a_clear_400_page(client, url):
     assert 'role="alert"' in response.get_data(as_text=True)
 
 
-def test_comparison_pages(client):
+def test_comparison_pages(client, declared):
     for url, text in [
         ("/vergelijken/gemeenten?a=GM0513&b=GM0627", "Alleen Gouda"),
         ("/vergelijken/gemeente-uwv?gemeente=GM0513&doelgroep=arbeidsbeperking", "Alleen UWV"),
@@ -165,7 +177,7 @@ def test_comparison_pages(client):
 # API
 
 
-def test_compare_api(client):
+def test_compare_api(client, declared):
     data = client.get("/api/v1/compare?type=instruments&instruments=gouda-proefplaatsing,krimpenerwaard-proefplaatsing").json
     assert data["type"] == "instruments" and data["differing"] == ["provider", "where", "duration"]
     data = client.get("/api/v1/compare?type=municipalities&a=GM0513&b=GM0627").json

@@ -10,7 +10,7 @@ from catalogue.harmonisation import (
     score_band,
     score_formula,
 )
-from helpers import make_instrument
+from helpers import declare_complete, make_instrument
 
 # (region, kind, parameter, GM code of the gemeente that deviates from the majority) from the comment blocks of
 # seed_data/regions/AM20.yaml, AM11.yaml and AM35.yaml
@@ -61,8 +61,18 @@ HARMONISED = {"AM20": {"werkplekvoorziening"}, "AM11": set(), "AM35": {"werkplek
 
 @pytest.fixture(scope="module")
 def results(database):
-    with database.session() as session:
-        return {code: region_harmonisation(session, code) for code in ("AM20", "AM11", "AM35")}
+    """The three seeded regions with every gemeente's offer declared complete (so a missing kind is a gap)."""
+    from sqlalchemy.orm import Session
+
+    with database.engine.connect() as conn:
+        outer = conn.begin()
+        session = Session(bind=conn)
+        declare_complete(session)
+        try:
+            return {code: region_harmonisation(session, code) for code in ("AM20", "AM11", "AM35")}
+        finally:
+            session.close()
+            outer.rollback()
 
 
 @pytest.mark.parametrize("region", ["AM20", "AM11", "AM35"])
@@ -151,13 +161,44 @@ def test_score_and_level_of_the_seeded_regions(results):
     assert results["AM35"].score == 69 and results["AM35"].level == 3
 
 
-def test_region_without_municipal_content_has_no_score(session):
+def test_region_without_municipal_content_has_no_score(session, declared):
     h = region_harmonisation(session, "AM01")
     assert h.has_data is False and h.score is None and h.level is None
-    assert h.row("no-riskpolis").status == "alleen_landelijk"
+    row = h.row("no-riskpolis")  # UWV offers it; what the gemeenten offer is unknown, so no "only national" claim
+    assert row.status == "onbekend" and row.cells["uwv"].available
+    assert all(row.cells[m.code].unknown for m in h.municipalities) and not row.missing
+    assert h.based_on == 0
 
 
-def test_adding_the_missing_instrument_closes_the_gap(session):
+def test_without_declarations_a_lacking_kind_is_unknown_not_missing(session):
+    h = region_harmonisation(session, "AM20")  # the seed declares nothing
+    row = h.row("werkervaringsplaats")
+    assert row.missing == [] and [p.code for p in row.unknown] == ["GM0627"]
+    assert row.cells["GM0627"].unknown and not row.cells["GM0627"].available
+    assert any("onbekend — nog niet ingevoerd" in s for s in row.sentences)
+    assert not any("biedt geen" in s for s in row.sentences)
+    assert h.coverage == 1.0  # unknown cells are left out: 33 filled of 33 known
+    assert h.score == round_half_up(100 * (0.5 + 0.5 / 9))
+    assert (h.based_on, h.complete) == (4, 0)
+    assert "4 van de 4 gemeenten" in h.based_on_text
+
+
+def test_a_declaration_for_some_kinds_makes_only_those_gaps(session):
+    declare_complete(session, ("AM20",), kinds=["premie"])
+    h = region_harmonisation(session, "AM20")
+    assert {p.code for p in h.row("premie").missing} == {"GM1901", "GM0627"}
+    assert h.row("werkervaringsplaats").missing == [] and h.row("werkervaringsplaats").unknown
+    assert h.complete == 0  # declared for one kind only, not the whole offer
+
+
+def test_national_overview_ignores_unknown_gemeenten(session):
+    overview = national_overview(session)
+    am20 = next(r for r in overview.regions if r.region.code == "AM20")
+    assert am20.missing == {} and am20.based_on == 4 and am20.complete == 0
+    assert {g["kind"] for g in overview.gaps if g["regions_missing"]} == set()
+
+
+def test_adding_the_missing_instrument_closes_the_gap(session, declared):
     make_instrument(session, "waddinxveen-wep-test", kind="werkervaringsplaats", provider="gemeente-waddinxveen",
                     reach="lokaal", municipalities=["GM0627"], duration_max=6, duration_unit="maand", applicant="wsp",
                     terms=[("target_group", "langdurig-werkloos"), ("scheme", "participatiewet")])
@@ -166,7 +207,7 @@ def test_adding_the_missing_instrument_closes_the_gap(session):
     assert {(d.municipality, d.parameter) for d in row.differences} == {("GM0513", "target_groups")}
 
 
-def test_two_instruments_of_one_kind_are_compared_as_a_set(session):
+def test_two_instruments_of_one_kind_are_compared_as_a_set(session, declared):
     make_instrument(session, "gouda-tweede-proefplaatsing", kind="proefplaatsing", provider="gemeente-gouda",
                     reach="lokaal", municipalities=["GM0513"], duration_max=3, duration_unit="maand", applicant="wsp",
                     decision_period_weeks=2, terms=[("scheme", "participatiewet")])
@@ -175,7 +216,7 @@ def test_two_instruments_of_one_kind_are_compared_as_a_set(session):
     assert ("GM0513", "duration") in {(d.municipality, d.parameter) for d in row.differences}
 
 
-def test_english(session):
+def test_english(session, declared):
     h = region_harmonisation(session, "AM20", language="en")
     assert h.level_label == "All municipalities, part of their instruments"
     assert ("In 3 of 4 municipalities the trial placement lasts up to 2 months, in Krimpenerwaard up to 3 months; "
@@ -227,7 +268,7 @@ def test_target_groups_bring_schemes_along():
 # Nationally, pages and API
 
 
-def test_national_overview(session):
+def test_national_overview(session, declared):
     overview = national_overview(session)
     assert len(overview.regions) == 35
     with_data = {r.region.code: r for r in overview.regions if r.has_data}
@@ -242,7 +283,7 @@ def test_national_overview(session):
     assert gaps["proefplaatsing"]["parameters"][0]["parameter"] == "duration"
 
 
-def test_region_page(client):
+def test_region_page(client, declared):
     html = client.get("/regios/midden-holland/harmonisatie").get_data(as_text=True)
     assert "<caption" in html and 'scope="col"' in html and 'scope="row"' in html
     assert "Deels geharmoniseerd" in html and "verschilt" in html and "ontbreekt" in html
@@ -255,7 +296,7 @@ def test_region_page(client):
     assert "geen gegevens" in client.get("/regios/groningen/harmonisatie").get_data(as_text=True).lower()
 
 
-def test_region_api(client):
+def test_region_api(client, declared):
     data = client.get("/api/v1/regions/am20/harmonisation").json
     assert data["score"] == 51 and data["level"] == 3 and "formula" in data
     rows = {r["kind"]: r for r in data["rows"]}

@@ -32,7 +32,7 @@ def test_rendered_map():
     assert "<script" not in svg and "style=" not in svg  # works without JavaScript and under the CSP
 
 
-def test_national_page_map_contains_all_regions(client):
+def test_national_page_map_contains_all_regions(client, declared):
     html = client.get("/harmonisatie").get_data(as_text=True)
     svg = html[html.index("<svg"):html.index("</svg>")]
     links = re.findall(r'<a href="(/regios/[^"]+/harmonisatie)"', svg)

@@ -61,6 +61,11 @@ SAMPLES = {
     # background jobs: a public export's job gives the same rows as the export (tests/test_jobs.py); unknown ids 404
     "jobs.status": [{"public_id": "geen-bestaande-taak"}],
     "jobs.download": [{"public_id": "geen-bestaande-taak"}],
+    # data coverage (issue 11)
+    "coverage.coverage": [{}],
+    "api.coverage_national": [{}],
+    "api.municipality_coverage_view": [{"code": "GM0513"}, {"code": "GM0363"}],
+    "api.region_coverage_view": [{"code": "AM20"}, {"code": "AM01"}],
 }
 NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.",  # login required (tests/test_people.py)
                        "exports.import_upload", "exports.import_job")  # /beheer/import and an import job's result (login)

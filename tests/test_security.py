@@ -2,10 +2,10 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accounts import bearer, login, people, post  # noqa: F401
-from catalogue.models import Instrument, Region
+from catalogue.models import CoverageDeclaration, Instrument, Region
 from helpers import make_instrument
 
 PAYLOAD = "\"'><script>alert('xss')</script><img src=x onerror=alert(1)><svg onload=alert(2)>"
@@ -26,7 +26,7 @@ def test_every_form_post_without_csrf_token_is_refused(app, client, session, peo
     rules = list(_post_routes(app))
     assert len(rules) >= 15
     values = {"slug": item.slug, "number": 1, "token": "x", "user_id": people["editor"].id, "membership_id": 1,
-              "token_id": 1, "invitation_id": 1}
+              "token_id": 1, "invitation_id": 1, "level": "gemeente", "code": "GM0513"}
     for rule in rules:
         url = rule.rule
         for name in rule.arguments:
@@ -45,6 +45,7 @@ def test_every_form_post_without_csrf_token_is_refused(app, client, session, peo
     assert current.status == "draft" and current.deleted_at is None and current.version == 1
     assert session.scalar(select(Region.wsp_phone).where(Region.code == "AM20")) != "666"
     assert people["editor"].active and not people["editor"].is_admin
+    assert session.scalar(select(func.count()).select_from(CoverageDeclaration)) == 0  # /beheer/dekking refused too
     assert client.get("/beheer/").status_code == 200  # still logged in: logout was refused too
 
 

@@ -141,6 +141,11 @@ def _broken_seed_dir(tmp_path, mutate):
     (lambda d: d["instruments"][-1].update(duration_max=3, duration_unit=None), "eenheid"),
     (lambda d: d["instruments"].append(dict(d["instruments"][0], name="Dubbel")), "staat ook in"),
     (lambda d: d["instruments"][-1].update(reach="overal"), "reach"),
+    # invented contact data (issue 11): a phone number of zeros, an example.com address, a dummy name
+    (lambda d: d["instruments"][-1].update(contacts=[{"name": "UWV", "phone": "0183 - 00 00 00"}]), "plaatsvervanger"),
+    (lambda d: d["instruments"][-1].update(contacts=[{"name": "UWV", "email": "info@example.com"}]), "voorbeelddomein"),
+    (lambda d: d["instruments"][-1].update(contacts=[{"name": "Jan Jansen"}]), "plaatsvervanger"),
+    (lambda d: d["providers"][0].update(phone="088 - 111 111 1"), "plaatsvervanger"),
 ])
 def test_a_bad_record_aborts_the_seed_with_a_clear_message(session, tmp_path, mutate, message):
     seed_dir = _broken_seed_dir(tmp_path, mutate)

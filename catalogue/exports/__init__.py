@@ -21,6 +21,7 @@ from .columns import (
     COLUMNS,
     COLUMNS_BY_KEY,
     CONTACT_KEYS,
+    EXAMPLE_LABEL,
     FIELD_SEPARATOR,
     FORMULA_START,
     DATED_KEYS,
@@ -32,6 +33,7 @@ from .columns import (
     Column,
     columns,
 )
+from .coverage_rows import COVERAGE_LABEL, ExportCoverage, export_coverage
 from .csvfile import write_csv
 from .jsondoc import json_document, write_json
 from .overview_a4 import render_overview_a4
@@ -66,8 +68,9 @@ def export(session: Session, spec: ExportSpec, fmt: str, out, a4: bool = False,
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     if instruments is None:
         instruments = items_for(session, spec, fmt)
+    coverage = export_coverage(session, spec) if fmt != "pdf" else None  # the PDFs compute their own
     if fmt == "xlsx":
-        return write_xlsx(instruments, out, spec, progress)
+        return write_xlsx(instruments, out, spec, progress, coverage, session)
     if fmt == "pdf":
         n = write_pdf(session, instruments, spec, out, a4=a4)
         if progress:
@@ -77,8 +80,8 @@ def export(session: Session, spec: ExportSpec, fmt: str, out, a4: bool = False,
     try:
         if fmt == "csv":
             text.write("\ufeff")  # so Excel reads UTF-8
-            return write_csv(instruments, text, spec, progress)
-        return write_json(instruments, text, spec, progress)
+            return write_csv(instruments, text, spec, progress, coverage)
+        return write_json(instruments, text, spec, progress, coverage)
     finally:
         text.flush()
         text.detach()
@@ -101,8 +104,9 @@ def filename(spec: ExportSpec, fmt: str, a4: bool = False) -> str:
 
 
 __all__ = [
-    "COLUMNS", "COLUMNS_BY_KEY", "CONTACT_KEYS", "Column", "ExportRow", "ExportSpec", "FIELD_SEPARATOR", "FORMATS",
-    "DATED_KEYS", "FORMULA_START", "LINK_KEYS", "LIST_SEPARATOR", "MIME_TYPES", "PROVIDER_TYPE_ORDER", "ProgressCallback",
+    "COLUMNS", "COLUMNS_BY_KEY", "CONTACT_KEYS", "COVERAGE_LABEL", "Column", "DATED_KEYS", "EXAMPLE_LABEL", "ExportCoverage",
+    "ExportRow", "ExportSpec", "FIELD_SEPARATOR", "FORMATS", "FORMULA_START", "LINK_KEYS", "LIST_SEPARATOR", "MIME_TYPES",
+    "PROVIDER_TYPE_ORDER", "ProgressCallback", "export_coverage",
     "STRUCTURED_PARAMETERS", "TERM_COLUMNS", "TRANSLATED", "allowed_values", "cell_text", "columns", "export",
     "count_instruments", "filename", "items_for", "json_document", "load_rows", "provider_reference", "provider_reference_of", "record",
     "render_arrangementenkaart", "render_overview_a4", "select_instruments", "spec_for_municipality", "spec_for_region",

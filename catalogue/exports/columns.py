@@ -15,6 +15,10 @@ FIELD_SEPARATOR = " | "
 FORMULA_START = ("=", "+", "-", "@")
 
 
+# The example column's header is its own legend (CSV has no other place for one).
+EXAMPLE_LABEL = "Voorbeeld (ja = voorbeeldinhoud: geen echte regeling)"
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -110,7 +114,8 @@ COLUMNS: tuple[Column, ...] = (
        ["verordening", "titel regeling"]),
     _c("regulation_url", "Regeling (webadres)", "text", 30, "Webadres op lokaleregelgeving.overheid.nl.",
        ["verordening url", "regeling url"]),
-    _c("example", "Voorbeeld", "bool", 9, "ja als de inhoud niet uit een echte regeling komt.", ["voorbeeldcontent"]),
+    _c("example", EXAMPLE_LABEL, "bool", 14, "ja als de inhoud niet uit een echte regeling komt: voorbeeldinhoud, "
+       "niet als feit gebruiken.", ["voorbeeld", "voorbeeldcontent"]),
     _c("name_en", "Naam (Engels)", "translation", 24, "Optioneel.", ["name (english)", "english name"]),
     _c("summary_en", "Samenvatting (Engels)", "translation", 30, "Optioneel.", ["summary (english)"]),
     _c("description_en", "Beschrijving (Engels)", "translation", 30, "Optioneel.", ["description (english)"]),

@@ -12,10 +12,14 @@ from ..models import Instrument
 from ..parameters import amount_text, applicant_text, decision_period_text, duration_text
 from .columns import STRUCTURED_PARAMETERS, columns
 from .selection import ExportSpec
+from .coverage_rows import ExportCoverage
 from .values import ProgressCallback, _notes_allowed, provider_reference
 
+EXAMPLE_LEGEND = "example: true = voorbeeldinhoud, geen echte regeling; niet als feit gebruiken."
 
-def json_document(instruments: Sequence[Instrument], spec: ExportSpec, progress: ProgressCallback | None = None) -> dict:
+
+def json_document(instruments: Sequence[Instrument], spec: ExportSpec, progress: ProgressCallback | None = None,
+                  coverage: ExportCoverage | None = None) -> dict:
     from ..schemas import InstrumentDetailOutSchema
 
     schema = InstrumentDetailOutSchema()
@@ -33,6 +37,9 @@ def json_document(instruments: Sequence[Instrument], spec: ExportSpec, progress:
             "applicant": applicant_text(instrument.applicant, spec.language) or None,
         }
         item["parameters"] = params
+        item["example"] = bool(instrument.example)
+        if coverage is not None:
+            item["coverage"] = coverage.label_for(instrument)
         if spec.internal:
             allowed = _notes_allowed(spec, instrument)
             item["status"] = instrument.status if allowed else None
@@ -50,7 +57,16 @@ def json_document(instruments: Sequence[Instrument], spec: ExportSpec, progress:
         "count": len(items),
         "columns": [{"key": c.key, "label": c.label} for c in columns(spec.internal)],
         "instruments": items,
+        "example_legend": EXAMPLE_LEGEND,
+        "examples": sum(1 for i in items if i["example"]),
     }
+    if coverage is not None:
+        doc["coverage"] = {
+            "gemeenten": [c.to_dict() for c in coverage.gemeenten.values()] if spec.region or spec.municipality else None,
+            "region": coverage.regions[spec.region.code].to_dict() if spec.region is not None else None,
+            "unknown": [{"provider_reference": m.provider, "name": m.name, "text": m.text} for m in coverage.markers],
+            "ask": coverage.ask or None,
+        }
     return doc
 
 
@@ -63,7 +79,7 @@ def _json_value(value):
 
 
 def write_json(instruments: Sequence[Instrument], out: io.TextIOBase, spec: ExportSpec,
-               progress: ProgressCallback | None = None) -> int:
-    doc = json_document(instruments, spec, progress)
+               progress: ProgressCallback | None = None, coverage: ExportCoverage | None = None) -> int:
+    doc = json_document(instruments, spec, progress, coverage)
     json.dump(doc, out, ensure_ascii=False, indent=1)
     return doc["count"]

@@ -5,10 +5,14 @@ import re
 from collections import OrderedDict
 from typing import Callable, Sequence
 
+from sqlalchemy.orm import Session
+
 from ..models import Instrument
 from .columns import FORMULA_START, LIST_SEPARATOR, TERM_COLUMNS, Column, columns
+from .coverage_rows import COVERAGE_LABEL, ExportCoverage
 from .selection import PROVIDER_TYPE_ORDER, ExportRow, ExportSpec
 from .values import ProgressCallback, _notes_allowed, cell_text, provider_reference_of, record
+from .xlsx_overview import write_overview_sheet
 
 SHEET_NAMES = {"gemeente": "Gemeenten", "regio": "Regio (WSP)", "uwv": "UWV", "belastingdienst": "Belastingdienst",
                "landelijk": "Landelijk overig"}
@@ -63,9 +67,10 @@ def _xlsx_getter(col: Column) -> Callable[[ExportRow], object]:
     return lambda row: text(getattr(row, key))
 
 
-def write_xlsx(instruments: Sequence, out, spec: ExportSpec,
-               progress: ProgressCallback | None = None) -> int:
-    """One sheet per provider type, frozen header row, autofilter, column widths, clickable links."""
+def write_xlsx(instruments: Sequence, out, spec: ExportSpec, progress: ProgressCallback | None = None,
+               coverage: ExportCoverage | None = None, session: Session | None = None) -> int:
+    """A readable overview sheet first (with a session), then one exchange sheet per provider type: frozen header row,
+    autofilter, column widths, clickable links, and with `coverage` a last "Dekking" column and marker rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -82,6 +87,12 @@ def write_xlsx(instruments: Sequence, out, spec: ExportSpec,
     getters = [_xlsx_getter(c) for c in cols]
     internal_indexes = [i for i, c in enumerate(cols) if c.group != "public"]
     wb = Workbook(write_only=True)
+    if session is not None:
+        write_overview_sheet(wb, session, instruments, spec, coverage)
+    markers = coverage.markers if coverage is not None else []
+    if markers and "gemeente" not in groups:
+        groups["gemeente"] = []
+    provider_at = next(i for i, c in enumerate(cols) if c.key == "provider")
     header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     link_font = Font(color="0563C1", underline="single")
     wrap = Alignment(vertical="top", wrap_text=True)
@@ -95,8 +106,8 @@ def write_xlsx(instruments: Sequence, out, spec: ExportSpec,
         ws.freeze_panes = "C2"
         ws.auto_filter.ref = f"A1:{last}{len(items) + 1}"
         header = []
-        for col in cols:
-            cell = WriteOnlyCell(ws, value=col.label)
+        for label in [c.label for c in cols] + ([COVERAGE_LABEL] if coverage is not None else []):
+            cell = WriteOnlyCell(ws, value=label)
             cell.font, cell.fill, cell.alignment = header_font, header_fill, wrap
             header.append(cell)
         ws.append(header)
@@ -117,9 +128,16 @@ def write_xlsx(instruments: Sequence, out, spec: ExportSpec,
                     cell.hyperlink = url
                     cell.font = link_font
                     row[i] = cell
+            if coverage is not None:
+                row.append(coverage.label_for(instrument))
             ws.append(row)
             n += 1
             if progress:
                 progress(1)
+        if ptype == "gemeente":
+            for marker in markers:
+                row = [None] * len(cols)
+                row[provider_at] = marker.provider
+                ws.append(row + [marker.text])
     wb.save(out)
     return n

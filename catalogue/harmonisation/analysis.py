@@ -11,6 +11,17 @@ from .offers import KindInfo, Offer, _column_of
 from .scoring import derive_level, score_formula
 
 
+def own_offer_counts(own: dict) -> tuple[dict, dict]:
+    """From {(municipality_id, kind): [Offer]}: per gemeente id the number of its own offers and their kinds (what
+    catalogue.coverage would otherwise query again)."""
+    counts: dict[int, int] = defaultdict(int)
+    kinds: dict[int, set] = defaultdict(set)
+    for (mid, kind), offers in own.items():
+        counts[mid] += len(offers)
+        kinds[mid].add(kind)
+    return counts, kinds
+
+
 def signature(offers: list[Offer], params: list[str]) -> tuple:
     """The comparable value of a set of offers: per parameter the set of values."""
     return tuple(frozenset(o.value(p) for o in offers) for p in params)
@@ -20,8 +31,11 @@ class _Analysis:
     """The comparison of one region's gemeenten; texts only when detail=True."""
 
     def __init__(self, kinds: list[KindInfo], municipalities: list, centrum_id: int | None, own: dict, regional: dict,
-                 national: dict):
+                 national: dict, coverage: dict | None = None):
         self.kinds = kinds
+        # GM code -> catalogue.coverage.Coverage. A gemeente lacking a kind *lacks* it only when its offer is declared
+        # complete (for that kind); otherwise its offer is unknown and it is left out of gaps and of the coverage ratio.
+        self.coverage = coverage or {}
         self.municipalities = municipalities  # objects with id, code, name, slug
         self.centrum_id = centrum_id
         self.own = own  # (municipality_id, kind) -> [Offer]
@@ -36,21 +50,35 @@ class _Analysis:
         regional = self.regional.get(kind.code, [])
         national = self.national.get(kind.code, {})
         has = [m for m in ms if self.own.get((m.id, kind.code)) or regional]
-        missing = [m for m in ms if not (self.own.get((m.id, kind.code)) or regional)]
+        lacking = [m for m in ms if not (self.own.get((m.id, kind.code)) or regional)]
+        missing = [m for m in lacking if self.known(m, kind.code)]
+        unknown = [m for m in lacking if not self.known(m, kind.code)]
         sigs = {m.id: signature(self.own[(m.id, kind.code)], kind.parameters) for m in offering}
         uniform = len(set(sigs.values())) <= 1
         if offering:
             status = ("geharmoniseerd" if uniform else "deels") if not missing else "ontbreekt"
         elif regional:
             status = "regionaal"
+        elif unknown:
+            status = "onbekend"  # nobody is known to offer it, but some gemeenten' offers are unknown
         elif national.get(UWV_COLUMN) or national.get(NATIONAL_COLUMN):
             status = "alleen_landelijk"
         else:
             status = "niet_aangeboden"
         facts = {"offering": offering, "has": has, "missing": missing, "sigs": sigs, "uniform": uniform, "status": status,
-                 "regional": regional, "national": national}
+                 "regional": regional, "national": national, "unknown": unknown}
         self.kind_facts_cache[kind.code] = facts
         return facts
+
+    def known(self, municipality, kind: str) -> bool:
+        cov = self.coverage.get(municipality.code)
+        return cov is not None and cov.known(kind)
+
+    def based_on(self) -> tuple[int, int]:
+        """(gemeenten with any offer of their own in the catalogue, gemeenten whose whole offer is declared complete)."""
+        with_data = sum(1 for m in self.municipalities if (c := self.coverage.get(m.code)) is not None and c.instruments)
+        complete = sum(1 for m in self.municipalities if (c := self.coverage.get(m.code)) is not None and c.complete)
+        return with_data, complete
 
     def reference_groups(self, kind: KindInfo, offering: list, index: int) -> list[tuple]:
         """Gemeenten grouped by their value for parameter `index`: most common first; ties: centrumgemeente, then name."""
@@ -69,9 +97,9 @@ class _Analysis:
         status_counts = {s: counts.get(s, 0) for s in STATUSES}
         if not scored or not self.municipalities:
             return facts, scored, status_counts, None, None, None, None
-        n = len(self.municipalities)
         filled = sum(len(facts[k.code]["has"]) for k in scored)
-        coverage = filled / (n * len(scored))
+        known_cells = filled + sum(len(facts[k.code]["missing"]) for k in scored)  # unknown cells do not count
+        coverage = filled / known_cells
         uniformity = sum(1 for k in scored if facts[k.code]["uniform"]) / len(scored)
         score = score_formula(coverage, uniformity)
         level = self.level(facts, scored)

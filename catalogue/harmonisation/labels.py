@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-STATUSES = ("geharmoniseerd", "deels", "ontbreekt", "regionaal", "alleen_landelijk", "niet_aangeboden")
+STATUSES = ("geharmoniseerd", "deels", "ontbreekt", "regionaal", "onbekend", "alleen_landelijk", "niet_aangeboden")
 UWV_RELATIONS = ("gelijk", "wijkt_af", "geen_uwv", "niet_harmoniseerbaar")
 REGION_COLUMN, UWV_COLUMN, NATIONAL_COLUMN = "regio", "uwv", "landelijk"
 # Parameters that can be compared; "target_groups" in a kind's comparable list brings "schemes" along.
@@ -17,7 +17,8 @@ _L = {
                   "applicant": "Wie vraagt aan", "decision_period": "Beslistermijn", "payment_moments": "Uitbetaling"},
         "status": {"geharmoniseerd": "Geharmoniseerd", "deels": "Deels geharmoniseerd: parameters verschillen",
                    "ontbreekt": "Ontbreekt in een of meer gemeenten", "regionaal": "Regionaal geregeld",
-                   "alleen_landelijk": "Alleen landelijk of UWV", "niet_aangeboden": "Niet aangeboden"},
+                   "alleen_landelijk": "Alleen landelijk of UWV", "niet_aangeboden": "Niet aangeboden",
+                   "onbekend": "Onbekend — nog niet ingevoerd"},
         "uwv": {"gelijk": "Gelijk aan UWV", "wijkt_af": "Wijkt af van UWV", "geen_uwv": "Geen UWV-tegenhanger",
                 "niet_harmoniseerbaar": "Wettelijk niet te harmoniseren met UWV"},
         "level": {1: "Alle gemeenten, al hun instrumenten", 2: "Een deel van de gemeenten, al hun instrumenten",
@@ -38,6 +39,11 @@ _L = {
         "regional": "{kind} is regionaal geregeld ({providers}) en geldt in alle gemeenten.",
         "national": "Geen gemeente biedt zelf {kind} aan; werkgevers kunnen terecht bij {providers}.",
         "not_offered": "Niemand biedt {kind} aan in deze regio.",
+        "unknown_one": "Van {names} is het aanbod van {kind} onbekend — nog niet ingevoerd; vraag het werkgeversservicepunt.",
+        "unknown_many": "Van {names} is het aanbod van {kind} onbekend — nog niet ingevoerd; vraag het "
+                        "werkgeversservicepunt.",
+        "based_on": "Berekend uit het bekende aanbod: {n} van de {m} gemeenten hebben instrumenten in de gids, {c} "
+                    "daarvan hebben hun aanbod compleet verklaard.",
         "and": "en",
     },
     "en": {
@@ -45,7 +51,8 @@ _L = {
                   "applicant": "Who applies", "decision_period": "Decision period", "payment_moments": "Payment"},
         "status": {"geharmoniseerd": "Harmonised", "deels": "Partly harmonised: parameters differ",
                    "ontbreekt": "Missing in one or more municipalities", "regionaal": "Arranged regionally",
-                   "alleen_landelijk": "National or UWV only", "niet_aangeboden": "Not offered"},
+                   "alleen_landelijk": "National or UWV only", "niet_aangeboden": "Not offered",
+                   "onbekend": "Unknown — not yet entered"},
         "uwv": {"gelijk": "Same as UWV", "wijkt_af": "Differs from UWV", "geen_uwv": "No UWV counterpart",
                 "niet_harmoniseerbaar": "Cannot be harmonised with UWV by law"},
         "level": {1: "All municipalities, all their instruments", 2: "Some municipalities, all their instruments",
@@ -66,10 +73,15 @@ _L = {
         "regional": "{kind} is arranged regionally ({providers}) and applies in every municipality.",
         "national": "No municipality offers {kind} itself; employers can turn to {providers}.",
         "not_offered": "Nobody offers {kind} in this region.",
+        "unknown_one": "What {names} offers as {kind} is unknown — not yet entered; ask the employer service point.",
+        "unknown_many": "What {names} offer as {kind} is unknown — not yet entered; ask the employer service point.",
+        "based_on": "Computed from the known offer: {n} of {m} municipalities have instruments in the guide, {c} of "
+                    "them declared their offer complete.",
         "and": "and",
     },
 }
-STATUS_ICONS = {"geharmoniseerd": "✓", "deels": "≠", "ontbreekt": "✗", "regionaal": "◆", "alleen_landelijk": "○",
+STATUS_ICONS = {"geharmoniseerd": "✓", "deels": "≠", "ontbreekt": "✗", "regionaal": "◆", "onbekend": "?",
+                "alleen_landelijk": "○",
                 "niet_aangeboden": "–"}
 UWV_ICONS = {"gelijk": "=", "wijkt_af": "≠", "geen_uwv": "–", "niet_harmoniseerbaar": "§"}
 _HET_WORDS = ("leerwerktraject", "loonkostenvoordeel", "advies")

@@ -8,8 +8,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..coverage import municipality_coverage
 from ..models import Region
-from .analysis import _Analysis, _collector_paused
+from .analysis import _Analysis, _collector_paused, own_offer_counts
 from .labels import _L, REGION_COLUMN, _lang, level_label
 from .offers import _column_of, load_kinds, load_offers, valid_municipalities
 from .results import NationalOverview, Place, RegionSummary
@@ -48,6 +49,13 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
                 regional[rid][offer.kind].append(offer)
         else:
             national[offer.kind][column].append(offer)
+    counts: dict = {}
+    kinds_of: dict = {}
+    for per_region in own.values():
+        c, k = own_offer_counts(per_region)
+        counts.update(c)
+        kinds_of.update(k)
+    known = municipality_coverage(session, municipalities, today, (counts, kinds_of))
     summaries = []
     gap_missing: Counter = Counter()
     gap_missing_gm: Counter = Counter()
@@ -56,8 +64,9 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
     for region in regions:
         ms = by_region.get(region.id, [])
         analysis = _Analysis(kinds, ms, region.centrumgemeente_id, own.get(region.id, {}), regional.get(region.id, {}),
-                             national)
+                             national, known)
         facts, scored, status_counts, score, coverage, uniformity, level = analysis.summarise()
+        based_on, complete = analysis.based_on()
         missing, differing = {}, {}
         for kind in scored:
             f = facts[kind.code]
@@ -75,6 +84,7 @@ def _national_overview(session: Session, language: str, today: date | None) -> N
             region=Place(region.code, region.name, region.slug), municipalities=len(ms), has_data=score is not None,
             score=score, coverage=coverage, uniformity=uniformity, level=level, level_label=level_label(level, lang),
             status_counts=status_counts, missing=missing, differing=differing,
+            based_on=based_on, complete=complete,
         ))
     kind_by_code = {k.code: k for k in kinds}
     gaps = []

@@ -6,8 +6,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..coverage import municipality_coverage
 from ..models import Region
-from .analysis import _Analysis, _collector_paused, _split_offers
+from .analysis import _Analysis, _collector_paused, _split_offers, own_offer_counts
 from .labels import (
     _HET_WORDS,
     _L,
@@ -42,7 +43,8 @@ def _region_harmonisation(session: Session, region: Region | str, language: str,
     ids = [m.id for m in municipalities]
     offers = load_offers(session, today, available_ids_subquery(ids, [region.id]), with_translations=_lang(language) != "nl")
     own, regional, national = _split_offers(offers, set(ids), region.id)
-    analysis = _Analysis(load_kinds(session), municipalities, region.centrumgemeente_id, own, regional, national)
+    analysis = _Analysis(load_kinds(session), municipalities, region.centrumgemeente_id, own, regional, national,
+                         municipality_coverage(session, municipalities, today, own_offer_counts(own)))
     return _build_detail(analysis, region, Texts(language, load_term_names(session)))
 
 
@@ -57,7 +59,9 @@ def _build_detail(analysis: _Analysis, region: Region, texts: Texts) -> RegionHa
     facts, scored, status_counts, score, coverage, uniformity, level = analysis.summarise()
     ms = analysis.municipalities
     region_label = "Regio / WSP" if lang == "nl" else "Region / WSP"
-    columns = ([{"key": m.code, "label": m.name, "type": "gemeente"} for m in ms]
+    known = analysis.coverage
+    columns = ([{"key": m.code, "label": m.name, "type": "gemeente",
+                 "coverage": known[m.code].state if m.code in known else None} for m in ms]
                + [{"key": REGION_COLUMN, "label": region_label, "type": REGION_COLUMN},
                   {"key": UWV_COLUMN, "label": "UWV", "type": UWV_COLUMN},
                   {"key": NATIONAL_COLUMN, "label": "Landelijk overig" if lang == "nl" else "Other national",
@@ -74,6 +78,7 @@ def _build_detail(analysis: _Analysis, region: Region, texts: Texts) -> RegionHa
             shown = offers or f["regional"]
             cells[m.code] = Cell(
                 column=m.code, available=bool(shown), own=bool(offers), via_region=bool(f["regional"]),
+                unknown=m in f["unknown"],
                 instruments=[_offer_ref(o, texts) for o in offers],
                 params={p: texts.values(shown, p) for p in params} if shown else {},
             )
@@ -117,11 +122,15 @@ def _build_detail(analysis: _Analysis, region: Region, texts: Texts) -> RegionHa
             summaries.append(ParameterSummary(param, L["param"][param], uniform, tie, group_objs, group_objs[0].value,
                                               uwv_text, uwv_differs, sentence))
         missing = [Place(m.code, m.name, m.slug) for m in f["missing"]]
+        unknown = [Place(m.code, m.name, m.slug) for m in f["unknown"]]
+        if unknown:
+            key = "unknown_one" if len(unknown) == 1 else "unknown_many"
+            sentences.insert(0, L[key].format(names=texts.names([p.name for p in unknown]), kind=_kind_lower(kind_name)))
         if missing and offering:
             key = "missing_one" if len(missing) == 1 else "missing_many"
             sentences.insert(0, L[key].format(names=texts.names([p.name for p in missing]), kind=_kind_lower(kind_name)))
         status = f["status"]
-        if status == "geharmoniseerd":
+        if status == "geharmoniseerd" and not unknown:
             sentences.append(L["same"].format(m=len(ms), kind=_kind_lower(kind_name)))
         elif status == "regionaal":
             sentences.append(L["regional"].format(kind=kind_name, providers=texts.names(
@@ -144,12 +153,14 @@ def _build_detail(analysis: _Analysis, region: Region, texts: Texts) -> RegionHa
             cells=cells, parameters=summaries, differences=differences, uwv_relation=relation,
             uwv_relation_label=L["uwv"][relation] if relation else "", uwv_differences=uwv_differences,
             not_harmonisable_with=kind.not_harmonisable_with, not_harmonisable_reason=kind.not_harmonisable_reason,
-            sentences=sentences, in_score=kind in scored,
+            sentences=sentences, in_score=kind in scored, unknown=unknown,
         ))
+    based_on, complete = analysis.based_on()
     return RegionHarmonisation(
         region=Place(region.code, region.name, region.slug), municipalities=[Place(m.code, m.name, m.slug) for m in ms],
         columns=columns, rows=rows, has_data=score is not None, score=score, coverage=coverage, uniformity=uniformity,
         level=level, level_label=level_label(level, lang), status_counts=status_counts, language=lang,
+        based_on=based_on, complete=complete, based_on_text=L["based_on"].format(n=based_on, m=len(ms), c=complete),
     )
 
 

@@ -21,6 +21,7 @@ class Cell:
     params: dict[str, str] = field(default_factory=dict)
     differs: list[str] = field(default_factory=list)  # parameters on which this gemeente deviates from the reference
     uwv_relation: str | None = None
+    unknown: bool = False  # gemeente column: not offered here as far as the catalogue knows, but its offer is unknown
 
 
 @dataclass
@@ -73,6 +74,7 @@ class KindRow:
     not_harmonisable_reason: str | None
     sentences: list[str]
     in_score: bool
+    unknown: list[Place] = field(default_factory=list)  # gemeenten lacking the kind whose offer is not known complete
 
 
 @dataclass
@@ -89,6 +91,9 @@ class RegionHarmonisation:
     level_label: str
     status_counts: dict[str, int]
     language: str
+    based_on: int = 0  # gemeenten with instruments of their own in the catalogue
+    complete: int = 0  # gemeenten whose whole offer is declared complete
+    based_on_text: str = ""
 
     @property
     def differences(self) -> list[Difference]:
@@ -118,6 +123,8 @@ class RegionSummary:
     status_counts: dict[str, int]
     missing: dict[str, list[str]]  # kind -> GM codes lacking it
     differing: dict[str, list[str]]  # kind -> parameters that differ
+    based_on: int = 0
+    complete: int = 0
 
 
 @dataclass

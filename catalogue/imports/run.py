@@ -11,7 +11,7 @@ from ..exports import COLUMNS_BY_KEY
 from ..models import Region, User
 from .cells import CellProblem, parse_cell
 from .files import ImportFileError, Sheet, Table, read_table
-from .header import Mapping, map_header, norm
+from .header import Mapping, coverage_marker, map_header, norm
 from .matching import match_existing
 from .messages import RowReport
 from .resolve import Resolver, row_record
@@ -96,6 +96,8 @@ def _import_table(session: Session, table: Table, result: ImportResult, region: 
     total = sum(len(sheet.rows) for sheet, _ in sheets)
     for sheet, mapping in sheets:
         for number, cells in sheet.rows:
+            if coverage_marker(mapping, cells):
+                continue
             row = RowResult(row=number, sheet=sheet.name if table.kind == "xlsx" else None)
             result.rows.append(row)
             r = RowReport(row, mapping.headers, len(sheets))

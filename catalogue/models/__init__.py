@@ -14,6 +14,7 @@ from .account import (
     User,
 )
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
+from .coverage import CoverageDeclaration
 from .geo import Municipality, Region
 from .instrument import (
     AMOUNT_TYPES,
@@ -41,7 +42,7 @@ __all__ = [
     # accounts, audit
     "ORGANISATION_TYPES", "ROLES", "AccountEvent", "ApiToken", "Invitation", "LoginAttempt", "Membership", "Organisation",
     "OutboxMessage", "RecoveryCode", "User",
-    "AUDIT_ACTIONS", "AuditEntry", "InstrumentVersion", "Notification", "Watch",
+    "AUDIT_ACTIONS", "AuditEntry", "InstrumentVersion", "Notification", "Watch", "CoverageDeclaration",
     "JOB_STATES", "Job",
     # dated values, link checks
     "DATED_PARAMETERS", "LinkCheck", "ParameterValue",

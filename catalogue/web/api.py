@@ -104,7 +104,23 @@ def instruments():
         }
         if result.ended:
             body["links"]["ended"] = url_for(".instruments", **{**args, "lifecycle": "ended", "page": 1}, _external=True)
+    if query.municipalities or query.regions:
+        body["coverage"] = _coverage_of_location(session, query)
     return jsonify(body)
+
+
+def _coverage_of_location(session, query) -> list[dict]:
+    """With a location: what is known about the offer of those gemeenten (or regions). An offer that is not declared
+    complete reads "onbekend — nog niet ingevoerd"; the missing instruments are not "none"."""
+    from ..coverage import municipality_coverage, region_coverage, unknown_text
+
+    if query.municipalities:
+        places = list(session.scalars(select(Municipality).where(Municipality.code.in_(query.municipalities))))
+        found = municipality_coverage(session, places).values()
+    else:
+        places = list(session.scalars(select(Region).where(Region.code.in_(query.regions))))
+        found = region_coverage(session, places).values()
+    return [{**c.to_dict(), "note": None if c.complete else unknown_text(current_language())} for c in found]
 
 
 @bp.get("/suggest")
@@ -201,3 +217,4 @@ def openapi_document():
 
 from . import api_compare  # noqa: E402,F401  (harmonisation and comparison routes on this blueprint)
 from . import api_write  # noqa: E402,F401  (token-authenticated write API on this blueprint)
+from . import api_coverage  # noqa: E402,F401  (data coverage; declaring an offer complete)

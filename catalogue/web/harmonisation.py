@@ -53,7 +53,9 @@ def _map_markup(overview) -> Markup:
             "band": band,
             "label": str(summary.score) if summary.score is not None else None,
             "title": f"{summary.region.name} ({summary.region.code}): "
-                     + (_("score %(score)s", score=score_text) if summary.score is not None else score_text),
+                     + (_("score %(score)s", score=score_text) if summary.score is not None else score_text)
+                     + " (" + _("%(n)d van %(m)d gemeenten met gegevens", n=summary.based_on, m=summary.municipalities)
+                     + ")",
         }
     svg = svgmap.render_map(
         regions,
@@ -151,6 +153,17 @@ def _municipalities(session):
     return session.scalars(select(Municipality).order_by(Municipality.name)).all()
 
 
+def _regions_of(session, comparison) -> dict:
+    """Side -> the arbeidsmarktregio of that gemeente (its WSP is where to ask about an unknown offer)."""
+    out = {}
+    for key in ("a", "b"):
+        code = getattr(comparison, key).get("code")
+        m = session.scalar(select(Municipality).where(Municipality.code == code)) if code else None
+        if m is not None:
+            out[key] = m.region
+    return out
+
+
 @bp.get("/vergelijken/gemeenten")
 def compare_municipalities():
     session = get_db()
@@ -159,6 +172,7 @@ def compare_municipalities():
     if a and b:
         try:
             context["comparison"] = build_municipality_comparison(session, a, b, current_language(), today=peildatum())
+            context["comparison_regions"] = _regions_of(session, context["comparison"])
         except ComparisonError as exc:
             return _error_page("compare_municipalities.html", exc, **context)
     return render_template("compare_municipalities.html", **context)
@@ -177,6 +191,7 @@ def compare_municipality_uwv():
         try:
             context["comparison"] = build_uwv_comparison(session, gemeente, group or None, current_language(),
                                                          today=peildatum())
+            context["comparison_regions"] = _regions_of(session, context["comparison"])
         except ComparisonError as exc:
             return _error_page("compare_municipality_uwv.html", exc, **context)
     return render_template("compare_municipality_uwv.html", **context)

@@ -427,3 +427,6 @@ def links():
     ids = _checkable_provider_ids()
     groups = broken_links(get_db(), ids) if ids is None or ids else {}
     return render_template("manage/links.html", groups=groups)
+
+
+from . import manage_coverage  # noqa: E402,F401  (/beheer/dekking: declaring an offer complete)

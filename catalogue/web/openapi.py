@@ -126,6 +126,12 @@ def _build(vocab: dict[str, list[str]]) -> dict:
                     "ended": {"type": "integer", "description": "treffers die beëindigde regelingen zijn en door het "
                                                                 "standaardfilter op looptijd niet worden getoond"},
                 }},
+                "coverage": {"type": "array", "description": "alleen met municipality of region: de dekking van het "
+                             "aanbod van die plaatsen (zie /api/v1/coverage); note = 'onbekend — nog niet ingevoerd' "
+                             "zolang het aanbod niet compleet is verklaard", "items": {"type": "object", "properties": {
+                                 "code": {"type": "string"}, "state": {"type": "string", "enum": [
+                                     "geen_gegevens", "in_opbouw", "compleet"]},
+                                 "note": {"type": "string", "nullable": True}}}},
             }}}}}, "400": BAD_REQUEST},
     }})
     spec.path(path="/api/v1/suggest", operations={"get": {
@@ -176,6 +182,9 @@ def _build(vocab: dict[str, list[str]]) -> dict:
     from .api_compare import document_paths  # harmonisation and comparisons (imported here: api_compare imports api)
     document_paths(spec)
     add_write_api(spec)  # the token-authenticated write API and its security scheme
+    from .api_coverage import document_paths as coverage_paths  # data coverage, declaring an offer complete
+
+    coverage_paths(spec)
     doc = spec.to_dict()
     for operations in doc["paths"].values():
         for operation in operations.values():  # the server refuses request lines over 4 KB before the app sees them

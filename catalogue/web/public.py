@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import get_db
+from ..coverage import coverage_of, municipality_coverage, offer_rows, region_coverage
 from ..dated import PeildatumError, on_date, parse_peildatum
 from ..i18n import current_language
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
@@ -138,6 +139,11 @@ def instruments():
     if query.municipalities:
         location = session.scalar(select(Municipality).where(Municipality.code == query.municipalities[0]))
     region = session.scalar(select(Region).where(Region.code == query.regions[0])) if query.regions else None
+    coverage = None
+    if location is not None:
+        coverage = coverage_of(session, location).to_dict()
+    elif region is not None:
+        coverage = region_coverage(session, [region])[region.code].to_dict()
     municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
     regions = session.scalars(select(Region).order_by(Region.name)).all()
     args = request.args.to_dict(flat=False)
@@ -145,7 +151,7 @@ def instruments():
     ended_url = url_for(".instruments", **dict(args, lifecycle="ended", page=1)) if result.ended else None
     return render_template("instruments.html", result=result, query=query, location=location, region=region,
                            municipalities=municipalities, regions=regions, suggestion_url=suggestion_url,
-                           ended_url=ended_url)
+                           ended_url=ended_url, coverage=coverage)
 
 
 @bp.get("/instrumenten/<slug>")
@@ -172,7 +178,9 @@ def region(slug: str):
         abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
     instruments = all_instruments(session, InstrumentQuery(regions=[item.code], facets={"lifecycle": ["current"]}))
     groups = _group_by_provider_type(instruments)
-    return render_template("region.html", region=item, groups=groups, total=len(instruments))
+    return render_template("region.html", region=item, groups=groups, total=len(instruments),
+                           coverage=region_coverage(session, [item])[item.code].to_dict(),
+                           gemeenten=municipality_coverage(session, item.municipalities))
 
 
 @bp.get("/gemeenten")
@@ -190,8 +198,10 @@ def municipality(slug: str):
     current = available_for_municipality(session, item)
     upcoming = available_for_municipality(session, item, lifecycle=("upcoming",))
     groups = _group_by_provider_type(current)
+    cov = coverage_of(session, item)
     return render_template("municipality.html", municipality=item, region=item.region, groups=groups,
-                           total=len(current), upcoming=upcoming)
+                           total=len(current), upcoming=upcoming, coverage=cov.to_dict(), complete=cov.complete,
+                           offer=offer_rows(session, cov))
 
 
 @bp.get("/soorten")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from .. import get_db
+from ..coverage import coverage_of
 from ..i18n import current_language
 from ..models import Municipality
 from ..wizard import CHOICE_PARAMETERS, WizardError, options, parse_choices, restrictions, result
@@ -59,4 +60,5 @@ def start():
     outcome = result(session, choices)
     return render_template("wizard_result.html", choices=choices, result=outcome, options=options(session),
                            region=choices.municipality.region, restrictions=restrictions,
-                           language=current_language(), taxonomies=CHOICE_PARAMETERS)
+                           language=current_language(), taxonomies=CHOICE_PARAMETERS,
+                           coverage=coverage_of(session, choices.municipality).to_dict())

@@ -42,11 +42,17 @@ PAGES = [
     ("comparison-gemeente-uwv", "harmonisation.compare_municipality_uwv", "/vergelijken/gemeente-uwv?gemeente=GM0513",
      False),
     ("comparison-regions", "harmonisation.compare_regions", "/vergelijken/regios?a=AM20&b=AM11", False),
+    ("coverage", "coverage.coverage", "/dekking", False),
+    ("coverage-en", "coverage.coverage", "/en/dekking", False),
+    ("gemeente-unknown", "public.municipality", "/gemeenten/amsterdam", False),
+    ("comparison-gemeente-unknown", "harmonisation.compare_municipalities", "/vergelijken/gemeenten?a=GM0513&b=GM0363",
+     False),
     ("login", "auth.login", "/inloggen", False),
     ("manage-dashboard", "manage.dashboard", "/beheer/", True),
     ("edit-form", "manage.edit_instrument", "/beheer/instrumenten/gouda-loonkostensubsidie/bewerken", True),
     ("manage-content-check", "manage.content_check", "/beheer/inhoudscontrole", True),
     ("manage-links", "manage.links", "/beheer/links", True),
+    ("manage-coverage", "manage.coverage", "/beheer/dekking", True),
 ]
 
 
@@ -68,7 +74,7 @@ def test_no_wcag_violations(axe_page, live_app, name, endpoint, url, needs_login
 
 
 @pytest.mark.parametrize("url", ["/", "/werkgever?gemeente=GM0513", WIZARD_RESULT, "/gemeenten/gouda",
-                                 "/instrumenten/lkv-oudere-werknemer?peildatum=2024-06-01"])
+                                 "/instrumenten/lkv-oudere-werknemer?peildatum=2024-06-01", "/dekking"])
 def test_phone_layout_has_no_horizontal_scrolling(phone_page, url):
     phone_page.goto(url)
     overflow = phone_page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
