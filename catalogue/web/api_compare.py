@@ -81,7 +81,7 @@ def _param(name, description, schema=None, where="query", required=False):
 
 PEILDATUM = _param("peildatum", "De datum waarop instrumenten en bedragen worden vergeleken (JJJJ-MM-DD, standaard "
                                 "vandaag). Een ongeldige datum geeft 400 met parameter 'peildatum'.",
-                   {"type": "string", "format": "date", "pattern": "^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}$"})
+                   {"type": "string", "pattern": "^$|^(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"})
 
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -78,6 +78,9 @@ def _numbers(data: dict) -> dict:
     for key in AMOUNT_FIELDS:
         if data.get(key) is not None:
             data[key] = float(data[key])
+    if data.get("parameter_values"):  # dated amounts
+        data["parameter_values"] = [{**pv, "value": float(pv["value"])} if pv.get("value") is not None else pv
+                                    for pv in data["parameter_values"]]
     return data
 
 

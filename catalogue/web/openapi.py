@@ -154,7 +154,7 @@ def _build(vocab: dict[str, list[str]]) -> dict:
         "summary": "Eén instrument, met de bedragen die gelden op de peildatum en alle gedateerde waarden",
         "parameters": [_param("slug", "Slug", where="path", required=True),
                        _param("peildatum", "Datum waarop de bedragen gelden (JJJJ-MM-DD, standaard vandaag)",
-                              {"type": "string", "format": "date", "pattern": "^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}$"})],
+                              {"type": "string", "pattern": "^$|^(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"})],
         "responses": {"200": {"description": "Het instrument", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/InstrumentDetail"}}}}, "400": BAD_REQUEST, "404": NOT_FOUND},
     }})
