@@ -399,3 +399,5 @@ class RegionDetailOutSchema(RegionOutSchema):
 class ErrorSchema(Schema):
     error = fields.String(required=True)
     parameter = fields.String()
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Bij ongeldige invoer: de meldingen per veld"})
