@@ -91,6 +91,11 @@ WRITE_VIEWS.extend([declare_municipality, declare_region])  # token-authenticate
 # OpenAPI
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_INVALID = {"content": {"application/json": {"schema": {"type": "object", "required": ["error"], "properties": {
+    "error": {"type": "string"},
+    "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+               "description": "Foutmeldingen per veld"},
+}}}}}
 _STATE = {"type": "string", "enum": list(STATES)}
 _COVERAGE = {"type": "object", "properties": {
     "level": {"type": "string", "enum": ["gemeente", "regio"]}, "code": {"type": "string"}, "name": {"type": "string"},
@@ -146,7 +151,7 @@ def document_paths(spec) -> None:
                      "responses": {"201": {"description": "Verklaard; de nieuwe dekking", "content": {
                          "application/json": {"schema": {**_COVERAGE, "properties": {
                              **_COVERAGE["properties"], "ask": _ASK}}}}},
-                                   "400": {"description": "Geweigerd of ongeldige invoer", **_ERROR},
+                                   "400": {"description": "Geweigerd of ongeldige invoer", **_INVALID},
                                    "401": {"description": "Geen of een ongeldig token", **_ERROR},
                                    "403": {"description": "Geen toestemming", **_ERROR},
                                    "404": {"description": "Niet gevonden", **_ERROR}}},
