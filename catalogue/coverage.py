@@ -114,12 +114,19 @@ class Coverage:
         return {
             "level": self.level, "code": self.code, "name": self.name, "state": self.state,
             "state_label": state_label(self.state), "instruments": self.instruments, "kinds": sorted(self.kinds),
-            "declared_at": self.declared_at.isoformat() if self.declared_at else None,
+            "declared_at": _rfc3339(self.declared_at),
             "declared_kinds": list(self.declared_kinds) or None,
             "expires_on": self.expires_on.isoformat() if self.expires_on else None,
             "last_confirmed": self.last_confirmed.isoformat() if self.last_confirmed else None,
             "owner": self.owner,
         }
+
+
+def _rfc3339(moment: datetime | None) -> str | None:
+    """A timestamp with its timezone (the database keeps UTC; SQLite without the offset)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
