@@ -253,3 +253,13 @@ def test_worker_command_runs_the_queue_once(tmp_path, monkeypatch):
     with db.session() as s:
         assert set(s.scalars(select(Job.state))) == {"done"}
     db.engine.dispose()
+
+
+def test_a_full_export_queue_says_busy_instead_of_growing(client, app, instance, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_QUEUED_EXPORTS", 1)
+    _job_url(client.get("/regios/midden-holland/export.csv"))
+    busy = client.get("/regios/midden-holland/export.json")  # another export while one waits
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "120"
+    assert "erg druk" in busy.get_data(as_text=True)
+    _run(app)
+    _job_url(client.get("/regios/midden-holland/export.json"))  # the queue moved: accepted

@@ -200,9 +200,9 @@ def _read_xlsx_archive(data: bytes) -> Table:
             header: list | None = None
             rows: list[tuple[int, list]] = []
             empty_run = 0
-            for number, cells in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
+            for number, cells in enumerate(ws.iter_rows(), start=1):  # not padded: a row as long as its last cell
                 values = []
-                for cell in cells:
+                for cell in cells[:MAX_COLUMNS]:  # (the cells of all sheets together are limited by check_sheets)
                     value = getattr(cell, "value", None)
                     if getattr(cell, "data_type", None) == "f":
                         value = Formula(str(value))

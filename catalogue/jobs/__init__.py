@@ -10,8 +10,8 @@ exactly once. A handler (`kinds.py`) gets a `JobContext`: the job's parameters, 
 `output()` for the result file, which lives under `<instance>/jobs/<public id>/` and is removed with the job after
 `RETENTION` (`files.py`).
 """
+from .files import clean
 from .queue import JobError, enqueue, find
 from .runner import JobContext, run_next, work
-from .files import clean
 
 __all__ = ["JobContext", "JobError", "clean", "enqueue", "find", "run_next", "work"]

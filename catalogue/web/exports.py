@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import get_db
 from ..auth import can, editable_regions
@@ -70,6 +70,14 @@ def _export(scope: str, key: str | None, fmt: str, title: str) -> Response:
                                back=url_for("public.instruments")), 400
     if needs_job(count, fmt, current_app.config.get("EXPORT_JOB_THRESHOLDS")):
         job = _export_job(session, params, count)
+        if job is None:
+            response = current_app.make_response((render_template(
+                "error.html", title=_("Het is nu erg druk"),
+                message=_("Er staan al veel grote exports in de wachtrij. Probeer het over een paar minuten opnieuw."),
+                back=request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None),
+                503))
+            response.headers["Retry-After"] = "120"
+            return response
         return redirect(url_for("jobs.status", public_id=job.public_id), 303)
     data = to_bytes(session, spec, fmt, a4=a4)
     response = Response(data, mimetype=MIME_TYPES[fmt].split(";")[0])
@@ -95,9 +103,15 @@ def _export_job(session, params: dict, count: int):
     for job in recent:
         if job.params == params:
             return job
+    waiting = session.scalar(select(func.count()).select_from(Job).where(Job.kind == "export", Job.state == "queued"))
+    if waiting >= current_app.config.get("MAX_QUEUED_EXPORTS", MAX_QUEUED_EXPORTS):
+        return None
     job = enqueue(session, "export", params, owner_user_id=owner, total=count)
     session.commit()
     return job
+
+
+MAX_QUEUED_EXPORTS = 50  # more waiting exports than this: "busy, try again" (a crawler cannot flood the queue)
 
 
 @bp.get("/export/instrumenten.<fmt>")
