@@ -121,6 +121,9 @@ COLUMNS: tuple[Column, ...] = (
     _c("description_en", "Beschrijving (Engels)", "translation", 30, "Optioneel.", ["description (english)"]),
     _c("conditions_en", "Voorwaarden (Engels)", "translation", 30, "Optioneel.", ["conditions (english)"]),
     _c("how_to_apply_en", "Aanvragen (Engels)", "translation", 30, "Optioneel.", ["how to apply (english)"]),
+    _c("version", "Versie", "int", 8, "Versie van het instrument toen het werd geëxporteerd; laat staan. Bij het "
+       "importeren is elke wijziging aan een veld dat sindsdien door iemand anders is gewijzigd een conflict, waarin u "
+       "kiest wat blijft. Leeg bij een nieuw instrument.", ["version", "versienummer"]),
     _c("status", "Status", "enum", 10, "published (gepubliceerd) of draft (concept); leeg bij nieuw = concept.",
        ["publicatiestatus"], group="publication", choices=("published", "draft")),
     _c("publish_from", "Publiceren vanaf", "date", 11, "JJJJ-MM-DD.", ["zichtbaar vanaf"], group="publication"),

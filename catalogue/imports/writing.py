@@ -13,6 +13,7 @@ from ..exports import COLUMNS, TERM_COLUMNS
 from ..models import Instrument, Provider, Region, User
 from ..seed import SeedError
 from ..slugs import slugify
+from .conflicts import apply_choices, find_conflicts
 from .messages import RowReport, schema_errors
 
 
@@ -84,8 +85,11 @@ def _merge(before: dict, record: dict) -> dict:
     return merged
 
 
-def update_existing(session: Session, editor: Editor, r: RowReport, instrument: Instrument, record: dict, region: Region | None,
-            user: User, allow_national: bool) -> None:
+def update_existing(session: Session, editor: Editor, r: RowReport, instrument: Instrument, record: dict,
+                    region: Region | None, user: User, allow_national: bool, base_version: int | None = None,
+                    resolutions: dict[str, str] | None = None) -> None:
+    """Updates `instrument` from the row's `record`. `base_version`: the version the row was exported at; fields changed
+    both in the file and here since then are conflicts, written only as `resolutions` say (see `conflicts`)."""
     row = r.result
     row.slug = instrument.slug
     row.name = row.name or instrument.name
@@ -96,9 +100,16 @@ def update_existing(session: Session, editor: Editor, r: RowReport, instrument: 
     except ValidationError as exc:
         schema_errors(r, exc.messages)
         return
-    if _normalise_lists(_comparable(data, editor.loader)) == _normalise_lists(before):
+    current, proposed = _normalise_lists(before), _normalise_lists(_comparable(data, editor.loader))
+    if proposed == current:
         row.action = "unchanged"
         return
+    row.conflicts = find_conflicts(session, instrument, base_version, current, proposed, resolutions or {})
+    if any(c.choice is None for c in row.conflicts):
+        row.action = "conflict"
+        return
+    if row.conflicts:
+        merged = apply_choices(merged, before, row.conflicts)
     for provider in {instrument.provider, editor.loader.providers[data["provider"]]}:
         reason = _in_scope(provider, region, allow_national)
         if reason:
@@ -119,6 +130,7 @@ def update_existing(session: Session, editor: Editor, r: RowReport, instrument: 
         return
     row.action = "update" if entry is not None else "unchanged"
     row.changes = sorted(entry.changes) if entry is not None else []
+    row.diffs = dict(entry.changes) if entry is not None else {}
 
 
 def create_new(session: Session, editor: Editor, r: RowReport, record: dict, provider: Provider | None, region: Region | None,

@@ -105,9 +105,9 @@ def run_export(ctx: JobContext) -> None:
 
 
 def import_params(filename: str, region_code: str, user_id: int, dry_run: bool, allow_national: bool,
-                  upload_token: str | None) -> dict:
+                  upload_token: str | None, resolutions: dict[str, str] | None = None) -> dict:
     return {"filename": filename, "region": region_code, "user_id": user_id, "dry_run": dry_run,
-            "allow_national": allow_national, "upload_token": upload_token}
+            "allow_national": allow_national, "upload_token": upload_token, "resolutions": resolutions or {}}
 
 
 INPUT_NAME = "input.bin"
@@ -131,20 +131,43 @@ def run_import_job(ctx: JobContext) -> None:
         ctx.progress(done, total=total, message="Rijen controleren" if params["dry_run"] else "Rijen opslaan")
 
     result = run_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
-                        allow_national=bool(params.get("allow_national")), progress=progress)
+                        allow_national=bool(params.get("allow_national")), progress=progress,
+                        resolutions=params.get("resolutions") or {})
     ctx.result = result_payload(result)
     ctx.progress(len(result.rows), total=len(result.rows), message="Klaar", force=True)
 
 
 def result_payload(result) -> dict:
-    return asdict(result)
+    """An import result (spreadsheet or Dennis) as JSON: conflicts with their time as ISO text."""
+    data = asdict(result)
+    for row in data["rows"]:
+        for conflict in row.get("conflicts") or []:
+            conflict["changed_at"] = conflict["changed_at"].isoformat() if conflict["changed_at"] else None
+        for proposal in row.get("proposals") or []:
+            proposal["values"] = {k: str(v) if not isinstance(v, (int, str)) else v
+                                  for k, v in proposal["values"].items()}
+    return data
+
+
+def _row_from_payload(row_class, row: dict):
+    from datetime import datetime
+
+    from ..imports.conflicts import Conflict
+    from ..imports.dennis.extract import Proposal
+
+    row = dict(row)
+    row["conflicts"] = [Conflict(**{**c, "changed_at": datetime.fromisoformat(c["changed_at"])
+                                    if c.get("changed_at") else None}) for c in row.get("conflicts") or []]
+    if "proposals" in row:
+        row["proposals"] = [Proposal(**p) for p in row["proposals"]]
+    return row_class(**row)
 
 
 def result_from_payload(payload: dict):
     from ..imports import ImportResult, RowResult
 
     data = dict(payload)
-    data["rows"] = [RowResult(**row) for row in data.get("rows") or []]
+    data["rows"] = [_row_from_payload(RowResult, row) for row in data.get("rows") or []]
     return ImportResult(**data)
 
 
