@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TERM_COLUMNS = {"target_groups": "target_group", "schemes": "scheme", "age_groups": "age_group", "sectors": "sector",
-                "employment_types": "employment_type"}
+                "employment_types": "employment_type", "journey_phases": "journey_phase"}
 TRANSLATED = ("name", "summary", "description", "conditions", "how_to_apply")
 LIST_SEPARATOR = "; "
 FIELD_SEPARATOR = " | "
@@ -105,6 +105,8 @@ COLUMNS: tuple[Column, ...] = (
     _c("sectors", "Sectoren", "codes", 10, "SBI-letters A-U, gescheiden door ';' (leeg = alle).", ["sector"]),
     _c("employment_types", "Dienstverbanden", "codes", 14, "regulier, bbl, stage, werkervaring; gescheiden door ';'.",
        ["dienstverband", "soort dienstverband"]),
+    _c("journey_phases", "Fasen werkgeversdienstverlening", "codes", 16, "Fasen (de tegels DW01-DW10 uit Dennis): "
+       "codes, namen of DW-codes, gescheiden door ';'.", ["fasen", "fase", "tegels", "werkprocesfase"]),
     _c("contacts", "Contacten", "contacts", 30, "Eén contact per regel: naam | telefoon | e-mail | website.",
        ["contact", "contactpersonen"]),
     _c("links", "Links", "links", 30, "Eén link per regel: titel | webadres.", ["meer informatie"]),
