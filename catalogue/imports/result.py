@@ -88,10 +88,10 @@ def format_result(result: ImportResult, verbose: bool = True) -> Iterable[str]:
             where = f"rij {row.row}" + (f" ({row.sheet})" if row.sheet else "")
             yield f"{where:>24}  {row.label:<12} {row.slug or '-'}  {row.name or ''}"
             for name, (old, new) in row.diffs.items():
-                yield f"{'':>26}{name}: {_show(old)} → {_show(new)}"
+                yield f"{'':>26}{name}: {show(old)} → {show(new)}"
             for c in row.conflicts:
                 chosen = {"current": "huidige waarde blijft", "file": "waarde uit het bestand"}.get(c.choice, "kies")
-                yield (f"{'':>26}CONFLICT {c.key}: bestand {_show(c.file_value)}, nu {_show(c.current_value)} "
+                yield (f"{'':>26}CONFLICT {c.key}: bestand {show(c.file_value)}, nu {show(c.current_value)} "
                        f"(gewijzigd door {c.changed_by} op {c.changed_at:%Y-%m-%d %H:%M}, versie {c.base_version} → "
                        f"{c.current_version}): {chosen}")
     for error in result.errors:
@@ -99,7 +99,7 @@ def format_result(result: ImportResult, verbose: bool = True) -> Iterable[str]:
     yield result.summary()
 
 
-def _show(value) -> str:
+def show(value) -> str:
     if value in (None, "", [], {}):
         return "(leeg)"
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -23,7 +23,7 @@ NATIONAL_TYPES = ("uwv", "belastingdienst", "landelijk")
 DEFAULT_REACH = {"gemeente": "lokaal", "regio": "regionaal"}  # when a new row leaves 'Bereik' empty
 
 
-def _in_scope(provider: Provider, region: Region | None, allow_national: bool) -> str | None:
+def in_scope(provider: Provider, region: Region | None, allow_national: bool) -> str | None:
     """None when rows may write instruments of this provider, else the reason why not."""
     if provider.type in NATIONAL_TYPES:
         return None if allow_national else (f"'{provider.name}' is een landelijke aanbieder; alleen beheerders mogen "
@@ -33,7 +33,7 @@ def _in_scope(provider: Provider, region: Region | None, allow_national: bool) -
     return None
 
 
-def _comparable(data: dict, loader) -> dict:
+def comparable(data: dict, loader) -> dict:
     """A validated record in the snapshot's shape, to tell whether a row changes anything."""
     from ..editing import json_safe
 
@@ -52,7 +52,7 @@ def _comparable(data: dict, loader) -> dict:
     return out
 
 
-def _normalise_lists(snap: dict) -> dict:
+def normalise(snap: dict) -> dict:
     out = dict(snap)
     for key in ("regions", "municipalities", *TERM_COLUMNS):
         out[key] = sorted(out.get(key) or [])
@@ -100,7 +100,7 @@ def update_existing(session: Session, editor: Editor, r: RowReport, instrument: 
     except ValidationError as exc:
         schema_errors(r, exc.messages)
         return
-    current, proposed = _normalise_lists(before), _normalise_lists(_comparable(data, editor.loader))
+    current, proposed = normalise(before), normalise(comparable(data, editor.loader))
     if proposed == current:
         row.action = "unchanged"
         return
@@ -111,7 +111,7 @@ def update_existing(session: Session, editor: Editor, r: RowReport, instrument: 
     if row.conflicts:
         merged = apply_choices(merged, before, row.conflicts)
     for provider in {instrument.provider, editor.loader.providers[data["provider"]]}:
-        reason = _in_scope(provider, region, allow_national)
+        reason = in_scope(provider, region, allow_national)
         if reason:
             r.error("provider" if "provider" in r.headers else None, reason)
             return
@@ -143,7 +143,7 @@ def create_new(session: Session, editor: Editor, r: RowReport, record: dict, pro
         return None
     if not record.get("reach"):
         record["reach"] = DEFAULT_REACH.get(provider.type, "landelijk")
-    reason = _in_scope(provider, region, allow_national)
+    reason = in_scope(provider, region, allow_national)
     if reason:
         r.error("provider", reason)
         return None
