@@ -45,7 +45,7 @@ def run_import(session: Session, filename: str, data: bytes, region: Region | No
         table = read_table(filename, data)
         result.warnings.extend(table.warnings)
         _import_table(session, table, result, region, user if user is not None else system_user(), allow_national, via,
-                      progress, resolutions or {})
+                      progress, resolutions if resolutions is not None else {})
     except ImportFileError as exc:
         result.errors.insert(0, str(exc))
     except Exception:

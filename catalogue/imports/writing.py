@@ -104,7 +104,7 @@ def update_existing(session: Session, editor: Editor, r: RowReport, instrument: 
     if proposed == current:
         row.action = "unchanged"
         return
-    row.conflicts = find_conflicts(session, instrument, base_version, current, proposed, resolutions or {})
+    row.conflicts = find_conflicts(session, instrument, base_version, current, proposed, resolutions if resolutions is not None else {})
     if any(c.choice is None for c in row.conflicts):
         row.action = "conflict"
         return

@@ -40,7 +40,7 @@ def read_export(data: bytes) -> list[dict]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1:  # the error is at the very end: the file stops too early
+        if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):  # the file stops early
             raise DennisFileError(f"Het bestand houdt halverwege op (onvolledige JSON, regel {exc.lineno}): is het "
                                   "helemaal gedownload of gekopieerd? Er is niets opgeslagen.") from exc
         raise DennisFileError(f"Dit is geen geldige JSON (regel {exc.lineno}, kolom {exc.colno}: {exc.msg}).") from exc

@@ -47,7 +47,7 @@ def run_dennis_import(session: Session, filename: str, data: bytes, region: Regi
         except ValueError as exc:
             raise DennisFileError(f"Standaardsoort: {exc}.") from exc
         _import(session, items, mapper, result, region, user if user is not None else system_user(),
-                allow_national, resolutions or {}, via)
+                allow_national, resolutions if resolutions is not None else {}, via)
     except DennisFileError as exc:
         result.errors.insert(0, str(exc))
     except Exception:
@@ -65,7 +65,7 @@ def _import(session: Session, items: list[dict], mapper: DennisMapper, result: D
             user: User, allow_national: bool, resolutions: dict[str, str], via: str) -> None:
     editor = Editor(session, user, via=via)
     states = {r.external_id: r for r in session.scalars(select(ImportRecord).where(ImportRecord.source == SOURCE))}
-    slugs: set[str] = set()
+    slugs = set(session.scalars(select(Instrument.slug)))  # taken slugs, kept up to date below
     for position, item in enumerate(items, start=1):
         mapped = mapper.map(position, item)
         row = DennisRow(position=position, uuid=item["uuid"].strip(), name=mapped.record.get("name"),
@@ -100,10 +100,10 @@ def _schema_errors(row: DennisRow, who: str, messages) -> None:
                           else f"{who}: {dutch(message)}")
 
 
-def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
+def _unique_slug(base: str, taken: set[str]) -> str:
     base = base[:150].strip("-") or "instrument"
     slug, n = base, 2
-    while slug in taken or session.scalar(select(Instrument.id).where(Instrument.slug == slug)) is not None:
+    while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     taken.add(slug)
     return slug
@@ -112,7 +112,7 @@ def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
 def _create(session: Session, editor: Editor, row: DennisRow, mapped: Mapped, who: str, slugs: set[str],
             states: dict) -> None:
     record = dict(mapped.record)
-    record["slug"] = _unique_slug(session, slugify(f"{mapped.provider.slug} {record['name']}"), slugs)
+    record["slug"] = _unique_slug(slugify(f"{mapped.provider.slug} {record['name']}"), slugs)
     if mapped.kind_note:
         mapped.internal.insert(0, mapped.kind_note)
     if mapped.internal:
@@ -136,7 +136,7 @@ def _create(session: Session, editor: Editor, row: DennisRow, mapped: Mapped, wh
                          source_updated_at=mapped.updated_at, version=instrument.version)
     session.add(state)
     states[row.uuid] = state
-    row.proposals = _propose(session, instrument, mapped)
+    row.proposals = _propose(session, instrument, mapped, known=[])
 
 
 def _update(session: Session, editor: Editor, row: DennisRow, mapped: Mapped, who: str, instrument: Instrument,
@@ -184,11 +184,12 @@ def _update(session: Session, editor: Editor, row: DennisRow, mapped: Mapped, wh
     row.proposals = _propose(session, instrument, mapped)
 
 
-def _propose(session: Session, instrument: Instrument, mapped: Mapped) -> list[Proposal]:
+def _propose(session: Session, instrument: Instrument, mapped: Mapped, known: list | None = None) -> list[Proposal]:
     """New proposals from the instrument's Dennis texts: not for parameters already filled in here, and never the same
-    values twice (an editor who rejected a proposal does not see it again)."""
-    known = [p.values for p in session.scalars(select(ParameterProposal).where(
-        ParameterProposal.instrument_id == instrument.id))]
+    values twice (an editor who rejected a proposal does not see it again). `known`: the values proposed before."""
+    if known is None:
+        known = [p.values for p in session.scalars(select(ParameterProposal).where(
+            ParameterProposal.instrument_id == instrument.id))]
     out = []
     for proposal in extract(mapped.texts):
         if proposal.values in known or any(getattr(instrument, k) not in (None, "") for k in proposal.values):
