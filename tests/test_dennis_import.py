@@ -3,6 +3,7 @@ as documented, the shape's quirks, bad input (clear message, nothing written), i
 newer work on a second run, and 2,000 instruments."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -330,3 +331,83 @@ def test_too_large_file_is_refused(session):
     assert not result.committed
     assert result.errors == ["Het bestand is te groot (50.0 MB); de grens is 50 MB. Exporteer per regio "
                              "(dennis:export-instruments) en importeer de delen na elkaar."]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# /beheer: navigation, upload, the review list of proposals
+
+
+def _upload(client, data: bytes, region="AM20", **extra):
+    from werkzeug.datastructures import FileStorage
+
+    from accounts import post
+    return post(client, "/beheer/import/dennis", {"region": region, "file": FileStorage(io.BytesIO(data), "d.json"),
+                                                  **extra}, content_type="multipart/form-data")
+
+
+def test_beheer_navigation_links_the_imports_and_proposals(client, people):  # noqa: F811
+    from accounts import login
+    login(client, people["coordinator"])
+    html = client.get("/beheer/").get_data(as_text=True)
+    for url in ('href="/beheer/import"', 'href="/beheer/import/dennis"', 'href="/beheer/voorstellen"'):
+        assert url in html, url
+    login(client, people["account_manager"])
+    html = client.get("/beheer/").get_data(as_text=True)
+    assert 'href="/beheer/import/dennis"' not in html
+    assert client.get("/beheer/import/dennis").status_code == 403
+    assert client.get("/beheer/voorstellen").status_code == 403
+
+
+def test_upload_previews_confirms_and_proposals_are_reviewed(client, session, people):  # noqa: F811
+    from accounts import login, post
+    login(client, people["coordinator"])
+    before = _count(session)
+    page = _upload(client, dumps(export()))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    assert "Controle: nog niets opgeslagen" in html and "overgeslagen" in html and "Korte Akkeren" in html
+    assert _count(session) == before
+    token = html.split('name="token" value="')[1].split('"')[0]
+    done = post(client, "/beheer/import/dennis/bevestigen", {"token": token})
+    assert done.status_code == 200 and "Import opgeslagen" in done.get_data(as_text=True)
+    assert _count(session) == before + 4  # AM20: Gouda, Waddinxveen, the WSP, the partnership
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.instrument_id == _get(session, U_PROEF).id))
+    assert entry.actor == people["coordinator"].email and entry.via == "web"
+
+    listing = client.get("/beheer/voorstellen").get_data(as_text=True)
+    assert "Proefplaatsing Gouda (Dennis)" in listing and "maximaal 3 maanden" in listing
+    proposals = {p.instrument.external_id: p for p in session.scalars(select(ParameterProposal))}
+    proef, lks = proposals[U_PROEF], proposals[U_LKS]
+    assert _get(session, U_PROEF).is_public()  # visible while the proposal waits
+    assert client.post(f"/beheer/voorstellen/{proef.id}/overnemen").status_code == 400  # CSRF
+    assert post(client, f"/beheer/voorstellen/{proef.id}/overnemen").status_code == 302
+    assert post(client, f"/beheer/voorstellen/{lks.id}/afwijzen").status_code == 302
+    session.expire_all()
+    item = _get(session, U_PROEF)
+    assert (item.duration_max, item.duration_unit) == (3, "maand")
+    assert session.get(ParameterProposal, proef.id).status == "accepted"
+    assert session.get(ParameterProposal, proef.id).decided_by == people["coordinator"].email
+    assert session.get(ParameterProposal, lks.id).status == "rejected"
+    assert _get(session, U_LKS).decision_period_weeks is None
+    actions = [e.action for e in session.scalars(select(AuditEntry).where(
+        AuditEntry.instrument_id.in_([item.id, _get(session, U_LKS).id])).order_by(AuditEntry.id))]
+    assert actions[-2:] == ["accept_proposal", "reject_proposal"]
+    again = post(client, f"/beheer/voorstellen/{proef.id}/overnemen", follow_redirects=True)
+    assert "Over dit voorstel is al beslist." in again.get_data(as_text=True)
+    history = client.get(f"/beheer/instrumenten/{item.slug}/geschiedenis").get_data(as_text=True)
+    assert "voorstel uit import overgenomen" in history
+    # another region's editor may not decide on these
+    login(client, people["other_editor"])
+    assert post(client, f"/beheer/voorstellen/{proposals[U_WSP].id}/afwijzen").status_code == 403
+    assert "Jobcoaching Midden-Holland" not in client.get("/beheer/voorstellen").get_data(as_text=True)
+
+
+def test_upload_refuses_bad_and_too_many(client, session, people):  # noqa: F811
+    from accounts import login
+    login(client, people["coordinator"])
+    page = _upload(client, b'{"a": 1}')
+    assert page.status_code == 422 and "geen Dennis-export" in page.get_data(as_text=True)
+    many = [instrument(f"Proefplaatsing {n}", local_party(*GOUDA), townships=[GOUDA]) for n in range(301)]
+    page = _upload(client, dumps(many))
+    assert page.status_code == 422 and "hoogstens 300 in één keer" in page.get_data(as_text=True)
+    assert _get(session, many[0]["uuid"]) is None

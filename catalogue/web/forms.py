@@ -90,6 +90,7 @@ ACTION_LABELS = {
     "unpublish": N_("gedepubliceerd"), "schedule": N_("publicatie gepland"), "delete": N_("verwijderd"),
     "restore": N_("teruggezet uit de prullenbak"), "restore_version": N_("oudere versie teruggezet"),
     "review": N_("gecontroleerd"), "region_update": N_("regiopagina gewijzigd"),
+    "accept_proposal": N_("voorstel uit import overgenomen"), "reject_proposal": N_("voorstel uit import afgewezen"),
 }
 REVIEW_REASONS = {
     "never_checked": N_("nooit gecontroleerd"), "not_checked": N_("niet gecontroleerd sinds %(date)s"),

@@ -32,16 +32,23 @@ ON_CREATE_ONLY = ("kind", "source_url", "internal_notes")
 def run_dennis_import(session: Session, filename: str, data: bytes, region: Region | None = None,
                       user: User | None = None, dry_run: bool = False, allow_national: bool = False,
                       resolutions: dict[str, str] | None = None, default_kind: str | None = None,
-                      source_url: str | None = None, via: str = "cli") -> DennisResult:
+                      source_url: str | None = None, via: str = "cli",
+                      max_instruments: int | None = None) -> DennisResult:
     """Reads, maps and (unless `dry_run`, any error or an open conflict) commits a Dennis export.
 
     `region`: only instruments of that region's gemeenten and its werkgeversservicepunt are imported; the others are
     listed as skipped. `allow_national`: national providers' instruments too (else skipped). `user`: whose
     permissions apply and who is named in the audit trail (None: the command line, an administrator).
+    `max_instruments`: refuse larger files (a web request must finish within 10 seconds).
     """
     result = DennisResult(filename=filename, region=region.code if region is not None else None, dry_run=dry_run)
     try:
         items = read_export(data)
+        if max_instruments is not None and len(items) > max_instruments:
+            raise DennisFileError(f"De export bevat {len(items):,} instrumenten; via de website kunnen er hoogstens "
+                                  f"{max_instruments:,} in één keer (elke stap moet binnen 10 seconden klaar zijn). "
+                                  "Exporteer per regio, of laat een beheerder 'catalogue import-dennis' draaien."
+                                  .replace(",", "."))
         try:
             mapper = DennisMapper(session, default_kind=default_kind, source_url=source_url)
         except ValueError as exc:
