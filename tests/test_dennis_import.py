@@ -411,3 +411,22 @@ def test_upload_refuses_bad_and_too_many(client, session, people):  # noqa: F811
     page = _upload(client, dumps(many))
     assert page.status_code == 422 and "hoogstens 300 in één keer" in page.get_data(as_text=True)
     assert _get(session, many[0]["uuid"]) is None
+
+
+def test_instrument_matched_by_external_id_but_never_imported_keeps_every_difference_as_a_conflict(session, people):  # noqa: F811,E501
+    existing = session.scalar(select(Instrument).where(Instrument.slug == "gouda-proefplaatsing"))
+    Editor(session, people["coordinator"]).update(existing, {"external_id": U_PROEF}, partial=True)
+    session.commit()
+    before = existing.summary
+    result = run_dennis_import(session, "dennis.json", dumps(export()[:1]))
+    assert not result.committed and result.open_conflicts
+    assert {c.field for c in result.conflicts} >= {"summary", "name", "description"}
+    assert all(c.slug == "gouda-proefplaatsing" for c in result.conflicts)
+    session.expire_all()
+    assert session.get(Instrument, existing.id).summary == before
+    choices = {c.key: "file" for c in result.conflicts}
+    result = run_dennis_import(session, "dennis.json", dumps(export()[:1]), resolutions=choices)
+    assert result.committed and result.counts["update"] == 1
+    session.expire_all()
+    assert session.get(Instrument, existing.id).summary == "Probeer een kandidaat eerst uit."
+    assert session.scalar(select(ImportRecord).where(ImportRecord.external_id == U_PROEF)).instrument_id == existing.id

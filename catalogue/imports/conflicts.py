@@ -18,6 +18,7 @@ from ..models import AuditEntry, Instrument
 KEEP_CURRENT = "current"
 TAKE_FILE = "file"
 CHOICES = (KEEP_CURRENT, TAKE_FILE)
+UNKNOWN_AUTHOR = "onbekend (seed of eerdere import)"
 
 
 @dataclass
@@ -53,18 +54,20 @@ def changed_since(session: Session, instrument: Instrument, base_version: int) -
 def find_conflicts(session: Session, instrument: Instrument, base_version: int | None, before: dict, after: dict,
                    resolutions: dict[str, str]) -> list[Conflict]:
     """The conflicts of changing `instrument` from `before` to `after` (snapshot shape) when the file was based on
-    `base_version`; each with the choice from `resolutions` ({conflict key: KEEP_CURRENT | TAKE_FILE}) if made."""
+    `base_version`; each with the choice from `resolutions` ({conflict key: KEEP_CURRENT | TAKE_FILE}) if made.
+    `base_version` 0 means "never seen": every difference is a conflict (it may all be work done here)."""
     if base_version is None or base_version >= instrument.version:
         return []
     since = changed_since(session, instrument, base_version)
     out = []
     for name in after:
-        if name in since and after.get(name) != before.get(name):
-            entry = since[name]
+        if (name in since or base_version == 0) and after.get(name) != before.get(name):
+            entry = since.get(name)
             conflict = Conflict(slug=instrument.slug, field=name, file_value=after.get(name),
                                 current_value=before.get(name), base_version=base_version,
-                                current_version=instrument.version, changed_by=entry.actor,
-                                changed_at=entry.created_at)
+                                current_version=instrument.version,
+                                changed_by=entry.actor if entry is not None else UNKNOWN_AUTHOR,
+                                changed_at=entry.created_at if entry is not None else instrument.updated_at)
             choice = resolutions.get(conflict.key)
             conflict.choice = choice if choice in CHOICES else None
             out.append(conflict)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth import can, editable_provider_ids
-from ..editing import Editor, NotAllowed, NotFound
+from ..editing import Editor, NotAllowed, NotFound, json_safe
 from ..models import AuditEntry, Instrument, ParameterProposal, User
 
 
@@ -36,8 +36,6 @@ def open_proposals(session: Session, user: User) -> list[ParameterProposal]:
 
 def current_values(proposal: ParameterProposal) -> dict:
     """What the instrument has now for the proposal's fields (None when empty)."""
-    from ..editing import json_safe
-
     return {k: json_safe(getattr(proposal.instrument, k)) for k in proposal.values}
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 from datetime import date
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class Mapped:
     notes: list[str] = field(default_factory=list)  # what could not be mapped, or was mapped with an assumption
     errors: list[str] = field(default_factory=list)
     kind_note: str | None = None  # how the soort was chosen
+    active: bool = False  # published (active) in Dennis
     internal: list[str] = field(default_factory=list)  # lines for the internal notes of a new instrument
 
 
@@ -318,8 +320,6 @@ class DennisMapper:
         if isinstance(provider, dict) and _str(provider.get("name")) and self._address(provider.get("address")):
             places.append(f"{_str(provider['name'])} (uitvoerder): {self._address(provider['address'])}")
         if places:
-            from html import escape
-
             items = "".join(f"<li>{escape(p)}</li>" for p in places)
             record["description"] = (record["description"] or "") + f"<h3>Locaties</h3><ul>{items}</ul>"
 
@@ -515,6 +515,7 @@ class DennisMapper:
         active = item.get("publish")
         if active is None:
             active = item.get("published")
+        out.active = bool(active)
         record["status"] = "published" if active else "draft"
         if self.source_url:
             record["source_url"] = self.source_url.format(uuid=record["external_id"],

@@ -154,6 +154,8 @@ def _update(session: Session, editor: Editor, row: DennisRow, mapped: Mapped, wh
         return
     before = snapshot(instrument)
     record = {k: v for k, v in mapped.record.items() if k not in ON_CREATE_ONLY}
+    if mapped.active and before.get("source_url"):
+        record["status"] = "published"  # a draft only for want of a source, which it has here
     merged = {**before, **record}
     try:
         data = editor.loader.validate(merged)
@@ -161,8 +163,11 @@ def _update(session: Session, editor: Editor, row: DennisRow, mapped: Mapped, wh
         _schema_errors(row, who, exc.messages)
         return
     current, proposed = normalise(before), normalise(comparable(data, editor.loader))
-    row.conflicts = find_conflicts(session, instrument, state.version if state is not None else None, current,
-                                   proposed, resolutions) if proposed != current else []
+    # base: our version after the last import; never imported (matched by external id only): every difference is a
+    # conflict, since any of it may be work done here
+    base = state.version if state is not None else 0
+    row.conflicts = find_conflicts(session, instrument, base, current, proposed, resolutions) \
+        if proposed != current else []
     if any(c.choice is None for c in row.conflicts):
         row.action = "conflict"
         return
