@@ -347,6 +347,8 @@ def _upload(client, data: bytes, region="AM20", **extra):
 
 def test_beheer_navigation_links_the_imports_and_proposals(client, people):  # noqa: F811
     from accounts import login
+    for url in ("/beheer/import/dennis", "/beheer/voorstellen"):
+        assert client.get(url).status_code == 302  # to the login page
     login(client, people["coordinator"])
     html = client.get("/beheer/").get_data(as_text=True)
     for url in ('href="/beheer/import"', 'href="/beheer/import/dennis"', 'href="/beheer/voorstellen"'):
