@@ -1,6 +1,7 @@
 """The Dennis import pages and the review list of proposals (issue 13) in Chromium: axe (WCAG 2.1 AA) on the upload
 form, the preview, the saved result and the review list; no horizontal scrolling at 390 px; the flow with the keyboard
 -free mouse path an editor takes (upload, confirm, accept a proposal)."""
+import json
 import sys
 from pathlib import Path
 
@@ -62,3 +63,34 @@ def test_dennis_upload_preview_confirm_and_review(axe_page, live_app, tmp_path):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Overnemen voor Proefplaatsing Gouda (browsertest)").click()
     assert "Het voorstel is overgenomen" in page.content()
+
+    # someone edits the summary here; Dennis changes it too: the second import shows the conflict side by side
+    from sqlalchemy import select
+
+    from catalogue.db import Database
+    from catalogue.editing import Editor
+    from catalogue.models import Instrument, User
+
+    db = Database(live_app.config["DATABASE_URL"])
+    with db.session() as session:
+        item = session.scalar(select(Instrument).where(Instrument.external_id == "browser-1"))
+        editor = session.scalar(select(User).where(User.email == "redacteur@gouda.example.org"))
+        Editor(session, editor).update(item, {"summary": "Onze eigen samenvatting, hier geschreven."}, partial=True)
+        session.commit()
+    db.engine.dispose()
+    items = json.loads(export.read_text())
+    items[0]["updated_at"] = "2025-01-01T00:00:00.000000Z"
+    items[0]["short_description"] = "Dennis heeft de samenvatting ook gewijzigd."
+    export.write_text(json.dumps(items))
+    page.goto("/beheer/import/dennis")
+    page.locator("input[name=file]").set_input_files(str(export))
+    page.get_by_role("button", name="Controleren").click()
+    assert "Conflicten met nieuwer werk" in page.content() and "Onze eigen samenvatting" in page.content()
+    _no_violations(page, "dennis-conflict")
+    page.set_viewport_size({"width": 390, "height": 800})
+    screenshot(page, "dennis-conflict-390")
+    assert _overflow(page) <= 1
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("huidige waarde houden").check()
+    page.get_by_role("button", name="Bevestigen en opslaan").click()
+    assert page.locator("h2#h-result").inner_text() == "Import opgeslagen"
