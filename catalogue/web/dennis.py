@@ -10,16 +10,13 @@ from sqlalchemy import select
 
 from .. import get_db
 from ..editing import InvalidInput, NotAllowed, NotFound
-from ..imports.dennis import MAX_BYTES, run_dennis_import
+from ..imports.dennis import MAX_BYTES, WEB_MAX_INSTRUMENTS, run_dennis_import
 from ..imports.proposals import ProposalDecided, accept, current_values, open_proposals, reject
 from ..models import InstrumentKind
 from .exports import _drop_upload, _import_regions, _load_upload, _region_for, _require_importer, _store_upload, \
     _user
 
 bp = Blueprint("dennis", __name__)
-# Measured: about 20 ms per new instrument on a loaded 2-core machine (bench: tests/test_dennis_import.py, 2,000
-# instruments); a request stays well within 10 s with this many. Larger exports: per region, or the command line.
-WEB_MAX_INSTRUMENTS = 300
 
 
 def _kinds() -> list[InstrumentKind]:

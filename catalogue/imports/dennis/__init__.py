@@ -4,9 +4,9 @@
 `extract` (comparable parameters read from the free text, as proposals), `run` (the transaction), `result`.
 """
 from .mapping import DennisMapper, load_rules
-from .reading import MAX_BYTES, DennisFileError, read_export
+from .reading import MAX_BYTES, WEB_MAX_INSTRUMENTS, DennisFileError, read_export
 from .result import DennisResult, DennisRow, format_dennis
 from .run import SOURCE, run_dennis_import
 
-__all__ = ["MAX_BYTES", "SOURCE", "DennisFileError", "DennisMapper", "DennisResult", "DennisRow", "format_dennis",
+__all__ = ["MAX_BYTES", "SOURCE", "WEB_MAX_INSTRUMENTS", "DennisFileError", "DennisMapper", "DennisResult", "DennisRow", "format_dennis",
            "load_rules", "read_export", "run_dennis_import"]
