@@ -398,19 +398,19 @@ class DennisMapper:
             else:
                 what = f"doelgroep '{text}'" + (f" ({code})" if code else " (eigen doelgroep zonder code)")
                 note(f"{what}: geen van onze doelgroepen of uitkeringen")
-        for key, taxonomy, source, code_key in (("age_groups", "age_group", "age_groups", "code"),
-                                                ("employment_types", "employment_type", "employment_types", "code"),
-                                                ("sectors", "sector", "sectors", "sbi_group")):
-            for entry in _list(item, source):
+        for key, taxonomy, code_key, word in (("age_groups", "age_group", "code", "leeftijdsgroep"),
+                                              ("employment_types", "employment_type", "code", "dienstverband"),
+                                              ("sectors", "sector", "sbi_group", "sector")):
+            for entry in _list(item, key):
                 if not isinstance(entry, dict):
                     continue
                 found = self.term(taxonomy, entry.get(code_key), entry.get("description"))
                 if found:
                     add(key, found)
                 else:
-                    note(f"{ {'age_groups': 'leeftijdsgroep', 'employment_types': 'dienstverband', 'sectors': 'sector'}[key]} "
-                         f"'{_str(entry.get('description')) or '?'}'"
-                         + (f" ({_str(entry.get(code_key))})" if _str(entry.get(code_key)) else "") + ": onbekend")
+                    code = _str(entry.get(code_key))
+                    note(f"{word} '{_str(entry.get('description')) or '?'}'" + (f" ({code})" if code else "")
+                         + ": onbekend")
         for tile in _list(item, "tiles"):
             if not isinstance(tile, dict):
                 continue
