@@ -404,15 +404,43 @@ def test_upload_previews_confirms_and_proposals_are_reviewed(client, session, pe
     assert "Jobcoaching Midden-Holland" not in client.get("/beheer/voorstellen").get_data(as_text=True)
 
 
-def test_upload_refuses_bad_and_too_many(client, session, people):  # noqa: F811
-    from accounts import login
+def test_upload_refuses_bad_files_and_runs_large_ones_as_jobs(client, app, session, people, tmp_path,  # noqa: F811
+                                                                monkeypatch):
+    import re
+
+    from accounts import login, post
+    from catalogue.jobs import run_next
+    from catalogue.jobs.files import jobs_root
+    from catalogue.models import Job
+
     login(client, people["coordinator"])
     page = _upload(client, b'{"a": 1}')
     assert page.status_code == 422 and "geen Dennis-export" in page.get_data(as_text=True)
-    many = [instrument(f"Proefplaatsing {n}", local_party(*GOUDA), townships=[GOUDA]) for n in range(301)]
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    monkeypatch.setitem(app.config, "DENNIS_WEB_MAX_INSTRUMENTS", 3)
+    many = [instrument(f"Proefplaatsing {n}", local_party(*GOUDA), townships=[GOUDA],
+                       links=[("Info", f"https://www.gouda.nl/{n}")]) for n in range(5)]
     page = _upload(client, dumps(many))
-    assert page.status_code == 422 and "hoogstens 300 in één keer" in page.get_data(as_text=True)
+    assert page.status_code == 303 and re.search(r"/taken/[\w-]{32}$", page.headers["Location"])
+    url = page.headers["Location"]
+    assert "Import wordt verwerkt" in client.get(url).get_data(as_text=True)
+    run_next(app.extensions["catalogue_db"], jobs_root(app.instance_path))
+    html = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "Controle: nog niets opgeslagen" in html and "5 nieuw" in html
     assert _get(session, many[0]["uuid"]) is None
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    page = post(client, "/beheer/import/dennis/bevestigen", {"token": token})
+    assert page.status_code == 303
+    url = page.headers["Location"]
+    run_next(app.extensions["catalogue_db"], jobs_root(app.instance_path))
+    html = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "Import opgeslagen" in html
+    session.expire_all()
+    assert all(_get(session, i["uuid"]) is not None for i in many)
+    job = session.scalar(select(Job).where(Job.public_id == url.rsplit("/", 1)[1]))
+    assert job.progress_current == job.progress_total == 5
+    login(client, people["other_coordinator"])
+    assert client.get(url, follow_redirects=True).status_code == 404
 
 
 def test_instrument_matched_by_external_id_but_never_imported_keeps_every_difference_as_a_conflict(session, people):  # noqa: F811,E501

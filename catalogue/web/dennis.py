@@ -1,16 +1,20 @@
 """The Dennis import upload and the review list of parameter proposals under /beheer (blueprint `dennis`). The work
 happens in catalogue.imports.dennis and catalogue.imports.proposals; this module handles requests and the upload's round
-trip (preview, choices per conflict, confirm), with the spreadsheet import's upload store and region rules."""
+trip (preview, choices per conflict, confirm), with the spreadsheet import's upload store and region rules. Files with
+more than WEB_MAX_INSTRUMENTS instruments are previewed and imported as background jobs (catalogue/jobs/)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
 from .. import get_db
 from ..editing import InvalidInput, NotAllowed, NotFound
-from ..imports.dennis import MAX_BYTES, WEB_MAX_INSTRUMENTS, run_dennis_import
+from ..imports.dennis import MAX_BYTES, WEB_MAX_INSTRUMENTS, DennisFileError, read_export, run_dennis_import
+from ..jobs import enqueue
+from ..jobs.files import job_dir, jobs_root
+from ..jobs.kinds import INPUT_NAME, dennis_params, dennis_result_from_payload
 from ..imports.proposals import ProposalDecided, accept, current_values, open_proposals, reject
 from ..models import InstrumentKind
 from .exports import _drop_upload, _import_regions, _load_upload, _region_for, _require_importer, _store_upload, \
@@ -49,9 +53,11 @@ def upload():
     region = _region_for(user, region_code)
     allow_national = bool(user.is_admin and request.form.get("allow_national"))
     data = upload_file.stream.read(MAX_BYTES + 1)
+    if _is_large(data):
+        token = _store_upload(user, upload_file.filename, data, region.code, allow_national)
+        return _job(user, upload_file.filename, data, region.code, True, allow_national, token, default_kind, {})
     result = run_dennis_import(get_db(), upload_file.filename, data, region, user=user, dry_run=True,
-                               allow_national=allow_national, default_kind=default_kind, via="web",
-                               max_instruments=WEB_MAX_INSTRUMENTS)
+                               allow_national=allow_national, default_kind=default_kind, via="web")
     token = _store_upload(user, upload_file.filename, data, region.code, allow_national) if result.ok else None
     return _page(200 if result.ok else 422, result=result, token=token, region=region, selected=region.code,
                  default_kind=default_kind or "")
@@ -68,15 +74,61 @@ def confirm():
     region = _region_for(user, meta["region"])
     default_kind = request.form.get("default_kind") or None
     resolutions = {key[len("keuze-"):]: value for key, value in request.form.items() if key.startswith("keuze-")}
+    allow_national = bool(meta.get("allow_national") and user.is_admin)
+    if _is_large(data):
+        return _job(user, meta["filename"], data, region.code, False, allow_national, token, default_kind, resolutions)
     result = run_dennis_import(get_db(), meta["filename"], data, region, user=user, dry_run=False,
-                               allow_national=bool(meta.get("allow_national") and user.is_admin),
-                               resolutions=resolutions, default_kind=default_kind, via="web",
-                               max_instruments=WEB_MAX_INSTRUMENTS)
+                               allow_national=allow_national, resolutions=resolutions, default_kind=default_kind,
+                               via="web")
     if result.committed:
         _drop_upload(token)
     keep = token if result.ok and not result.committed else None
     return _page(200 if result.committed else 422, result=result, token=keep, region=region, selected=region.code,
                  default_kind=default_kind or "")
+
+
+def _is_large(data: bytes) -> bool:
+    """More instruments than a request can import within 10 s (a file that cannot be read is answered at once)."""
+    try:
+        count = len(read_export(data))
+    except DennisFileError:
+        return False
+    return count > current_app.config.get("DENNIS_WEB_MAX_INSTRUMENTS", WEB_MAX_INSTRUMENTS)
+
+
+def _job(user, name: str, data: bytes, region_code: str, dry_run: bool, allow_national: bool, token: str,
+         default_kind: str | None, resolutions: dict[str, str]):
+    """Hands a large export to the background worker; the answer is the job's progress page."""
+    session = get_db()
+    job = enqueue(session, "dennis", dennis_params(name, region_code, user.id, dry_run, allow_national, token,
+                                                   default_kind, resolutions), owner_user_id=user.id)
+    (job_dir(jobs_root(current_app.instance_path), job.public_id) / INPUT_NAME).write_bytes(data)
+    session.commit()
+    return redirect(url_for("jobs.status", public_id=job.public_id), 303)
+
+
+@bp.get("/beheer/import/dennis/taak/<public_id>")
+@login_required
+def job(public_id: str):
+    """The result of a Dennis import job: the same page as a preview or import in the request."""
+    from .jobs import job_for_current_user
+
+    user = _require_importer()
+    item = job_for_current_user(public_id)
+    if item.kind != "dennis":
+        abort(404)
+    if item.state != "done":
+        return redirect(url_for("jobs.status", public_id=public_id), 303)
+    result = dennis_result_from_payload(item.result)
+    params = item.params
+    region = _region_for(user, params["region"])
+    token = params.get("upload_token") if result.ok and not result.committed else None
+    if token and _load_upload(user, token)[0] is None:
+        token = None  # the upload expired meanwhile: the page offers to upload again
+    if result.committed and params.get("upload_token"):
+        _drop_upload(params["upload_token"])
+    return _page(200 if result.ok else 422, result=result, token=token, region=region, selected=region.code,
+                 default_kind=params.get("default_kind") or "")
 
 
 @bp.get("/beheer/voorstellen")

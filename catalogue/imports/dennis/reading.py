@@ -7,8 +7,9 @@ import json
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_INSTRUMENTS = 20_000
-# Per web request (preview or confirmation), which must finish within 10 s: about 20 ms per new instrument was measured
-# through the editing service on a loaded 2-core machine (bench/dennis_bench.py). Larger files: per region, or the CLI.
+# At most this many in a web request (preview or confirmation), which must finish within 10 s; larger files run as a
+# background job. Measured with bench/dennis_bench.py: 300 in 2.8 s (dry run) and 4.1 s (import) on a loaded 2-core
+# machine.
 WEB_MAX_INSTRUMENTS = 300
 # keys every instrument of the export has (InstrumentResource::toArray); an array of objects without them is not one
 SIGNATURE = ("uuid", "name", "organisation", "available_regions", "available_townships", "tiles", "target_groups")

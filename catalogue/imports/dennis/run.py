@@ -8,6 +8,8 @@ does not have, are set on creation only. A dry run, any error or any open confli
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,28 +35,23 @@ def run_dennis_import(session: Session, filename: str, data: bytes, region: Regi
                       user: User | None = None, dry_run: bool = False, allow_national: bool = False,
                       resolutions: dict[str, str] | None = None, default_kind: str | None = None,
                       source_url: str | None = None, via: str = "cli",
-                      max_instruments: int | None = None) -> DennisResult:
+                      progress: Callable[[int, int], None] | None = None) -> DennisResult:
     """Reads, maps and (unless `dry_run`, any error or an open conflict) commits a Dennis export.
 
     `region`: only instruments of that region's gemeenten and its werkgeversservicepunt are imported; the others are
     listed as skipped. `allow_national`: national providers' instruments too (else skipped). `user`: whose
     permissions apply and who is named in the audit trail (None: the command line, an administrator).
-    `max_instruments`: refuse larger files (a web request must finish within 10 seconds).
+    `progress(done, total)` is called after every instrument (background jobs show it).
     """
     result = DennisResult(filename=filename, region=region.code if region is not None else None, dry_run=dry_run)
     try:
         items = read_export(data)
-        if max_instruments is not None and len(items) > max_instruments:
-            raise DennisFileError(f"De export bevat {len(items):,} instrumenten; via de website kunnen er hoogstens "
-                                  f"{max_instruments:,} in één keer (elke stap moet binnen 10 seconden klaar zijn). "
-                                  "Exporteer per regio, of laat een beheerder 'catalogue import-dennis' draaien."
-                                  .replace(",", "."))
         try:
             mapper = DennisMapper(session, default_kind=default_kind, source_url=source_url)
         except ValueError as exc:
             raise DennisFileError(f"Standaardsoort: {exc}.") from exc
         _import(session, items, mapper, result, region, user if user is not None else system_user(),
-                allow_national, resolutions if resolutions is not None else {}, via)
+                allow_national, resolutions if resolutions is not None else {}, via, progress)
     except DennisFileError as exc:
         result.errors.insert(0, str(exc))
     except Exception:
@@ -69,7 +66,8 @@ def run_dennis_import(session: Session, filename: str, data: bytes, region: Regi
 
 
 def _import(session: Session, items: list[dict], mapper: DennisMapper, result: DennisResult, region: Region | None,
-            user: User, allow_national: bool, resolutions: dict[str, str], via: str) -> None:
+            user: User, allow_national: bool, resolutions: dict[str, str], via: str,
+            progress: Callable[[int, int], None] | None = None) -> None:
     editor = Editor(session, user, via=via)
     states = {r.external_id: r for r in session.scalars(select(ImportRecord).where(ImportRecord.source == SOURCE))}
     slugs = set(session.scalars(select(Instrument.slug)))  # taken slugs, kept up to date below
@@ -81,24 +79,31 @@ def _import(session: Session, items: list[dict], mapper: DennisMapper, result: D
         if mapped.errors:
             row.errors = mapped.errors
         else:
-            row.provider = mapped.provider.name
-            reason = in_scope(mapped.provider, region, allow_national)
-            if reason:
-                row.action = "skipped"
-                row.notes.insert(0, f"overgeslagen: {reason}")
-                continue
-            state = states.get(row.uuid)
-            instrument = state.instrument if state is not None else session.scalar(
-                select(Instrument).where(Instrument.external_id == row.uuid).limit(1))
-            who = describe(position, item)
-            if instrument is not None and instrument.deleted_at is not None:
-                row.errors.append(f"{who}: het instrument '{instrument.slug}' is hier verwijderd; zet het eerst terug "
-                                  "in het beheer (of haal het uit de export)")
-            elif instrument is None:
-                _create(session, editor, row, mapped, who, slugs, states)
-            else:
-                _update(session, editor, row, mapped, who, instrument, state, states, resolutions)
+            _import_one(session, editor, row, mapped, item, region, allow_national, states, slugs, resolutions)
         result.errors.extend(row.errors)
+        if progress is not None:
+            progress(position, len(items))
+
+
+def _import_one(session: Session, editor: Editor, row: DennisRow, mapped: Mapped, item: dict, region: Region | None,
+                allow_national: bool, states: dict, slugs: set[str], resolutions: dict[str, str]) -> None:
+    row.provider = mapped.provider.name
+    reason = in_scope(mapped.provider, region, allow_national)
+    if reason:
+        row.action = "skipped"
+        row.notes.insert(0, f"overgeslagen: {reason}")
+        return
+    state = states.get(row.uuid)
+    instrument = state.instrument if state is not None else session.scalar(
+        select(Instrument).where(Instrument.external_id == row.uuid).limit(1))
+    who = describe(row.position, item)
+    if instrument is not None and instrument.deleted_at is not None:
+        row.errors.append(f"{who}: het instrument '{instrument.slug}' is hier verwijderd; zet het eerst terug "
+                          "in het beheer (of haal het uit de export)")
+    elif instrument is None:
+        _create(session, editor, row, mapped, who, slugs, states)
+    else:
+        _update(session, editor, row, mapped, who, instrument, state, states, resolutions)
 
 
 def _schema_errors(row: DennisRow, who: str, messages) -> None:
