@@ -131,3 +131,30 @@ def test_upload_shows_conflict_side_by_side_and_confirms_the_choice(client, sess
     session.expire_all()
     assert session.scalar(select(Instrument.duration_max).where(Instrument.slug == SLUG)) == 3
 
+
+
+def test_conflicts_survive_a_background_import_job(client, app, session, people, tmp_path, monkeypatch):  # noqa: F811
+    import re
+
+    from catalogue.jobs import run_next
+    from catalogue.jobs.files import jobs_root
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    monkeypatch.setitem(app.config, "IMPORT_JOB_ROWS", 3)
+    earlier = _region_export(session)
+    _edit_to_three_months(session, people["coordinator"])
+    login(client, people["coordinator"])
+    page = post(client, "/beheer/import", {"region": "AM20", "file": FileStorage(io.BytesIO(earlier), "am20.csv")},
+                content_type="multipart/form-data")
+    assert page.status_code == 303
+    run_next(app.extensions["catalogue_db"], jobs_root(app.instance_path))
+    html = client.get(page.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Conflicten met nieuwer werk" in html and "coordinator@example.org" in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    page = post(client, "/beheer/import/bevestigen", {"token": token, f"keuze-{SLUG}:duration_max": "file"})
+    assert page.status_code == 303
+    run_next(app.extensions["catalogue_db"], jobs_root(app.instance_path))
+    html = client.get(page.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Import opgeslagen" in html
+    session.expire_all()
+    assert session.scalar(select(Instrument.duration_max).where(Instrument.slug == SLUG)) == 2
