@@ -70,7 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     _init_search(app)
 
-    from .web import api, coverage, exports, harmonisation, jobs, public, wizard
+    from .web import api, coverage, dennis, exports, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
 
     app.register_blueprint(public.bp)
@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(exports.bp)  # exports, import template, /beheer/import
     app.register_blueprint(jobs.bp)  # /taken/<id>: progress and results of background jobs
     app.register_blueprint(coverage.bp)  # /dekking and the coverage template helpers
+    app.register_blueprint(dennis.bp)  # /beheer/import/dennis and the review list of parameter proposals
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -389,12 +389,18 @@ class _NullFile:
 @click.option("--dry-run", is_flag=True, help="Check and show what would happen; write nothing.")
 @click.option("--allow-national", is_flag=True, help="Also write instruments of national providers (UWV, ...).")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary, not every row.")
+@click.option("--keep-current", "keep", multiple=True, metavar="SLUG:FIELD",
+              help="Conflict with newer work: keep the current value ('all' for every conflict). Repeatable.")
+@click.option("--take-file", "take", multiple=True, metavar="SLUG:FIELD",
+              help="Conflict with newer work: take the file's value ('all' for every conflict). Repeatable.")
 @with_appcontext
-def import_command(file, region_code, dry_run, allow_national, quiet):
+def import_command(file, region_code, dry_run, allow_national, quiet, keep, take):
     """Import instruments from a spreadsheet (.xlsx or .csv) into a region, all or nothing.
 
     Rows are matched with existing instruments by external id, else slug, else provider + name. Re-importing the same
-    file changes nothing. Exit code 1 when any row has an error (then nothing is written)."""
+    file changes nothing. A row whose `Versie` is older than the instrument's and that changes a field changed since is
+    a conflict: nothing is written until every conflict is chosen with --keep-current or --take-file. Exit code 1 when
+    any row has an error or a conflict is open (then nothing is written)."""
     from pathlib import Path
 
     from sqlalchemy import select
@@ -411,11 +417,34 @@ def import_command(file, region_code, dry_run, allow_national, quiet):
         if region is None:
             raise click.BadParameter(f"onbekende arbeidsmarktregio '{region_code}'", param_hint="--region")
         result = run_import(session, path.name, data, region, user=None, dry_run=dry_run,
-                            allow_national=allow_national, via="cli")
+                            allow_national=allow_national, via="cli", resolutions=_resolutions(keep, take))
     for line in format_result(result, verbose=not quiet):
         click.echo(line)
     if not result.ok:
         raise click.ClickException(f"{len(result.errors)} fout(en); er is niets opgeslagen.")
+    if result.open_conflicts:
+        raise click.ClickException(f"{len(result.open_conflicts)} conflict(en) met nieuwer werk; kies met "
+                                   "--keep-current of --take-file SLUG:VELD. Er is niets opgeslagen.")
+
+
+class _AllConflicts(dict):
+    """Resolutions for 'all': every conflict gets the same choice unless named otherwise."""
+
+    def __init__(self, choice: str, named: dict):
+        super().__init__(named)
+        self.choice = choice
+
+    def get(self, key, default=None):
+        return super().get(key, self.choice)
+
+
+def _resolutions(keep: tuple[str, ...], take: tuple[str, ...]) -> dict[str, str]:
+    named = {k: "current" for k in keep if k != "all"} | {k: "file" for k in take if k != "all"}
+    if "all" in keep and "all" in take:
+        raise click.BadParameter("'all' kan niet bij allebei", param_hint="--keep-current/--take-file")
+    if "all" in keep or "all" in take:
+        return _AllConflicts("current" if "all" in keep else "file", named)
+    return named
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -498,3 +527,61 @@ def links_check(provider_slug, concurrency, timeout):
     click.echo(report.summary())
     if report.broken:
         raise click.ClickException(f"{len(report.broken)} kapotte link(s); zie /beheer/links.")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Migrating from Dennis (issue 13): `catalogue import-dennis`. See catalogue/imports/dennis/.
+
+
+@main.command("import-dennis")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--region", "region_code", default=None,
+              help="Only the instruments of this arbeidsmarktregio (AMxx); the others are listed as skipped.")
+@click.option("--dry-run", is_flag=True, help="Check and show per instrument what would happen; write nothing.")
+@click.option("--allow-national", is_flag=True, help="Also import instruments of national providers (UWV, ...).")
+@click.option("--default-kind", default=None, metavar="KIND",
+              help="Soort for instruments whose name and short description name none (e.g. advies).")
+@click.option("--source-url", default=None, metavar="TEMPLATE",
+              help="Source of every instrument, e.g. its Dennis page: https://…/instrument/{slug} ({uuid} and {slug} "
+                   "are filled in). Default: the instrument's first link.")
+@click.option("--keep-current", "keep", multiple=True, metavar="SLUG:FIELD",
+              help="Conflict with newer work here: keep the current value ('all' for every conflict). Repeatable.")
+@click.option("--take-file", "take", multiple=True, metavar="SLUG:FIELD",
+              help="Conflict with newer work here: take Dennis's value ('all' for every conflict). Repeatable.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the report of what could not be mapped, errors and the summary.")
+@with_appcontext
+def import_dennis_command(file, region_code, dry_run, allow_national, default_kind, source_url, keep, take, quiet):
+    """Import a Dennis export (dennis:export-instruments, JSON) in one transaction, all or nothing.
+
+    Instruments are matched by their Dennis uuid, so running it again changes only what changed in Dennis; fields
+    changed both in Dennis and here since the last import are conflicts (choose with --keep-current/--take-file).
+    Comparable parameters read from the texts become proposals for the review list in /beheer. Exit code 1 when any
+    instrument has an error or a conflict is open (then nothing is written)."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from .imports.dennis import MAX_BYTES, format_dennis, run_dennis_import
+    from .models import Region
+
+    path = Path(file)
+    if path.stat().st_size > MAX_BYTES:
+        raise click.ClickException(f"{path.name}: het bestand is groter dan {MAX_BYTES // 1024 // 1024} MB; exporteer "
+                                   "per regio. Er is niets opgeslagen.")
+    data = path.read_bytes()
+    with _db().session() as session:
+        region = None
+        if region_code:
+            region = session.scalar(select(Region).where(Region.code == region_code.upper()))
+            if region is None:
+                raise click.BadParameter(f"onbekende arbeidsmarktregio '{region_code}'", param_hint="--region")
+        result = run_dennis_import(session, path.name, data, region, user=None, dry_run=dry_run,
+                                   allow_national=allow_national, resolutions=_resolutions(keep, take),
+                                   default_kind=default_kind, source_url=source_url, via="cli")
+    for line in format_dennis(result, verbose=not quiet):
+        click.echo(line)
+    if not result.ok:
+        raise click.ClickException(f"{len(result.errors)} fout(en); er is niets opgeslagen.")
+    if result.open_conflicts:
+        raise click.ClickException(f"{len(result.open_conflicts)} conflict(en) met nieuwer werk; kies met "
+                                   "--keep-current of --take-file SLUG:VELD. Er is niets opgeslagen.")

@@ -30,9 +30,9 @@ from .models import (
 )
 from .sanitize import plain_text
 from .schemas import URL_OR_EMPTY_METADATA, InstrumentInputSchema
-from .seed import TAXONOMY_KEYS, InstrumentLoader
+from .seed import TAXONOMY_KEYS, TERM_FIELDS, InstrumentLoader
 
-TERM_KEYS = ("target_groups", "schemes", "age_groups", "sectors", "employment_types")
+TERM_KEYS = TERM_FIELDS
 SNAPSHOT_FIELDS = tuple(InstrumentInputSchema().fields)
 RELATION_FIELDS = ("kind", "provider", "regions", "municipalities") + TERM_KEYS
 

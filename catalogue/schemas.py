@@ -153,6 +153,7 @@ class InstrumentInputSchema(Schema):
     age_groups = _codes()
     sectors = _codes()
     employment_types = _codes()
+    journey_phases = _codes(10)
     leerwerktraject = fields.Boolean(load_default=False)
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list, validate=validate.Length(max=20))
     links = fields.List(fields.Nested(LinkSchema), load_default=list, validate=validate.Length(max=30))
@@ -213,7 +214,8 @@ class InstrumentInputSchema(Schema):
                       ("regions", data.get("regions", [])), ("municipalities", data.get("municipalities", [])),
                       ("target_groups", data.get("target_groups", [])), ("schemes", data.get("schemes", [])),
                       ("age_groups", data.get("age_groups", [])), ("sectors", data.get("sectors", [])),
-                      ("employment_types", data.get("employment_types", []))]
+                      ("employment_types", data.get("employment_types", [])),
+                      ("journey_phases", data.get("journey_phases", []))]
             for field, values in checks:
                 allowed = known.get(field)
                 if allowed is None:
@@ -353,6 +355,7 @@ class InstrumentDetailOutSchema(InstrumentOutSchema):
     temporary = fields.Boolean()
     sectors = _terms("sector")
     employment_types = _terms("employment_type")
+    journey_phases = _terms("journey_phase")
     leerwerktraject = fields.Boolean()
     contacts = fields.List(fields.Dict())
     links = fields.List(fields.Dict())

@@ -40,9 +40,12 @@ TAXONOMY_KEYS = {
     "age_groups": "age_group",
     "sectors": "sector",
     "employment_types": "employment_type",
+    "journey_phases": "journey_phase",
     "provider_types": "provider_type",
     "reach": "reach",
 }
+# the instrument's term fields (input schema) in the order they are shown
+TERM_FIELDS = ("target_groups", "schemes", "age_groups", "sectors", "employment_types", "journey_phases")
 CBS_VALID_FROM = date(2025, 1, 1)
 
 
@@ -147,7 +150,7 @@ def _seed_taxonomies(session: Session, doc: dict, report: SeedReport) -> None:
 
     terms = {(t.taxonomy, t.code): t for t in session.scalars(select(TaxonomyTerm))}
     for key, taxonomy in TAXONOMY_KEYS.items():
-        for order, item in enumerate(doc[key]):
+        for order, item in enumerate(doc.get(key) or []):
             code = str(item["code"])
             term = terms.get((taxonomy, code)) or TaxonomyTerm(taxonomy=taxonomy, code=code)
             term.name = item["name"]
@@ -259,7 +262,7 @@ class InstrumentLoader:
             "regions": set(self.regions),
             "municipalities": set(self.municipalities),
         }
-        for key in ("target_groups", "schemes", "age_groups", "sectors", "employment_types"):
+        for key in TERM_FIELDS:
             known[key] = {code for (tax, code) in self.terms if tax == TAXONOMY_KEYS[key]}
         self.schema = InstrumentInputSchema(known=known)
 
@@ -298,13 +301,12 @@ class InstrumentLoader:
         instrument.regions = regions
         instrument.municipalities = municipalities
         terms = []
-        for key in ("target_groups", "schemes", "age_groups", "sectors", "employment_types"):
+        for key in TERM_FIELDS:
             terms += [self.terms[(TAXONOMY_KEYS[key], code)] for code in data.get(key, [])]
         instrument.terms = terms
         if "parameter_values" in data:
             instrument.parameter_values = [ParameterValue(**pv) for pv in data["parameter_values"]]
-        skip = {"kind", "provider", "regions", "municipalities", "target_groups", "schemes", "age_groups",
-                "sectors", "employment_types", "parameter_values"}
+        skip = {"kind", "provider", "regions", "municipalities", *TERM_FIELDS, "parameter_values"}
         for key, value in data.items():
             if key not in skip:
                 setattr(instrument, key, value)

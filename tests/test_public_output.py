@@ -68,7 +68,8 @@ SAMPLES = {
     "api.region_coverage_view": [{"code": "AM20"}, {"code": "AM01"}],
 }
 NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.",  # login required (tests/test_people.py)
-                       "exports.import_upload", "exports.import_job")  # /beheer/import and an import job's result (login)
+                       "exports.import_upload", "exports.import_job",  # /beheer/import and an import job's result (login)
+                       "dennis.")  # /beheer/import/dennis… and /beheer/voorstellen (login)
 # GET routes of the write API: token-only, checked below to refuse anonymous requests.
 TOKEN_ONLY = {"api.instrument_internal"}
 

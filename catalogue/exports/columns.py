@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TERM_COLUMNS = {"target_groups": "target_group", "schemes": "scheme", "age_groups": "age_group", "sectors": "sector",
-                "employment_types": "employment_type"}
+                "employment_types": "employment_type", "journey_phases": "journey_phase"}
 TRANSLATED = ("name", "summary", "description", "conditions", "how_to_apply")
 LIST_SEPARATOR = "; "
 FIELD_SEPARATOR = " | "
@@ -105,6 +105,8 @@ COLUMNS: tuple[Column, ...] = (
     _c("sectors", "Sectoren", "codes", 10, "SBI-letters A-U, gescheiden door ';' (leeg = alle).", ["sector"]),
     _c("employment_types", "Dienstverbanden", "codes", 14, "regulier, bbl, stage, werkervaring; gescheiden door ';'.",
        ["dienstverband", "soort dienstverband"]),
+    _c("journey_phases", "Fasen werkgeversdienstverlening", "codes", 16, "Fasen (de tegels DW01-DW10 uit Dennis): "
+       "codes, namen of DW-codes, gescheiden door ';'.", ["fasen", "fase", "tegels", "werkprocesfase"]),
     _c("contacts", "Contacten", "contacts", 30, "Eén contact per regel: naam | telefoon | e-mail | website.",
        ["contact", "contactpersonen"]),
     _c("links", "Links", "links", 30, "Eén link per regel: titel | webadres.", ["meer informatie"]),
@@ -121,6 +123,9 @@ COLUMNS: tuple[Column, ...] = (
     _c("description_en", "Beschrijving (Engels)", "translation", 30, "Optioneel.", ["description (english)"]),
     _c("conditions_en", "Voorwaarden (Engels)", "translation", 30, "Optioneel.", ["conditions (english)"]),
     _c("how_to_apply_en", "Aanvragen (Engels)", "translation", 30, "Optioneel.", ["how to apply (english)"]),
+    _c("version", "Versie", "int", 8, "Versie van het instrument toen het werd geëxporteerd; laat staan. Bij het "
+       "importeren is elke wijziging aan een veld dat sindsdien door iemand anders is gewijzigd een conflict, waarin u "
+       "kiest wat blijft. Leeg bij een nieuw instrument.", ["version", "versienummer"]),
     _c("status", "Status", "enum", 10, "published (gepubliceerd) of draft (concept); leeg bij nieuw = concept.",
        ["publicatiestatus"], group="publication", choices=("published", "draft")),
     _c("publish_from", "Publiceren vanaf", "date", 11, "JJJJ-MM-DD.", ["zichtbaar vanaf"], group="publication"),

@@ -40,6 +40,7 @@ def json_document(instruments: Sequence[Instrument], spec: ExportSpec, progress:
         item["example"] = bool(instrument.example)
         if coverage is not None:
             item["coverage"] = coverage.label_for(instrument)
+        item["version"] = instrument.version
         if spec.internal:
             allowed = _notes_allowed(spec, instrument)
             item["status"] = instrument.status if allowed else None

@@ -97,7 +97,7 @@ _ROW_COLUMNS = ("id", "slug", "external_id", "name", "reach", "summary", "descri
                 "requires_doelgroepverklaring", "requires_doelgroepregister", "legal_basis", "funding_source",
                 "temporary", "leerwerktraject", "valid_from", "valid_until", "contacts", "links", "source_url",
                 "last_checked", "regulation_title", "regulation_url", "translations", "status", "publish_from",
-                "publish_to", "internal_notes", "example", "provider_id")
+                "publish_to", "internal_notes", "example", "provider_id", "version")
 
 
 _JSON_COLUMNS = ("contacts", "links", "translations")

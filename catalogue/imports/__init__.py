@@ -15,7 +15,9 @@ Messages are Dutch and name the row, the column (as headed in the file) and what
 
 The package, one concept per module: `files` (reading), `limits` (hostile and damaged files), `header` (column mapping), `cells` (cell values),
 `resolve` (names to codes, row to record), `matching` (which instrument a row is about), `writing` (through the editing
-service), `messages` (Dutch row messages), `result` (what happened) and `run` (the transaction).
+service), `conflicts` (re-imports never lose newer work), `messages` (Dutch row messages), `result` (what happened),
+`run` (the transaction) and `proposals` (the review list of parameters read from imported text). `dennis/` is the
+migration from Dennis, the VNG instrumentengids.
 """
 from .files import (MAX_BYTES, MAX_ROWS, MAX_UNCOMPRESSED, CellError, Formula, ImportFileError, Sheet, Table,
                     estimate_rows, read_table)

@@ -24,7 +24,7 @@ _MESSAGES = (
 )
 
 
-def _dutch(message: str) -> str:
+def dutch(message: str) -> str:
     for pattern, make in _MESSAGES:
         match = pattern.match(message)
         if match:
@@ -32,14 +32,14 @@ def _dutch(message: str) -> str:
     return message.rstrip(".")
 
 
-def _flatten(messages, top: str | None = None) -> list[tuple[str | None, str]]:
+def flatten(messages, top: str | None = None) -> list[tuple[str | None, str]]:
     """marshmallow messages (nested for contacts, links, translations) -> [(top-level field, message)]."""
     if isinstance(messages, str):
         return [(top, messages)]
     if isinstance(messages, (list, tuple)):
-        return [pair for m in messages for pair in _flatten(m, top)]
+        return [pair for m in messages for pair in flatten(m, top)]
     if isinstance(messages, dict):
-        return [pair for key, value in messages.items() for pair in _flatten(value, top if top is not None else str(key))]
+        return [pair for key, value in messages.items() for pair in flatten(value, top if top is not None else str(key))]
     return [(top, str(messages))]
 
 
@@ -66,5 +66,5 @@ class RowReport:
 
 
 def schema_errors(r: RowReport, messages) -> None:
-    for key, message in _flatten(messages):
-        r.error(key, _dutch(message))
+    for key, message in flatten(messages):
+        r.error(key, dutch(message))

@@ -139,4 +139,5 @@ def row_record(resolver: Resolver, r: RowReport, values: dict, region: Region | 
 
 
 _TERM_WORDS = {"target_groups": "doelgroep", "schemes": "uitkering of regeling", "age_groups": "leeftijdsgroep",
-               "sectors": "sector", "employment_types": "soort dienstverband"}
+               "sectors": "sector", "employment_types": "soort dienstverband",
+               "journey_phases": "fase werkgeversdienstverlening"}

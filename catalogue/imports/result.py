@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 
-ACTIONS = ("create", "update", "unchanged", "error")
-ACTION_LABELS = {"create": "nieuw", "update": "bijwerken", "unchanged": "ongewijzigd", "error": "fout"}
+ACTIONS = ("create", "update", "unchanged", "conflict", "error")
+ACTION_LABELS = {"create": "nieuw", "update": "bijwerken", "unchanged": "ongewijzigd", "conflict": "conflict",
+                 "error": "fout"}
 
 
 @dataclass
@@ -19,6 +20,8 @@ class RowResult:
     provider: str | None = None
     errors: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)  # changed fields (updates)
+    diffs: dict[str, list] = field(default_factory=dict)  # field -> [old, new] (updates)
+    conflicts: list = field(default_factory=list)  # conflicts.Conflict, chosen or open
 
     @property
     def label(self) -> str:
@@ -40,6 +43,19 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def conflicts(self) -> list:
+        return [c for r in self.rows for c in r.conflicts]
+
+    @property
+    def open_conflicts(self) -> list:
+        return [c for c in self.conflicts if c.choice is None]
+
+    @property
+    def ready(self) -> bool:
+        """No errors and every conflict chosen: the file may be committed."""
+        return self.ok and not self.open_conflicts
+
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
 
@@ -51,9 +67,12 @@ class ImportResult:
         c = self.counts
         text = (f"{len(self.rows)} rijen: {c['create']} nieuw, {c['update']} bijwerken, {c['unchanged']} ongewijzigd, "
                 f"{c['error']} met fouten")
+        if self.open_conflicts:
+            text += (f", {len(self.open_conflicts)} conflicten met nieuwer werk (kies per conflict de huidige waarde "
+                     "of die uit het bestand)")
         if self.committed:
             return text + "; opgeslagen."
-        if self.dry_run and self.ok:
+        if self.dry_run and self.ready:
             return text + "; proefimport, niets opgeslagen."
         return text + "; niets opgeslagen."
 
@@ -67,8 +86,21 @@ def format_result(result: ImportResult, verbose: bool = True) -> Iterable[str]:
     if verbose:
         for row in result.rows:
             where = f"rij {row.row}" + (f" ({row.sheet})" if row.sheet else "")
-            extra = f" [{', '.join(row.changes)}]" if row.changes else ""
-            yield f"{where:>24}  {row.label:<12} {row.slug or '-'}  {row.name or ''}{extra}"
+            yield f"{where:>24}  {row.label:<12} {row.slug or '-'}  {row.name or ''}"
+            for name, (old, new) in row.diffs.items():
+                yield f"{'':>26}{name}: {show(old)} → {show(new)}"
+            for c in row.conflicts:
+                chosen = {"current": "huidige waarde blijft", "file": "waarde uit het bestand"}.get(c.choice, "kies")
+                yield (f"{'':>26}CONFLICT {c.key}: bestand {show(c.file_value)}, nu {show(c.current_value)} "
+                       f"(gewijzigd door {c.changed_by} op {c.changed_at:%Y-%m-%d %H:%M}, versie {c.base_version} → "
+                       f"{c.current_version}): {chosen}")
     for error in result.errors:
         yield f"FOUT: {error}"
     yield result.summary()
+
+
+def show(value) -> str:
+    if value in (None, "", [], {}):
+        return "(leeg)"
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -30,26 +30,28 @@ def system_user() -> User:
 
 def run_import(session: Session, filename: str, data: bytes, region: Region | None, user: User | None = None,
                dry_run: bool = False, allow_national: bool = False, via: str = "web",
-               progress: Callable[[int, int], None] | None = None) -> ImportResult:
+               progress: Callable[[int, int], None] | None = None,
+               resolutions: dict[str, str] | None = None) -> ImportResult:
     """Reads, checks and (unless `dry_run` or any error) commits the file, all in one transaction.
 
     `region`: rows may only write instruments of that region's gemeenten and its werkgeversservicepunt (None: any
     region, for administrators). `allow_national`: national providers too (administrators). `user`: whose permissions
     apply and who is named in the audit trail; None means the command line (an administrator). `progress(done, total)`
-    is called after every row (background jobs show it).
+    is called after every row (background jobs show it). `resolutions`: the editor's choice per conflict with newer
+    work ({"slug:field": "current" | "file"}); while any conflict is open, nothing is written.
     """
     result = ImportResult(filename=filename, region=region.code if region is not None else None, dry_run=dry_run)
     try:
         table = read_table(filename, data)
         result.warnings.extend(table.warnings)
         _import_table(session, table, result, region, user if user is not None else system_user(), allow_national, via,
-                      progress)
+                      progress, resolutions if resolutions is not None else {})
     except ImportFileError as exc:
         result.errors.insert(0, str(exc))
     except Exception:
         session.rollback()
         raise
-    if dry_run or not result.ok:
+    if dry_run or not result.ready:
         session.rollback()
     else:
         session.commit()
@@ -69,7 +71,8 @@ def _data_sheets(table: Table) -> list[tuple[Sheet, Mapping]]:
 
 
 def _import_table(session: Session, table: Table, result: ImportResult, region: Region | None, user: User,
-                  allow_national: bool, via: str, progress: Callable[[int, int], None] | None = None) -> None:
+                  allow_national: bool, via: str, progress: Callable[[int, int], None] | None = None,
+                  resolutions: dict[str, str] | None = None) -> None:
     sheets = _data_sheets(table)
     if not sheets:
         found = ", ".join(f"'{h}'" for s in table.sheets for h in s.header[:6] if str(h).strip())
@@ -101,7 +104,8 @@ def _import_table(session: Session, table: Table, result: ImportResult, region: 
             row = RowResult(row=number, sheet=sheet.name if table.kind == "xlsx" else None)
             result.rows.append(row)
             r = RowReport(row, mapping.headers, len(sheets))
-            _import_row(session, editor, resolver, r, mapping, cells, region, user, allow_national, seen, slugs_in_file)
+            _import_row(session, editor, resolver, r, mapping, cells, region, user, allow_national, seen, slugs_in_file,
+                        resolutions)
             result.errors.extend(row.errors)
             if progress is not None:
                 progress(len(result.rows), total)
@@ -114,7 +118,8 @@ def _may_write_notes(user: User) -> bool:
 
 
 def _import_row(session: Session, editor: Editor, resolver: Resolver, r: RowReport, mapping: Mapping, cells: list,
-                region: Region | None, user: User, allow_national: bool, seen: dict, slugs_in_file: set) -> None:
+                region: Region | None, user: User, allow_national: bool, seen: dict, slugs_in_file: set,
+                resolutions: dict[str, str]) -> None:
     row = r.result
     values: dict[str, object] = {}
     for position, key in mapping.columns.items():
@@ -124,6 +129,7 @@ def _import_row(session: Session, editor: Editor, resolver: Resolver, r: RowRepo
         except CellProblem as exc:
             r.error(key, str(exc))
     row.name = values.get("name") if isinstance(values.get("name"), str) else None
+    base_version = values.pop("version", None)  # the version the row was exported at (conflicts with newer work)
     record, provider = row_record(resolver, r, values, region)
     if row.errors:
         return
@@ -146,7 +152,7 @@ def _import_row(session: Session, editor: Editor, resolver: Resolver, r: RowRepo
         seen[k] = row.row
 
     if existing is not None:
-        update_existing(session, editor, r, existing, record, region, user, allow_national)
+        update_existing(session, editor, r, existing, record, region, user, allow_national, base_version, resolutions)
     else:
         created = create_new(session, editor, r, record, provider, region, allow_national, slugs_in_file)
         if created is not None:

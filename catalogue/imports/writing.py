@@ -13,6 +13,7 @@ from ..exports import COLUMNS, TERM_COLUMNS
 from ..models import Instrument, Provider, Region, User
 from ..seed import SeedError
 from ..slugs import slugify
+from .conflicts import apply_choices, find_conflicts
 from .messages import RowReport, schema_errors
 
 
@@ -22,7 +23,7 @@ NATIONAL_TYPES = ("uwv", "belastingdienst", "landelijk")
 DEFAULT_REACH = {"gemeente": "lokaal", "regio": "regionaal"}  # when a new row leaves 'Bereik' empty
 
 
-def _in_scope(provider: Provider, region: Region | None, allow_national: bool) -> str | None:
+def in_scope(provider: Provider, region: Region | None, allow_national: bool) -> str | None:
     """None when rows may write instruments of this provider, else the reason why not."""
     if provider.type in NATIONAL_TYPES:
         return None if allow_national else (f"'{provider.name}' is een landelijke aanbieder; alleen beheerders mogen "
@@ -32,7 +33,7 @@ def _in_scope(provider: Provider, region: Region | None, allow_national: bool) -
     return None
 
 
-def _comparable(data: dict, loader) -> dict:
+def comparable(data: dict, loader) -> dict:
     """A validated record in the snapshot's shape, to tell whether a row changes anything."""
     from ..editing import json_safe
 
@@ -51,7 +52,7 @@ def _comparable(data: dict, loader) -> dict:
     return out
 
 
-def _normalise_lists(snap: dict) -> dict:
+def normalise(snap: dict) -> dict:
     out = dict(snap)
     for key in ("regions", "municipalities", *TERM_COLUMNS):
         out[key] = sorted(out.get(key) or [])
@@ -84,8 +85,11 @@ def _merge(before: dict, record: dict) -> dict:
     return merged
 
 
-def update_existing(session: Session, editor: Editor, r: RowReport, instrument: Instrument, record: dict, region: Region | None,
-            user: User, allow_national: bool) -> None:
+def update_existing(session: Session, editor: Editor, r: RowReport, instrument: Instrument, record: dict,
+                    region: Region | None, user: User, allow_national: bool, base_version: int | None = None,
+                    resolutions: dict[str, str] | None = None) -> None:
+    """Updates `instrument` from the row's `record`. `base_version`: the version the row was exported at; fields changed
+    both in the file and here since then are conflicts, written only as `resolutions` say (see `conflicts`)."""
     row = r.result
     row.slug = instrument.slug
     row.name = row.name or instrument.name
@@ -96,11 +100,18 @@ def update_existing(session: Session, editor: Editor, r: RowReport, instrument: 
     except ValidationError as exc:
         schema_errors(r, exc.messages)
         return
-    if _normalise_lists(_comparable(data, editor.loader)) == _normalise_lists(before):
+    current, proposed = normalise(before), normalise(comparable(data, editor.loader))
+    if proposed == current:
         row.action = "unchanged"
         return
+    row.conflicts = find_conflicts(session, instrument, base_version, current, proposed, resolutions if resolutions is not None else {})
+    if any(c.choice is None for c in row.conflicts):
+        row.action = "conflict"
+        return
+    if row.conflicts:
+        merged = apply_choices(merged, before, row.conflicts)
     for provider in {instrument.provider, editor.loader.providers[data["provider"]]}:
-        reason = _in_scope(provider, region, allow_national)
+        reason = in_scope(provider, region, allow_national)
         if reason:
             r.error("provider" if "provider" in r.headers else None, reason)
             return
@@ -119,6 +130,7 @@ def update_existing(session: Session, editor: Editor, r: RowReport, instrument: 
         return
     row.action = "update" if entry is not None else "unchanged"
     row.changes = sorted(entry.changes) if entry is not None else []
+    row.diffs = dict(entry.changes) if entry is not None else {}
 
 
 def create_new(session: Session, editor: Editor, r: RowReport, record: dict, provider: Provider | None, region: Region | None,
@@ -131,7 +143,7 @@ def create_new(session: Session, editor: Editor, r: RowReport, record: dict, pro
         return None
     if not record.get("reach"):
         record["reach"] = DEFAULT_REACH.get(provider.type, "landelijk")
-    reason = _in_scope(provider, region, allow_national)
+    reason = in_scope(provider, region, allow_national)
     if reason:
         r.error("provider", reason)
         return None

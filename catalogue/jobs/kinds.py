@@ -105,9 +105,9 @@ def run_export(ctx: JobContext) -> None:
 
 
 def import_params(filename: str, region_code: str, user_id: int, dry_run: bool, allow_national: bool,
-                  upload_token: str | None) -> dict:
+                  upload_token: str | None, resolutions: dict[str, str] | None = None) -> dict:
     return {"filename": filename, "region": region_code, "user_id": user_id, "dry_run": dry_run,
-            "allow_national": allow_national, "upload_token": upload_token}
+            "allow_national": allow_national, "upload_token": upload_token, "resolutions": resolutions or {}}
 
 
 INPUT_NAME = "input.bin"
@@ -131,24 +131,92 @@ def run_import_job(ctx: JobContext) -> None:
         ctx.progress(done, total=total, message="Rijen controleren" if params["dry_run"] else "Rijen opslaan")
 
     result = run_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
-                        allow_national=bool(params.get("allow_national")), progress=progress)
+                        allow_national=bool(params.get("allow_national")), progress=progress,
+                        resolutions=params.get("resolutions") or {})
     ctx.result = result_payload(result)
     ctx.progress(len(result.rows), total=len(result.rows), message="Klaar", force=True)
 
 
 def result_payload(result) -> dict:
-    return asdict(result)
+    """An import result (spreadsheet or Dennis) as JSON: conflicts with their time as ISO text."""
+    data = asdict(result)
+    for row in data["rows"]:
+        for conflict in row.get("conflicts") or []:
+            conflict["changed_at"] = conflict["changed_at"].isoformat() if conflict["changed_at"] else None
+        for proposal in row.get("proposals") or []:
+            proposal["values"] = {k: str(v) if not isinstance(v, (int, str)) else v
+                                  for k, v in proposal["values"].items()}
+    return data
+
+
+def _row_from_payload(row_class, row: dict):
+    from datetime import datetime
+
+    from ..imports.conflicts import Conflict
+    from ..imports.dennis.extract import Proposal
+
+    row = dict(row)
+    row["conflicts"] = [Conflict(**{**c, "changed_at": datetime.fromisoformat(c["changed_at"])
+                                    if c.get("changed_at") else None}) for c in row.get("conflicts") or []]
+    if "proposals" in row:
+        row["proposals"] = [Proposal(**p) for p in row["proposals"]]
+    return row_class(**row)
 
 
 def result_from_payload(payload: dict):
     from ..imports import ImportResult, RowResult
 
     data = dict(payload)
-    data["rows"] = [RowResult(**row) for row in data.get("rows") or []]
+    data["rows"] = [_row_from_payload(RowResult, row) for row in data.get("rows") or []]
     return ImportResult(**data)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Dennis imports (more instruments than a request can do within 10 s: WEB_MAX_INSTRUMENTS)
+
+
+def dennis_params(filename: str, region_code: str, user_id: int, dry_run: bool, allow_national: bool,
+                  upload_token: str | None, default_kind: str | None, resolutions: dict[str, str]) -> dict:
+    return {"filename": filename, "region": region_code, "user_id": user_id, "dry_run": dry_run,
+            "allow_national": allow_national, "upload_token": upload_token, "default_kind": default_kind,
+            "resolutions": resolutions}
+
+
+def run_dennis_job(ctx: JobContext) -> None:
+    from ..imports.dennis import run_dennis_import
+
+    params = ctx.params
+    user = ctx.session.get(User, params["user_id"])
+    region = ctx.session.scalar(select(Region).where(Region.code == params["region"]))
+    if user is None or not user.is_active or region is None:
+        raise JobError("Deze import hoort bij een account of regio die niet meer bestaat.")
+    try:
+        data = (ctx.root / ctx.public_id / INPUT_NAME).read_bytes()
+    except OSError as exc:
+        raise JobError("Het geüploade bestand is niet meer beschikbaar. Kies het bestand opnieuw.") from exc
+    ctx.progress(0, message="Bestand lezen", force=True)
+
+    def progress(done: int, total: int) -> None:
+        ctx.progress(done, total=total, message="Instrumenten controleren" if params["dry_run"] else
+                     "Instrumenten opslaan")
+
+    result = run_dennis_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
+                               allow_national=bool(params.get("allow_national")), via="web", progress=progress,
+                               resolutions=params.get("resolutions") or {}, default_kind=params.get("default_kind"))
+    ctx.result = result_payload(result)
+    ctx.progress(len(result.rows), total=len(result.rows), message="Klaar", force=True)
+
+
+def dennis_result_from_payload(payload: dict):
+    from ..imports.dennis import DennisResult, DennisRow
+
+    data = dict(payload)
+    data["rows"] = [_row_from_payload(DennisRow, row) for row in data.get("rows") or []]
+    return DennisResult(**data)
 
 
 HANDLERS: dict[str, Handler] = {
     "export": Handler(run_export, writes=False),
     "import": Handler(run_import_job, writes=True),
+    "dennis": Handler(run_dennis_job, writes=True),
 }

@@ -16,6 +16,7 @@ from .account import (
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .coverage import CoverageDeclaration
 from .geo import Municipality, Region
+from .imported import PROPOSAL_STATUSES, ImportRecord, ParameterProposal
 from .instrument import (
     AMOUNT_TYPES,
     APPLICANTS,
@@ -46,4 +47,6 @@ __all__ = [
     "JOB_STATES", "Job",
     # dated values, link checks
     "DATED_PARAMETERS", "LinkCheck", "ParameterValue",
+    # imports from other systems
+    "PROPOSAL_STATUSES", "ImportRecord", "ParameterProposal",
 ]

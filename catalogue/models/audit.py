@@ -12,7 +12,7 @@ from .geo import Region
 from .instrument import Instrument
 
 AUDIT_ACTIONS = ("create", "update", "publish", "unpublish", "schedule", "delete", "restore", "restore_version",
-                 "review", "region_update", "coverage")
+                 "review", "region_update", "coverage", "accept_proposal", "reject_proposal")
 
 
 def _now() -> datetime:

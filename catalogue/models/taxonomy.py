@@ -13,11 +13,12 @@ TERM_TAXONOMIES = (
     "age_group",
     "sector",
     "employment_type",
+    "journey_phase",
     "provider_type",
     "reach",
 )
 # The ones attached to instruments through instrument_term (many-to-many).
-INSTRUMENT_TERM_TAXONOMIES = ("target_group", "scheme", "age_group", "sector", "employment_type")
+INSTRUMENT_TERM_TAXONOMIES = ("target_group", "scheme", "age_group", "sector", "employment_type", "journey_phase")
 
 
 class TaxonomyTerm(Base):

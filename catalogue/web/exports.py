@@ -265,14 +265,16 @@ def import_confirm():
                                error=_("Deze upload is verlopen. Kies het bestand opnieuw.")), 400
     region = _region_for(user, meta["region"])
     allow_national = bool(meta.get("allow_national") and user.is_admin)
+    resolutions = {key[len("keuze-"):]: value for key, value in request.form.items() if key.startswith("keuze-")}
     if _is_large(meta["filename"], data):
         return _import_job(user, meta["filename"], data, region.code, dry_run=False, allow_national=allow_national,
-                           token=token)
+                           token=token, resolutions=resolutions)
     result = run_import(get_db(), meta["filename"], data, region, user=user, dry_run=False,
-                        allow_national=allow_national)
+                        allow_national=allow_national, resolutions=resolutions)
     if result.committed:
         _drop_upload(token)
-    return render_template("exports/import.html", regions=regions, result=result, token=None, error=None,
+    keep = token if result.ok and not result.committed else None  # open conflicts: choose and confirm again
+    return render_template("exports/import.html", regions=regions, result=result, token=keep, error=None,
                            selected=region.code, region=region), (200 if result.committed else 422)
 
 
@@ -283,11 +285,12 @@ def _is_large(name: str, data: bytes) -> bool:
     return estimate_rows(name, data) > current_app.config.get("IMPORT_JOB_ROWS", IMPORT_JOB_ROWS)
 
 
-def _import_job(user, name: str, data: bytes, region_code: str, dry_run: bool, allow_national: bool, token: str):
+def _import_job(user, name: str, data: bytes, region_code: str, dry_run: bool, allow_national: bool, token: str,
+                resolutions: dict[str, str] | None = None):
     """Hands a large file to the background worker; the answer is the job's progress page."""
     session = get_db()
-    job = enqueue(session, "import", import_params(name, region_code, user.id, dry_run, allow_national, token),
-                  owner_user_id=user.id)
+    job = enqueue(session, "import", import_params(name, region_code, user.id, dry_run, allow_national, token,
+                                                   resolutions), owner_user_id=user.id)
     folder = job_dir(jobs_root(current_app.instance_path), job.public_id)
     (folder / INPUT_NAME).write_bytes(data)
     session.commit()
@@ -309,7 +312,7 @@ def import_job(public_id: str):
     result = result_from_payload(job.result)
     params = job.params
     region = get_db().scalar(select(Region).where(Region.code == params["region"]))
-    token = params.get("upload_token") if params.get("dry_run") and result.ok else None
+    token = params.get("upload_token") if result.ok and not result.committed else None  # preview or open conflicts
     if token and _load_upload(user, token)[0] is None:
         token = None  # the upload expired meanwhile: the page offers to upload again
     if result.committed and params.get("upload_token"):

@@ -47,7 +47,8 @@ LABELS = {
     "funding_source": N_("Financiering"), "temporary": N_("Tijdelijke regeling"), "valid_from": N_("Regeling geldt vanaf"),
     "valid_until": N_("Regeling geldt tot en met"), "target_groups": N_("Doelgroepen"),
     "schemes": N_("Uitkeringen en regelingen"), "age_groups": N_("Leeftijdsgroepen"), "sectors": N_("Sectoren"),
-    "employment_types": N_("Soorten dienstverband"), "leerwerktraject": N_("Leerwerktraject"),
+    "employment_types": N_("Soorten dienstverband"), "journey_phases": N_("Fasen werkgeversdienstverlening"),
+    "leerwerktraject": N_("Leerwerktraject"),
     "contacts": N_("Contactpersonen"), "links": N_("Links"), "source_url": N_("Bron (webadres)"),
     "last_checked": N_("Laatst gecontroleerd"), "regulation_title": N_("Titel van de regeling"),
     "regulation_url": N_("Webadres van de regeling"), "internal_notes": N_("Interne notities"),
@@ -89,6 +90,7 @@ ACTION_LABELS = {
     "unpublish": N_("gedepubliceerd"), "schedule": N_("publicatie gepland"), "delete": N_("verwijderd"),
     "restore": N_("teruggezet uit de prullenbak"), "restore_version": N_("oudere versie teruggezet"),
     "review": N_("gecontroleerd"), "region_update": N_("regiopagina gewijzigd"),
+    "accept_proposal": N_("voorstel uit import overgenomen"), "reject_proposal": N_("voorstel uit import afgewezen"),
 }
 REVIEW_REASONS = {
     "never_checked": N_("nooit gecontroleerd"), "not_checked": N_("niet gecontroleerd sinds %(date)s"),
@@ -124,14 +126,15 @@ SECTIONS = [
         ("requires_doelgroepverklaring", "bool"), ("requires_doelgroepregister", "bool"), ("temporary", "bool"),
         ("leerwerktraject", "bool"), ("valid_from", "date"), ("valid_until", "date")]),
     (N_("Voor wie"), [("target_groups", "checks"), ("schemes", "checks"), ("age_groups", "checks"),
-                      ("sectors", "checks"), ("employment_types", "checks")]),
+                      ("sectors", "checks"), ("employment_types", "checks"), ("journey_phases", "checks")]),
     (N_("Bron en wettelijke basis"), [("source_url", "url"), ("last_checked", "date"), ("legal_basis", "text"),
                                       ("regulation_title", "text"), ("regulation_url", "url"),
                                       ("funding_source", "text"), ("external_id", "text"), ("example", "bool")]),
     (N_("Publicatie en interne informatie"), [("status", "select"), ("publish_from", "date"), ("publish_to", "date"),
                                               ("internal_notes", "textarea")]),
 ]
-LIST_FIELDS = ("regions", "municipalities", "target_groups", "schemes", "age_groups", "sectors", "employment_types")
+LIST_FIELDS = ("regions", "municipalities", "target_groups", "schemes", "age_groups", "sectors", "employment_types",
+               "journey_phases")
 BOOL_FIELDS = ("requires_doelgroepverklaring", "requires_doelgroepregister", "temporary", "leerwerktraject", "example")
 REQUIRED_FIELDS = ("name", "kind", "provider", "reach", "summary")
 CODE_CHOICES = {"reach": REACHES, "duration_unit": DURATION_UNITS, "amount_type": AMOUNT_TYPES,
@@ -202,7 +205,7 @@ def choices(session: Session, providers) -> dict[str, list[tuple[str, str]]]:
     out["municipalities"] = [(m.code, m.name) for m in
                              session.scalars(select(Municipality).order_by(Municipality.name))]
     terms = session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.taxonomy, TaxonomyTerm.sort_order)).all()
-    for key in ("target_groups", "schemes", "age_groups", "sectors", "employment_types"):
+    for key in ("target_groups", "schemes", "age_groups", "sectors", "employment_types", "journey_phases"):
         out[key] = [(t.code, localized(t, "name")) for t in terms if t.taxonomy == TAXONOMY_KEYS[key]]
     return out
 

@@ -24,7 +24,8 @@ def _progress_messages() -> dict:
     """The handlers' progress messages (stored in Dutch) in the page's language."""
     return {"Instrumenten ophalen": _("Instrumenten ophalen"), "Bestand maken": _("Bestand maken"),
             "Bestand lezen": _("Bestand lezen"), "Rijen controleren": _("Rijen controleren"),
-            "Rijen opslaan": _("Rijen opslaan"), "Klaar": _("Klaar")}
+            "Rijen opslaan": _("Rijen opslaan"), "Instrumenten controleren": _("Instrumenten controleren"),
+            "Instrumenten opslaan": _("Instrumenten opslaan"), "Klaar": _("Klaar")}
 
 
 def root() -> Path:
@@ -47,6 +48,8 @@ def status(public_id: str):
     job = job_for_current_user(public_id)
     if job.kind == "import" and job.state == "done":
         return redirect(url_for("exports.import_job", public_id=job.public_id), 303)
+    if job.kind == "dennis" and job.state == "done":
+        return redirect(url_for("dennis.job", public_id=job.public_id), 303)
     progress = read_progress(root(), job)
     message = progress.get("message")
     path = result_file(root(), job) if job.state == "done" else None
