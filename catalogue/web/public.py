@@ -16,6 +16,7 @@ from ..i18n import current_language
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
 from ..parameters import amount_text, applicant_text, decision_period_text, euro, duration_text
 from ..places import find_municipality
+from ..search.intent import load as facet_words
 from ..queries import (
     InstrumentQuery,
     QueryError,
@@ -130,10 +131,40 @@ def choose_municipality():
     return redirect(url_for(".municipality", slug=match.slug))
 
 
+def _interpret(args: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[dict]]:
+    """Target-group and scheme words in the search text become the filter they name ("proefplaatsing wajong" =
+    "proefplaatsing" + Uitkering of regeling: Wajong). Returns the arguments to search with and the filter chips, each
+    with the URL that removes it (the word and its filter)."""
+    q = " ".join(args.get("q") or []).strip()
+    if not q:
+        return args, []
+    rest, found = facet_words().interpret(q)
+    if not found:
+        return args, []
+    search = dict(args, q=[rest])
+    chips = []
+    for item in found:
+        selected = [v for value in args.get(item.facet) or [] for v in value.split(",") if v]
+        if item.code in selected:
+            continue
+        search[item.facet] = list(search.get(item.facet) or []) + [item.code]
+        words = q.split()
+        typed = item.text.split()
+        for i in range(len(words) - len(typed) + 1):
+            if words[i:i + len(typed)] == typed:
+                del words[i:i + len(typed)]
+                break
+        chips.append({"facet": item.facet, "code": item.code, "text": item.text,
+                      "remove_url": url_for(".instruments", **dict(args, q=" ".join(words), page=1))})
+    return search, chips
+
+
 @bp.get("/instrumenten")
 def instruments():
     session = get_db()
-    query = parse_query(session, request.args.to_dict(flat=False))
+    args = request.args.to_dict(flat=False)
+    search_args, chips = _interpret(args)
+    query = parse_query(session, search_args)
     result = find_instruments(session, query, language=current_language())
     location = None
     if query.municipalities:
@@ -146,12 +177,28 @@ def instruments():
         coverage = region_coverage(session, [region])[region.code].to_dict()
     municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
     regions = session.scalars(select(Region).order_by(Region.name)).all()
-    args = request.args.to_dict(flat=False)
-    suggestion_url = url_for(".instruments", **dict(args, q=result.suggestion, page=1)) if result.suggestion else None
+    suggestion_url = url_for(".instruments", **dict(search_args, q=result.suggestion, page=1)) if result.suggestion else None
     ended_url = url_for(".instruments", **dict(args, lifecycle="ended", page=1)) if result.ended else None
     return render_template("instruments.html", result=result, query=query, location=location, region=region,
                            municipalities=municipalities, regions=regions, suggestion_url=suggestion_url,
-                           ended_url=ended_url, coverage=coverage)
+                           ended_url=ended_url, coverage=coverage, chips=chips, typed_q=" ".join(args.get("q") or []).strip(),
+                           alternatives=_alternatives(args, query) if not result.items else [])
+
+
+def _alternatives(args: dict[str, list[str]], query) -> list[dict]:
+    """For an empty result: what to try instead (each a link): leave out one filter or the search words, look at the
+    ended schemes, or ask the werkgeversservicepunt."""
+    out = []
+    for key, values in args.items():
+        if key in ("q", "page", "per_page", "sort", "vergelijk") or not any(values):
+            continue
+        out.append({"kind": "filter", "key": key, "url": url_for(".instruments", **dict(args, **{key: []}, page=1))})
+    if query.q:
+        out.append({"kind": "words", "url": url_for(".instruments", **dict(args, q=[], page=1))})
+    if "lifecycle" not in args:
+        out.append({"kind": "ended", "url": url_for(".instruments", **dict(args, lifecycle="ended", page=1))})
+    out.append({"kind": "wsp", "url": url_for(".regions")})
+    return out
 
 
 @bp.get("/instrumenten/<slug>")
