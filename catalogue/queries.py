@@ -365,7 +365,8 @@ def suggestions(session: Session, text: str, today: date | None = None, limit: i
         query = InstrumentQuery(q=text, per_page=limit)
         return find_instruments(session, query, today, with_facets=False).items, []
     found = engine.suggest(session, text, today, public_condition, limit=limit)
-    items = _in_order(session, found.get("ids", []), lambda stmt: stmt.options(selectinload(Instrument.kind)))
+    items = _in_order(session, found.get("ids", []), lambda stmt: stmt.options(selectinload(Instrument.kind),
+                                                                                selectinload(Instrument.provider)))
     return items, found["completions"]
 
 

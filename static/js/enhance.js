@@ -217,7 +217,7 @@
       (data.items || []).forEach(function (item) {
         var path = item.url;
         try { path = new URL(item.url, window.location.href).pathname; } catch (e) { /* keep as is */ }
-        options.push({text: item.name, url: path, label: item.name, detail: item.kind && item.kind.name});
+        options.push({text: item.name, url: path, label: item.name, detail: item.provider && item.provider.name});
       });
       options.forEach(function (option, i) {
         var li = document.createElement("li");
@@ -237,6 +237,10 @@
       });
       active = -1;
       input.removeAttribute("aria-activedescendant");
+      // right below the field (the wrapper may also hold the button)
+      p.list.style.top = (input.offsetTop + input.offsetHeight) + "px";
+      p.list.style.left = input.offsetLeft + "px";
+      p.list.style.width = input.offsetWidth + "px";
       p.list.hidden = options.length === 0;
       input.setAttribute("aria-expanded", options.length ? "true" : "false");
       p.status.textContent = options.length ? words.results(options.length) + ", " + words.hint : words.none;
