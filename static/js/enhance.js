@@ -287,7 +287,14 @@
     document.querySelectorAll("input[data-suggest]").forEach(suggestBox);
   }
 
+  function openWide() {
+    // details.wide-open is open on wide screens (CSS does it with ::details-content where supported)
+    if (!window.matchMedia || !window.matchMedia("(min-width: 50rem)").matches) { return; }
+    document.querySelectorAll("details.wide-open:not([open])").forEach(function (details) { details.open = true; });
+  }
+
   function init() {
+    openWide();
     suggestions();
     printButtons();
     printOpensDetails();
