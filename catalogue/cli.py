@@ -158,6 +158,23 @@ def users():
     """Accounts: create, deactivate and activate users; create, list and revoke write-API tokens."""
 
 
+def _ask_password(value):
+    """The password prompt: a password that is too short is refused at once, before the confirmation prompt."""
+    from .auth import password_problem
+
+    if value is not None:
+        return value  # checked by the command
+    while True:
+        first = click.prompt("Password", hide_input=True)
+        problem = password_problem(first)
+        if problem:
+            click.echo(f"Error: {problem}", err=True)
+            continue
+        if click.prompt("Repeat for confirmation", hide_input=True) == first:
+            return first
+        click.echo("Error: The two entered values do not match.", err=True)
+
+
 @users.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="Display name (default: the e-mail address).")
@@ -165,7 +182,8 @@ def users():
 @click.option("--organisation", "provider_slug", default=None,
               help="Member of the organisation behind this provider slug (gemeente-gouda, regio-midden-holland, uwv, ...).")
 @click.option("--role", type=click.Choice(["coordinator", "editor", "account_manager"]), default=None)
-@click.password_option("--password", help="Prompted for when not given.")
+@click.option("--password", callback=lambda ctx, param, value: _ask_password(value),
+              help="The password (at least 10 characters); prompted for, twice, when not given.")
 @with_appcontext
 def users_create(email, name, admin, provider_slug, role, password):
     """Create a user (or add a role to an existing one)."""

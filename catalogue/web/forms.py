@@ -89,6 +89,7 @@ ACTION_LABELS = {
     "unpublish": N_("gedepubliceerd"), "schedule": N_("publicatie gepland"), "delete": N_("verwijderd"),
     "restore": N_("teruggezet uit de prullenbak"), "restore_version": N_("oudere versie teruggezet"),
     "review": N_("gecontroleerd"), "region_update": N_("regiopagina gewijzigd"),
+    "seed": N_("beginstand uit de brongegevens (seed)"), "initial": N_("beginstand vóór de eerste wijziging in de gids"),
 }
 REVIEW_REASONS = {
     "never_checked": N_("nooit gecontroleerd"), "not_checked": N_("niet gecontroleerd sinds %(date)s"),
