@@ -65,7 +65,8 @@ def index_rebuild():
     engine = current_app.extensions["catalogue_search"]
     with _db().session() as session:
         figures = engine.rebuild(session)
-    click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
+    click.echo(f"Search index rebuilt: {figures['documents']} published instruments"
+               f" (current, upcoming and ended) in {figures['seconds']:.1f} s "
                f"({figures['path']}); {figures['reconciled']} changed during or just before the build were re-indexed"
                + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
 

@@ -334,6 +334,14 @@ def _count_values(session: Session, facet: Facet, where: list, today: date) -> d
     return {str(code): n for code, n in session.execute(stmt)}
 
 
+def listed_counts(session: Session, today: date | None = None) -> tuple[int, dict[str, int]]:
+    """The one count of "instruments" shown to the public (home page, list, /soorten, the kind links): public instruments
+    that are current or not started yet, i.e. what /instrumenten lists without filters. (total, {kind code: count})."""
+    result = find_instruments(session, InstrumentQuery(per_page=1), today or date.today())
+    kinds = next(f for f in result.facets if f.key == "kind")
+    return result.total, {v.code: v.count for v in kinds.values}
+
+
 def get_public_instrument(session: Session, slug: str, today: date | None = None) -> Instrument | None:
     today = today or date.today()
     stmt = with_relations(select(Instrument).where(Instrument.slug == slug, public_condition(today)))

@@ -64,7 +64,8 @@ class SeedReport:
 
     def summary(self) -> str:
         return (f"{self.regions} arbeidsmarktregio's, {self.municipalities} gemeenten, {self.kinds} soorten, "
-                f"{self.terms} termen, {self.providers} aanbieders; instrumenten: {len(self.created)} nieuw, "
+                f"{self.terms} termen, {self.providers} aanbieders; instrumenten in de brongegevens (concepten en "
+                f"beëindigde regelingen meegeteld): {len(self.created)} nieuw, "
                 f"{len(self.updated)} bijgewerkt, {len(self.unchanged)} ongewijzigd")
 
 

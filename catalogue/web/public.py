@@ -6,7 +6,8 @@ from collections import OrderedDict
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import get_db
@@ -24,8 +25,8 @@ from ..queries import (
     available_for_municipality,
     find_instruments,
     get_public_instrument,
+    listed_counts,
     parse_query,
-    public_condition,
 )
 
 bp = Blueprint("public", __name__)
@@ -88,7 +89,11 @@ def _applicant(value):
 def _not_found(exc):
     if request.path.startswith("/api/"):
         return {"error": exc.description}, 404
-    return render_template("error.html", title=_("Pagina niet gevonden"), message=exc.description), 404
+    # werkzeug's own (English) text when the view gave none; the views' own messages are translated already
+    own = exc.description if exc.description != NotFound.description else None
+    message = own or _("Deze pagina bestaat niet (meer). Misschien is het adres verkeerd overgenomen of is de pagina "
+                       "verplaatst.")
+    return render_template("error.html", title=_("Pagina niet gevonden"), message=message, not_found=True), 404
 
 
 @bp.errorhandler(QueryError)
@@ -111,7 +116,7 @@ def home():
     session = get_db()
     kinds = session.scalars(select(InstrumentKind).order_by(InstrumentKind.sort_order)).all()
     municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
-    total = session.scalar(select(func.count()).select_from(Instrument).where(public_condition(_today())))
+    total, _by_kind = listed_counts(session, _today())
     return render_template("home.html", kinds=kinds, municipalities=municipalities, total=total)
 
 
@@ -119,6 +124,15 @@ def _today():
     from datetime import date
 
     return date.today()
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every site; the guide's mark (static/img/logo.svg) as an icon."""
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.get("/gemeente-kiezen")
@@ -254,10 +268,7 @@ def municipality(slug: str):
 @bp.get("/soorten")
 def kinds():
     session = get_db()
-    today = _today()
-    counts = dict(session.execute(
-        select(Instrument.kind_id, func.count()).where(public_condition(today)).group_by(Instrument.kind_id)
-    ).all())
+    _total, counts = listed_counts(session, _today())
     rows = session.scalars(
         select(InstrumentKind).options(selectinload(InstrumentKind.not_harmonisable_with)).order_by(InstrumentKind.sort_order)
     ).all()
