@@ -125,3 +125,54 @@ def test_users_create_documents_and_checks_password(database_url):
 def test_makefile_port_can_be_overridden():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^PORT \?= 5000$", makefile, re.M) and "--port $(PORT)" in makefile
+
+
+# -- rich text as Markdown ---------------------------------------------------------------------------------------------
+
+
+def test_markdown_round_trips_every_seeded_text(session):
+    from catalogue.richtext import from_markdown, to_markdown
+    from catalogue.sanitize import rich_text
+
+    texts = [t for row in session.execute(select(Instrument.description, Instrument.conditions, Instrument.how_to_apply))
+             for t in row if t]
+    assert len(texts) > 100
+    for html in texts:
+        assert rich_text(from_markdown(to_markdown(html))) == html, html[:200]
+
+
+def test_markdown_becomes_only_what_the_sanitiser_allows():
+    from catalogue.richtext import from_markdown, preview
+
+    html = preview("# Kop\n\nTekst met **vet** en *cursief* en [een link](https://www.uwv.nl).\n\n- een\n- twee\n\n"
+                   "1. eerst\n2. dan\n\n![plaatje](https://x.nl/a.png)\n\n<script>alert(1)</script>\n\n"
+                   "[klik](javascript:alert(1))")
+    assert "<h3>Kop</h3>" in html and "<strong>vet</strong>" in html and "<em>cursief</em>" in html
+    assert '<a href="https://www.uwv.nl" rel="noopener noreferrer">een link</a>' in html
+    assert "<ul><li>een</li><li>twee</li></ul>" in html and "<ol><li>eerst</li><li>dan</li></ol>" in html
+    assert "<img" not in html and "<script" not in html and "alert(1)</script>" not in html
+    assert 'href="javascript' not in html
+    assert from_markdown("") is None
+
+
+def test_the_edit_form_shows_markdown_and_previews_without_saving(client, session, people):
+    item = session.scalar(select(Instrument).where(Instrument.slug == "gouda-loonkostensubsidie"))
+    version = item.version
+    login(client, people["editor"])
+    form = client.get("/beheer/instrumenten/gouda-loonkostensubsidie/bewerken").get_data(as_text=True)
+    description = re.search(r'<textarea id="f-description"[^>]*>(.*?)</textarea>', form, re.S).group(1)
+    assert "&lt;p&gt;" not in description and "Opmaak: **vet**" in form
+    data = [(k, v) for k, v in form_data(snapshot(item)) if k != "description"]
+    data += [("description", "Nieuwe **tekst**\n\n- punt een\n- punt twee"), ("version", str(version)), ("preview", "1")]
+    response = post(client, "/beheer/instrumenten/gouda-loonkostensubsidie/bewerken", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Voorbeeld (nog niet opgeslagen)" in page
+    assert "<p>Nieuwe <strong>tekst</strong></p><ul><li>punt een</li><li>punt twee</li></ul>" in page
+    assert "Nieuwe **tekst**" in page  # what was typed stays in the field
+    session.expire_all()
+    assert session.get(Instrument, item.id).version == version  # nothing saved
+    data = [(k, v) for k, v in data if k != "preview"]
+    assert post(client, "/beheer/instrumenten/gouda-loonkostensubsidie/bewerken", data).status_code == 302
+    session.expire_all()
+    assert session.get(Instrument, item.id).description == \
+        "<p>Nieuwe <strong>tekst</strong></p><ul><li>punt een</li><li>punt twee</li></ul>"

@@ -195,6 +195,8 @@ def new_instrument():
     if request.method == "GET":
         return render_template("manage/edit.html", **_form_context({"status": "draft", "reach": "lokaal"}))
     raw = forms.instrument_from_form(request.form, creating=True)
+    if request.form.get("preview"):
+        return render_template("manage/edit.html", previews=forms.previews(raw), **_form_context(raw))
     db = get_db()
     try:
         item = _editor().create(raw)
@@ -228,6 +230,9 @@ def edit_instrument(slug: str):
     if request.method == "GET":
         return render_template("manage/edit.html", version=item.version, **_form_context(snapshot(item), instrument=item))
     raw = forms.instrument_from_form(request.form, creating=False)
+    if request.form.get("preview"):  # nothing is saved; the form comes back with what was typed and a preview
+        return render_template("manage/edit.html", version=request.form.get("version"), previews=forms.previews(raw),
+                               **_form_context(raw, instrument=item))
     db = get_db()
     try:
         _editor().update(item, raw, expected_version=request.form.get("version"))
