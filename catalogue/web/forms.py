@@ -68,7 +68,6 @@ SUB_LABELS = {"name": N_("Naam"), "phone": N_("Telefoon"), "email": N_("E-mail")
 HINTS = {
     "slug": N_("Kleine letters, cijfers en streepjes. Leeg laten: wordt gemaakt uit de naam."),
     "summary": N_("In gewone taal, 10 tot 1000 tekens: wat heeft een werkgever eraan?"),
-    "description": N_("Eenvoudige opmaak mag: <p>, <ul>, <li>, <strong>, <em>, <a href>. Al het andere wordt verwijderd."),
     "amount_value": N_("Euro, of een percentage bij 'percentage WML' en 'loonwaarde'."),
     "internal_notes": N_("Alleen zichtbaar voor accountmanagers en redacteuren; nooit openbaar."),
     "publish_from": N_("Leeg: meteen zodra de status 'gepubliceerd' is."),
