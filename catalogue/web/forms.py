@@ -74,7 +74,6 @@ HINTS = {
     "regions": N_("Alleen bij bereik 'regionaal'. Leeg: de regio van de aanbieder."),
     "municipalities": N_("Alleen bij bereik 'lokaal'. Leeg: de gemeente van de aanbieder."),
 }
-HINTS["conditions"] = HINTS["how_to_apply"] = HINTS["description"]
 
 CHOICE_LABELS = {
     "reach": {"landelijk": N_("Landelijk"), "regionaal": N_("Regionaal"), "lokaal": N_("Lokaal")},

@@ -119,3 +119,16 @@ def test_search_box_suggestions_are_an_accessible_combobox(page):
     assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
     field.press("Escape")
     assert field.get_attribute("aria-expanded") == "false"
+
+
+def test_vergelijk_on_a_card_adds_without_leaving_the_list(page):
+    page.goto("/instrumenten?q=jobcoach")
+    page.locator("#results .compare-link").first.click()
+    page.wait_for_selector(".basket-bar")
+    assert "/instrumenten" in page.url and "vergelijk=" in page.url
+    assert "1 instrument in uw vergelijking" in page.locator(".basket-bar").inner_text()
+    page.locator("#results .compare-link", has_text="met 1 ander instrument").first.click()
+    page.wait_for_function("() => document.querySelector('.basket-bar').textContent.includes('2 instrumenten')")
+    page.locator(".basket-bar a").click()
+    page.wait_for_url("**/vergelijken?instrumenten=*")
+    assert page.locator(".compare-table").count() == 1
