@@ -81,3 +81,13 @@ def test_english_generated_sentences_are_english(client, url):
     plain = re.sub(r"<[^>]+>", " ", html)
     hits = sorted({m.group(0) for m in DUTCH_SENTENCE.finditer(plain)})
     assert not hits, (url, hits, [plain[max(0, m.start() - 60):m.end() + 60] for m in DUTCH_SENTENCE.finditer(plain)][:3])
+
+
+def test_the_gemeente_page_count_equals_its_filtered_list(client):
+    html = text(client, "/gemeenten/gouda")
+    link = re.search(r'<a href="([^"]+)">Filter deze (\d+) lopende instrumenten', html)
+    assert link
+    assert list_total(client, link.group(1).replace("&amp;", "&")) == int(link.group(2))
+    region = int(re.search(r"(\d+) lopende? instrument(?:en)? voor werkgevers in deze regio",
+                           text(client, "/regios/midden-holland")).group(1))
+    assert region == list_total(client, "/instrumenten?region=AM20&lifecycle=current")
