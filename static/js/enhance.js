@@ -279,7 +279,10 @@
         close();
       }
     });
-    input.addEventListener("blur", function () { window.setTimeout(close, 150); });
+    input.addEventListener("blur", function () {
+      // close when focus really left (a live-results swap moves the field and gives focus back)
+      window.setTimeout(function () { if (document.activeElement !== input) { close(); } }, 150);
+    });
   }
 
   function suggestions() {
