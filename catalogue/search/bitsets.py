@@ -71,7 +71,7 @@ class DocBits:
     def evaluate(self, q: wq.Query) -> int:
         if isinstance(q, wq.Term):
             return self.term(q.fieldname, q.text)
-        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+        if isinstance(q, wq.Or):
             bits = 0
             for child in q.subqueries:
                 bits |= self.evaluate(child)
@@ -99,7 +99,7 @@ class DocBits:
         if isinstance(q, wq.AndNot):
             yield from self.weighted_leaves(q.a, boost)
             return
-        if isinstance(q, (wq.And, wq.Or, wq.DisjunctionMax)):  # (a DisjunctionMax is scored as an Or here)
+        if isinstance(q, (wq.And, wq.Or)):
             for child in q.subqueries:
                 yield from self.weighted_leaves(child, boost * q.boost)
             return
