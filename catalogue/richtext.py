@@ -47,6 +47,7 @@ class _ToMarkdown(HTMLParser):
         self.out: list[str] = []
         self.lists: list[list] = []  # [kind, counter]
         self.links: list[str] = []
+        self.last_block = ""  # the last top-level block closed (two lists in a row need a separator)
 
     def _block_break(self):
         text = "".join(self.out)
@@ -62,6 +63,8 @@ class _ToMarkdown(HTMLParser):
         elif tag in ("ul", "ol"):
             if not self.lists:
                 self._block_break()
+                if self.last_block in ("ul", "ol"):
+                    self.out.append("<!-- -->\n\n")  # else Markdown joins the two lists (the sanitiser drops it)
             else:
                 self.out.append("\n")
             self.lists.append([tag, 0])
@@ -86,10 +89,12 @@ class _ToMarkdown(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("p", "h3", "h4") and not self.lists:
             self.out.append("\n\n")
+            self.last_block = tag
         elif tag in ("ul", "ol") and self.lists:
             self.lists.pop()
             if not self.lists:
                 self.out.append("\n\n")
+                self.last_block = tag
         elif tag in ("strong", "b"):
             self.out.append("**")
         elif tag in ("em", "i"):
