@@ -165,15 +165,16 @@ def _ask_password(value):
 
     if value is not None:
         return value  # checked by the command
-    while True:
-        first = click.prompt("Password", hide_input=True)
+    for _attempt in range(3):
+        first = click.prompt("Password", hide_input=True, default="", show_default=False)
         problem = password_problem(first)
         if problem:
             click.echo(f"Error: {problem}", err=True)
             continue
-        if click.prompt("Repeat for confirmation", hide_input=True) == first:
+        if click.prompt("Repeat for confirmation", hide_input=True, default="", show_default=False) == first:
             return first
         click.echo("Error: The two entered values do not match.", err=True)
+    raise click.UsageError("No acceptable password given (three attempts).")
 
 
 @users.command("create")

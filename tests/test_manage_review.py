@@ -103,7 +103,7 @@ def test_a_short_password_is_refused_before_the_confirmation_prompt(monkeypatch,
     prompts = []
     answers = iter(["kort", "lang genoeg wachtwoord", "lang genoeg wachtwoord"])
 
-    def prompt(text, hide_input=False):
+    def prompt(text, hide_input=False, **kwargs):
         prompts.append(text)
         return next(answers)
 
