@@ -1,8 +1,9 @@
 # The two commands a newcomer needs (see README):
 #   make serve   set everything up (database, seed, search index) and serve the app on SQLite with the real seed data,
-#                at http://127.0.0.1:5000
+#                at http://127.0.0.1:5000 (another port: make serve PORT=5050)
 #   make test    set everything up and run the whole test suite, on SQLite and on a throw-away PostgreSQL server
 VENV ?= .venv
+PORT ?= 5000
 PYTHON ?= python3
 BIN := $(VENV)/bin
 MO := catalogue/translations/en/LC_MESSAGES/messages.mo
@@ -14,7 +15,7 @@ serve: setup
 	$(BIN)/catalogue init
 	$(BIN)/catalogue seed
 	$(BIN)/catalogue index rebuild
-	CATALOGUE_SECURE_COOKIES=0 $(BIN)/catalogue serve --host 127.0.0.1 --port 5000  # plain http on localhost: cookies without Secure
+	CATALOGUE_SECURE_COOKIES=0 $(BIN)/catalogue serve --host 127.0.0.1 --port $(PORT)  # plain http on localhost: cookies without Secure
 
 # The SQLite run includes the real-browser tests (tests/browser: Playwright driving Debian's chromium, axe-core); they skip
 # on the PostgreSQL run. `browser` installs chromium with apt when it is missing (as root). Between the two, schemathesis

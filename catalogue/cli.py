@@ -65,7 +65,8 @@ def index_rebuild():
     engine = current_app.extensions["catalogue_search"]
     with _db().session() as session:
         figures = engine.rebuild(session)
-    click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
+    click.echo(f"Search index rebuilt: {figures['documents']} published instruments"
+               f" (current, upcoming and ended) in {figures['seconds']:.1f} s "
                f"({figures['path']}); {figures['reconciled']} changed during or just before the build were re-indexed"
                + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
 
@@ -158,6 +159,24 @@ def users():
     """Accounts: create, deactivate and activate users; create, list and revoke write-API tokens."""
 
 
+def _ask_password(value):
+    """The password prompt: a password that is too short is refused at once, before the confirmation prompt."""
+    from .auth import password_problem
+
+    if value is not None:
+        return value  # checked by the command
+    for _attempt in range(3):
+        first = click.prompt("Password", hide_input=True, default="", show_default=False)
+        problem = password_problem(first)
+        if problem:
+            click.echo(f"Error: {problem}", err=True)
+            continue
+        if click.prompt("Repeat for confirmation", hide_input=True, default="", show_default=False) == first:
+            return first
+        click.echo("Error: The two entered values do not match.", err=True)
+    raise click.UsageError("No acceptable password given (three attempts).")
+
+
 @users.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="Display name (default: the e-mail address).")
@@ -165,7 +184,8 @@ def users():
 @click.option("--organisation", "provider_slug", default=None,
               help="Member of the organisation behind this provider slug (gemeente-gouda, regio-midden-holland, uwv, ...).")
 @click.option("--role", type=click.Choice(["coordinator", "editor", "account_manager"]), default=None)
-@click.password_option("--password", help="Prompted for when not given.")
+@click.option("--password", callback=lambda ctx, param, value: _ask_password(value),
+              help="The password (at least 10 characters); prompted for, twice, when not given.")
 @with_appcontext
 def users_create(email, name, admin, provider_slug, role, password):
     """Create a user (or add a role to an existing one)."""

@@ -79,6 +79,11 @@ class OnDate:
         return getattr(self._instrument, name)
 
     @property
+    def instrument(self):
+        """The instrument itself (e.g. for permission checks)."""
+        return self._instrument
+
+    @property
     def timeline(self) -> "Timeline":
         return timeline(self._instrument, self.peildatum)
 

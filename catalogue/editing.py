@@ -105,10 +105,40 @@ def snapshot(instrument: Instrument) -> dict:
     return out
 
 
+def normalised(value):
+    """The value as compared for the audit: strings stripped, "" = None, None/empty keys dropped from dicts and empty
+    rows from lists, so a contact saved back unchanged from the form ({"phone": ""}) equals the stored one (no key)."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, dict):
+        out = {k: n for k, v in value.items() if (n := normalised(v)) is not None}
+        return out or None
+    if isinstance(value, (list, tuple)):
+        out = [n for v in value if (n := normalised(v)) is not None]
+        return out or None
+    return value
+
+
 def diff(before: dict, after: dict) -> dict:
-    """{field: [old, new]} for every field that differs."""
+    """{field: [old, new]} for every field whose normalised value differs."""
     keys = list(before) + [k for k in after if k not in before]
-    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+    return {k: [before.get(k), after.get(k)] for k in keys if normalised(before.get(k)) != normalised(after.get(k))}
+
+
+def record_version(session: Session, instrument: Instrument, action: str, user=None, state: dict | None = None) -> None:
+    """Stores `state` (default: the instrument as it is now) as the instrument's current version, e.g. the seeded state
+    (action "seed") or, before the first edit of an instrument that has no versions yet, its state then ("initial"), so
+    the history shows real earlier values."""
+    session.add(InstrumentVersion(instrument_id=instrument.id, version=instrument.version,
+                                  user_id=user.id if isinstance(user, User) else None, actor=_actor(user), action=action,
+                                  snapshot=state if state is not None else snapshot(instrument),
+                                  deleted=instrument.deleted_at is not None))
+
+
+def _has_versions(session: Session, instrument: Instrument) -> bool:
+    return session.scalar(select(InstrumentVersion.id).where(InstrumentVersion.instrument_id == instrument.id)
+                          .limit(1)) is not None
 
 
 def _actor(user) -> str:
@@ -234,6 +264,8 @@ class Editor:
         raw = dict(raw)
         self._check_version(instrument, expected_version, raw)
         before = snapshot(instrument)
+        if not _has_versions(self.session, instrument):
+            record_version(self.session, instrument, "initial", state=before)
         full = {**before, **raw} if partial else raw
         data = self.validate(full)
         provider = self.loader.providers[data["provider"]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import Babel, get_locale
+from markupsafe import Markup
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -61,12 +62,35 @@ def localized(obj, field: str) -> str | None:
     return getattr(obj, field, None)
 
 
+def untranslated(obj, field: str) -> bool:
+    """True on a page in another language when this content field has no translation (it is shown in Dutch)."""
+    value = getattr(obj, field, None) if obj is not None else None
+    return bool(value) and current_language() != DEFAULT_LANGUAGE and localized(obj, field) == value
+
+
+def dutch_only(text) -> Markup | str:
+    """Content that exists only in Dutch (e.g. a kind's legal reason), marked as such on pages in other languages:
+    <span lang="nl">…</span> (in het Nederlands)."""
+    if not text or current_language() == DEFAULT_LANGUAGE:
+        return text or ""
+    return Markup('<span lang="nl">{}</span> {}').format(text, untranslated_mark())
+
+
+def untranslated_mark() -> Markup:
+    from flask_babel import gettext
+
+    return Markup('<span class="untranslated">{}</span>').format(gettext("(in het Nederlands)"))
+
+
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=current_language)
     app.jinja_env.globals.update(
         current_language=current_language,
         url_in_language=url_in_language,
         localized=localized,
+        untranslated=untranslated,
+        untranslated_mark=untranslated_mark,
+        dutch_only=dutch_only,
         get_locale=get_locale,
         LANGUAGES=LANGUAGES,
     )

@@ -334,6 +334,14 @@ def _count_values(session: Session, facet: Facet, where: list, today: date) -> d
     return {str(code): n for code, n in session.execute(stmt)}
 
 
+def listed_counts(session: Session, today: date | None = None) -> tuple[int, dict[str, int]]:
+    """The one count of "instruments" shown to the public (home page, list, /soorten, the kind links): public instruments
+    that are current or not started yet, i.e. what /instrumenten lists without filters. (total, {kind code: count})."""
+    result = find_instruments(session, InstrumentQuery(per_page=1), today or date.today())
+    kinds = next(f for f in result.facets if f.key == "kind")
+    return result.total, {v.code: v.count for v in kinds.values}
+
+
 def get_public_instrument(session: Session, slug: str, today: date | None = None) -> Instrument | None:
     today = today or date.today()
     stmt = with_relations(select(Instrument).where(Instrument.slug == slug, public_condition(today)))
@@ -365,7 +373,8 @@ def suggestions(session: Session, text: str, today: date | None = None, limit: i
         query = InstrumentQuery(q=text, per_page=limit)
         return find_instruments(session, query, today, with_facets=False).items, []
     found = engine.suggest(session, text, today, public_condition, limit=limit)
-    items = _in_order(session, found.get("ids", []), lambda stmt: stmt.options(selectinload(Instrument.kind)))
+    items = _in_order(session, found.get("ids", []), lambda stmt: stmt.options(selectinload(Instrument.kind),
+                                                                                selectinload(Instrument.provider)))
     return items, found["completions"]
 
 
@@ -375,3 +384,31 @@ def _in_order(session: Session, ids: list[int], load) -> list[Instrument]:
         return []
     rows = {i.id: i for i in session.scalars(load(select(Instrument).where(Instrument.id.in_(ids))))}
     return [rows[i] for i in ids if i in rows]
+
+
+def text_search_ids(session: Session, text: str, today: date | None = None, limit: int = 500) -> list[int]:
+    """Instrument ids matching `text`, best first, for the manage pages (drafts and deleted ones included): the search
+    engine's ranking (synonyms, stemming, typos) over the published instruments, then every other instrument whose name,
+    slug, summary, description or internal notes contain all the words (the index holds public instruments only)."""
+    from .search import engine_for
+
+    today = today or date.today()
+    ranked: list[int] = []
+    engine = engine_for(session)
+    if engine is not None:
+        query = InstrumentQuery(q=text, sort="relevance", per_page=MAX_PER_PAGE,
+                                facets={"lifecycle": ["current", "upcoming", "ended"]})
+        for page in range(1, limit // MAX_PER_PAGE + 1):
+            query.page = page
+            outcome = engine.search(session, query, today, public_condition)
+            ranked.extend(outcome.ids)
+            if len(outcome.ids) < MAX_PER_PAGE:
+                break
+    words = [w for w in text.lower().replace('"', " ").split() if w.strip("-*")][:10]
+    if words:
+        fields = (Instrument.name, Instrument.slug, Instrument.summary, Instrument.description, Instrument.internal_notes)
+        condition = and_(*[or_(*[func.lower(f).like(f"%{w.strip('-*')}%") for f in fields]) for w in words])
+        seen = set(ranked)
+        stmt = select(Instrument.id).where(condition).order_by(func.lower(Instrument.name)).limit(limit)
+        ranked.extend(i for i in session.scalars(stmt) if i not in seen)
+    return ranked[:limit]

@@ -23,6 +23,7 @@ from .models import (
     Instrument,
     ParameterValue,
     InstrumentKind,
+    InstrumentVersion,
     Municipality,
     Provider,
     Region,
@@ -66,7 +67,8 @@ class SeedReport:
 
     def summary(self) -> str:
         return (f"{self.regions} arbeidsmarktregio's, {self.municipalities} gemeenten, {self.kinds} soorten, "
-                f"{self.terms} termen, {self.providers} aanbieders; instrumenten: {len(self.created)} nieuw, "
+                f"{self.terms} termen, {self.providers} aanbieders; instrumenten in de brongegevens (concepten en "
+                f"beëindigde regelingen meegeteld): {len(self.created)} nieuw, "
                 f"{len(self.updated)} bijgewerkt, {len(self.unchanged)} ongewijzigd")
 
 
@@ -109,6 +111,7 @@ def seed(session: Session, seed_dir: Path = SEED_DIR, refresh: bool = False) -> 
             outcome = loader.load(record, source=path.name, refresh=refresh)
             getattr(report, outcome).append(slug)
     session.flush()
+    _record_versions(session, report.created + report.updated)
     return report
 
 
@@ -126,6 +129,21 @@ def _check_contacts(path: Path, doc: dict) -> None:
     if found:
         where, problem = found[0]
         raise SeedError(f"{path.name}: {where}: {problem}; laat een onbekend gegeven leeg in plaats van het te verzinnen")
+
+
+def _record_versions(session: Session, slugs: list[str]) -> None:
+    """The seeded state of every created or refreshed instrument is its first version ("seed"), so the history of a
+    later edit shows the real earlier values."""
+    from .editing import record_version  # (editing builds on this module)
+
+    if not slugs:
+        return
+    for instrument in session.scalars(select(Instrument).where(Instrument.slug.in_(slugs))):
+        exists = session.scalar(select(InstrumentVersion.id).where(InstrumentVersion.instrument_id == instrument.id,
+                                                                   InstrumentVersion.version == instrument.version))
+        if exists is None:
+            record_version(session, instrument, "seed")
+    session.flush()
 
 
 def _seed_taxonomies(session: Session, doc: dict, report: SeedReport) -> None:

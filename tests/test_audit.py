@@ -59,7 +59,7 @@ def test_publication_delete_and_restore_are_audited(session, people):
     assert entries[2].changes["deleted_at"][0] is None and entries[3].changes["deleted_at"][1] is None
     versions = session.scalars(select(InstrumentVersion.version).where(InstrumentVersion.instrument_id == item.id)
                                .order_by(InstrumentVersion.version)).all()
-    assert versions == [2, 3, 4, 5] and item.version == 5
+    assert versions == [1, 2, 3, 4, 5] and item.version == 5  # 1: the state before the first edit ("initial")
 
 
 def test_version_diff_and_restore(client, session, people):

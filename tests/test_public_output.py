@@ -72,6 +72,7 @@ NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.",  # login requi
                        "dennis.")  # /beheer/import/dennis… and /beheer/voorstellen (login)
 # GET routes of the write API: token-only, checked below to refuse anonymous requests.
 TOKEN_ONLY = {"api.instrument_internal"}
+STATIC_FILES = {"public.favicon"}  # a file from static/, no content
 
 
 @pytest.fixture()
@@ -95,7 +96,7 @@ def _public_urls(app):
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint == "static" or rule.endpoint.startswith(NON_PUBLIC_PREFIXES) \
-                    or rule.endpoint in TOKEN_ONLY:
+                    or rule.endpoint in TOKEN_ONLY or rule.endpoint in STATIC_FILES:
                 continue
             assert rule.endpoint in SAMPLES, f"public route {rule.rule} ({rule.endpoint}) has no sample in this test"
             for args in SAMPLES[rule.endpoint]:
@@ -137,18 +138,57 @@ def test_no_internal_notes_or_drafts_in_any_public_output(app, client, secret_co
     _assert_public_output_clean(client, urls, seeded_notes, seeded_drafts)
 
 
-@pytest.mark.parametrize("role", ["account_manager", "admin"])
-def test_public_pages_stay_public_for_logged_in_users(app, client, secret_content, people, role):
-    """An account manager (who may read internal notes and drafts) or an admin browsing the PUBLIC pages sees only public
-    content there; internal notes are on the manage pages only."""
+# Where a logged-in user who may read an instrument's internal notes sees them, marked "Intern" (issue 18): the
+# instrument's own page and the search results. Everywhere else public pages stay public for them too.
+def _shows_internal(url: str) -> bool:
+    return url == "/instrumenten" or url.startswith(("/instrumenten/test-met-notitie", "/instrumenten?"))
+
+
+@pytest.mark.parametrize("role", ["account_manager", "editor"])
+def test_internal_notes_for_users_allowed_to_read_them(app, client, secret_content, people, role):
+    """An account manager, an admin and Gouda's own editor see Gouda's internal note on the instrument page and in the
+    search results, marked "Intern"; every other public page and the public API stay public for them."""
     seeded_notes, seeded_drafts = secret_content
     login(client, people[role])
     assert SECRET_NOTE in client.get("/beheer/instrumenten/test-met-notitie").get_data(as_text=True)  # the manage page
-    _assert_public_output_clean(client, _public_urls(app), seeded_notes, seeded_drafts)
+    for url in ("/instrumenten/test-met-notitie", "/instrumenten?q=test+met+notitie", "/en/instrumenten/test-met-notitie"):
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        assert SECRET_NOTE in body, url
+        note = body[body.index('class="internal-note"'):body.index(SECRET_NOTE)]
+        assert "badge-internal" in note and ("Intern<" in note or "Internal<" in note), url
+        assert "no-store" in response.headers.get("Cache-Control", ""), url
+    urls = [u for u in _public_urls(app) if not _shows_internal(u)]
+    _assert_public_output_clean(client, urls, seeded_notes, seeded_drafts)
     # a token does not open the public API either
     headers = {"Authorization": f"Bearer {people.tokens[role]}"}
     assert SECRET_NOTE not in client.get("/api/v1/instruments/test-met-notitie", headers=headers).get_data(as_text=True)
     assert client.get(f"/api/v1/instruments/{DRAFT_SLUG}", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["other_editor", "other_coordinator", "uwv_editor"])
+def test_internal_notes_stay_hidden_from_users_who_may_not_read_them(app, client, session, secret_content, people, role):
+    """Editors of other organisations (Almere, Flevoland, UWV) see no note of Gouda's on any public page, nor any
+    other note they may not read."""
+    from sqlalchemy import select
+
+    from catalogue.auth import can
+    from catalogue.models import Instrument
+
+    _, seeded_drafts = secret_content
+    user = people[role]
+    seeded_notes = [i.internal_notes for i in session.scalars(select(Instrument).where(Instrument.internal_notes.is_not(None)))
+                    if len(i.internal_notes) > 20 and i.internal_notes != SECRET_NOTE and not can(user, "view_internal", i)]
+    assert seeded_notes
+    login(client, user)
+    for url in ("/instrumenten/test-met-notitie", "/instrumenten?q=test+met+notitie"):
+        body = client.get(url).get_data(as_text=True)
+        assert SECRET_NOTE not in body and 'class="internal-note"' not in body, url
+    if role == "other_editor":  # every public page once (the whole walk is slow)
+        _assert_public_output_clean(client, _public_urls(app), seeded_notes, seeded_drafts)
+    else:
+        _assert_public_output_clean(client, ["/instrumenten?per_page=100", "/instrumenten?q=proef"], seeded_notes,
+                                    seeded_drafts)
 
 
 def test_token_only_routes_refuse_anonymous_requests(app, client, secret_content):

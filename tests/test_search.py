@@ -305,7 +305,7 @@ def test_suggest_endpoint(client):
 
 def test_page_shows_search_controls_and_relevance_sort(client):
     html = client.get("/instrumenten?q=lks").get_data(as_text=True)
-    assert 'value="relevance" selected' in html
+    assert '<option value="" selected>Beste resultaat' in html
     assert 'name="q"' in html and "lks" in html
     english = client.get("/en/instrumenten?q=jobcoch").get_data(as_text=True)
     assert "Did you mean" in english

@@ -312,7 +312,7 @@ class SearchEngine:
                     notices.append("corrected")
                 elif mode == "any":
                     notices.append("partial")
-                terms = querying.highlight_terms(whoosh_query, searcher.reader())
+                terms = querying.highlight_terms(whoosh_query, searcher.reader(), parsed)
         base &= text_bits
         final = base
         for mask in selections.values():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from .analysis import DUTCH, ENGLISH, PLAIN, analyze, words
+from . import wordlist
 from .synonyms import Synonyms
 
 MAX_TEXT = 200  # characters of the text part that are used
@@ -32,8 +33,11 @@ FIELDS = {
     "en": (ENGLISH, 0.8),
 }
 DUTCH_FIELDS = tuple(f for f, (a, _) in FIELDS.items() if a is DUTCH)
-SYNONYM_BOOST = 0.85  # a synonym matches a little less than the word itself
-CORRECTION_BOOST = 0.7
+# A synonym or expansion scores well below the word itself, so a text that merely mentions an expansion ("niet te
+# combineren met loonkostensubsidie") ranks below the instruments named by the word ("lks" -> the loonkostensubsidies).
+# (whoosh's DisjunctionMax would also stop alternatives adding up, but made synonym-heavy queries up to ~1.7x slower.)
+SYNONYM_BOOST = 0.5
+CORRECTION_BOOST = 0.4
 
 
 @dataclass
@@ -43,6 +47,14 @@ class Clause:
     negated: bool = False
     alternatives: tuple[tuple[str, ...], ...] = ()  # synonym group (includes tokens) when matched
     corrections: tuple[str, ...] = ()  # spelling corrections (fuzzy mode)
+
+    def highlight_words(self) -> list[str]:
+        """What to mark in snippets: the words typed, and one-word synonyms. Words of a multi-word expansion are not
+        marked on their own ("proefperiode met behoud van uitkering" must not mark every "uitkering")."""
+        texts = [" ".join(self.tokens)]
+        texts += [alt[0] for alt in self.alternatives if len(alt) == 1]
+        texts += list(self.corrections)
+        return texts
 
     @property
     def text(self) -> str:
@@ -180,6 +192,12 @@ def parse(text: str, synonyms: Synonyms) -> ParsedQuery:
         clause = Clause(unit.tokens, kind="phrase" if len(unit.tokens) > 1 else "word")
         clauses.append((clause, unit.or_before))
         i += 1
+    # question words ("iemand ... eerst proberen", "wat krijg ik ...") need not occur in the text, unless nothing else
+    # was typed
+    content = [(c, o) for c, o in clauses if c.negated or c.alternatives or c.kind != "word"
+               or " ".join(c.tokens) not in synonyms.filler]
+    if content and len(content) < len(clauses):
+        clauses = content
     if len(clauses) > MAX_CLAUSES:
         clauses = clauses[:MAX_CLAUSES]
         parsed.truncated = True
@@ -261,16 +279,43 @@ def build(parsed: ParsedQuery, mode: str = "strict") -> wq.Query | None:
     return positive
 
 
+class _PublicWords:
+    """The words of public documents, as a container (for compound splitting)."""
+
+    def __init__(self, words):
+        self.words = words
+
+    def __contains__(self, word: str) -> bool:
+        return self.words.frequency(word) > 0
+
+
+def known_word(word: str, words) -> bool:
+    """In a public document (as typed or by its Dutch or English stem), a stop word, or a normal Dutch or English word
+    (or a compound of two): not something to correct. `words`: visibility.VisibleWords."""
+    if words.frequency(word) > 0:
+        return True
+    stems = analyze(DUTCH, word)
+    if not stems:
+        return True  # a stop word
+
+    def public(fieldname: str, term: str) -> bool:
+        return bool(words.docbits.term(fieldname, term) & words.public)
+
+    if any(public(f, stems[0]) for f in DUTCH_FIELDS) or any(public("en", t) for t in analyze(ENGLISH, word)):
+        return True
+    return wordlist.is_word(word, _PublicWords(words))
+
+
 def correct(parsed: ParsedQuery, words, synonyms: Synonyms) -> bool:
-    """Fills clause.corrections for words that no public document has, from the words of public documents
-    (`words`: visibility.VisibleWords). True when anything was corrected."""
+    """Fills clause.corrections for words that are neither in a public document nor normal words (typos), from the
+    words of public documents (`words`: visibility.VisibleWords). True when anything was corrected."""
     corrector = None
     changed = False
     for clause in parsed.clauses():
         if clause.kind != "word" or clause.alternatives or len(clause.tokens) != 1:
             continue
         word = clause.tokens[0]
-        if len(word) < 4 or word.isdigit() or words.frequency(word) > 0:
+        if len(word) < 4 or word.isdigit() or known_word(word, words):
             continue
         if corrector is None:
             corrector = words.corrector()
@@ -293,9 +338,17 @@ def corrected_text(parsed: ParsedQuery) -> str:
     return " ".join(parts + [c.text for c in parsed.excluded])
 
 
-def highlight_terms(q: wq.Query, reader) -> frozenset[str]:
-    """Stems to mark in Dutch text: the query's terms, with prefixes expanded."""
+def highlight_terms(q: wq.Query, reader, parsed: ParsedQuery | None = None) -> frozenset[str]:
+    """Stems to mark in Dutch text: the words typed and their one-word synonyms (see Clause.highlight_words), with
+    prefixes expanded. Without `parsed`: every term of the query."""
     terms: set[str] = set()
+    if parsed is not None:
+        for clause in parsed.clauses():
+            if clause.kind == "prefix":
+                continue
+            for text in clause.highlight_words():
+                terms.update(analyze(DUTCH, text))
+        q = wq.Or([leaf for leaf in q.leaves() if isinstance(leaf, wq.Prefix)])
     pairs = []
     for leaf in q.leaves():  # (whoosh's Query.existing_terms skips fields after the first one)
         try:

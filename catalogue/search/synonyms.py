@@ -27,6 +27,7 @@ class Synonyms:
         self._groups: list[tuple[tuple[str, ...], ...]] = []
         self._by_term: dict[tuple[str, ...], int] = {}
         self.longest = 1
+        self.filler: set[str] = set()  # question words that need not occur in the text ("iemand", "eerst", "krijg")
         for group in groups or []:
             self.add_group(group)
 
@@ -74,17 +75,22 @@ def _read(path: Path) -> list[list[str]]:
     groups = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
         raise SynonymError(f"{path}: expected 'groups:' with a list of lists of terms")
-    return [[str(t) for t in g] for g in groups]
+    filler = data.get("question_words") or []
+    if not isinstance(filler, list):
+        raise SynonymError(f"{path}: expected 'question_words:' with a list of words")
+    return [[str(t) for t in g] for g in groups], [" ".join(words(str(w))) for w in filler]
 
 
 def load(path: Path | str | None = None, extra_dir: Path | str | None = None) -> Synonyms:
     """The default synonym file plus every *.yaml in extra_dir (default: $CATALOGUE_SYNONYMS_DIR)."""
     synonyms = Synonyms()
-    for group in _read(Path(path) if path else DEFAULT_FILE):
-        synonyms.add_group(group)
+    files = [Path(path) if path else DEFAULT_FILE]
     extra_dir = extra_dir or os.environ.get("CATALOGUE_SYNONYMS_DIR")
     if extra_dir and Path(extra_dir).is_dir():
-        for extra in sorted(Path(extra_dir).glob("*.yaml")):
-            for group in _read(extra):
-                synonyms.add_group(group)
+        files += sorted(Path(extra_dir).glob("*.yaml"))
+    for file in files:
+        groups, filler = _read(file)
+        for group in groups:
+            synonyms.add_group(group)
+        synonyms.filler.update(w for w in filler if w)
     return synonyms

@@ -138,6 +138,7 @@ def suggest():
     return jsonify(
         q=raw,
         items=[{"slug": i.slug, "name": localized(i, "name"), "kind": {"code": i.kind.code, "name": localized(i.kind, "name")},
+                "provider": {"slug": i.provider.slug, "name": i.provider.name},
                 "url": url_for("public.instrument", slug=i.slug, _external=True)} for i in items],
         completions=completions,
     )

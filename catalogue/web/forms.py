@@ -20,6 +20,8 @@ from ..models import (
     Region,
     TaxonomyTerm,
 )
+from ..richtext import from_markdown, to_markdown
+from ..sanitize import rich_text
 from ..seed import TAXONOMY_KEYS
 from ..slugs import slugify
 
@@ -32,6 +34,7 @@ CONTACT_ROWS_EXTRA = 2
 LINK_ROWS_EXTRA = 2
 TERM_ROWS_EXTRA = 3
 TRANSLATED_FIELDS = ("name", "summary", "description", "conditions", "how_to_apply")
+RICH_FORM_FIELDS = ("description", "conditions", "how_to_apply")  # typed as Markdown (catalogue/richtext.py)
 
 LABELS = {
     "slug": N_("Slug (deel van het webadres)"), "external_id": N_("Extern kenmerk"), "name": N_("Naam"),
@@ -66,14 +69,12 @@ SUB_LABELS = {"name": N_("Naam"), "phone": N_("Telefoon"), "email": N_("E-mail")
 HINTS = {
     "slug": N_("Kleine letters, cijfers en streepjes. Leeg laten: wordt gemaakt uit de naam."),
     "summary": N_("In gewone taal, 10 tot 1000 tekens: wat heeft een werkgever eraan?"),
-    "description": N_("Eenvoudige opmaak mag: <p>, <ul>, <li>, <strong>, <em>, <a href>. Al het andere wordt verwijderd."),
     "amount_value": N_("Euro, of een percentage bij 'percentage WML' en 'loonwaarde'."),
     "internal_notes": N_("Alleen zichtbaar voor accountmanagers en redacteuren; nooit openbaar."),
     "publish_from": N_("Leeg: meteen zodra de status 'gepubliceerd' is."),
     "regions": N_("Alleen bij bereik 'regionaal'. Leeg: de regio van de aanbieder."),
     "municipalities": N_("Alleen bij bereik 'lokaal'. Leeg: de gemeente van de aanbieder."),
 }
-HINTS["conditions"] = HINTS["how_to_apply"] = HINTS["description"]
 
 CHOICE_LABELS = {
     "reach": {"landelijk": N_("Landelijk"), "regionaal": N_("Regionaal"), "lokaal": N_("Lokaal")},
@@ -91,6 +92,7 @@ ACTION_LABELS = {
     "restore": N_("teruggezet uit de prullenbak"), "restore_version": N_("oudere versie teruggezet"),
     "review": N_("gecontroleerd"), "region_update": N_("regiopagina gewijzigd"),
     "accept_proposal": N_("voorstel uit import overgenomen"), "reject_proposal": N_("voorstel uit import afgewezen"),
+    "seed": N_("beginstand uit de brongegevens (seed)"), "initial": N_("beginstand vóór de eerste wijziging in de gids"),
 }
 REVIEW_REASONS = {
     "never_checked": N_("nooit gecontroleerd"), "not_checked": N_("niet gecontroleerd sinds %(date)s"),
@@ -159,7 +161,7 @@ def instrument_from_form(form, creating: bool) -> dict:
                 value = _clean(form.get(name))
                 if value is None and name in REQUIRED_FIELDS:
                     continue  # "this field is required"
-                raw[name] = value
+                raw[name] = from_markdown(value) if kind == "rich" else value
     if not raw.get("slug"):
         raw["slug"] = slugify(raw.get("name") or "") or None
         if raw["slug"] is None:
@@ -169,9 +171,18 @@ def instrument_from_form(form, creating: bool) -> dict:
     raw["contacts"] = _rows(form, "contacts", ("name", "phone", "email", "website"))
     raw["links"] = _rows(form, "links", ("title", "url"))
     en = {f: _clean(form.get(f"en-{f}")) for f in TRANSLATED_FIELDS}
+    en = {f: from_markdown(v) if f in RICH_FORM_FIELDS else v for f, v in en.items()}
     en = {k: v for k, v in en.items() if v}
     raw["translations"] = {"en": en} if en else {}
     return raw
+
+
+def previews(raw: dict) -> dict[str, str]:
+    """The rich-text fields of submitted form data as they will be stored (sanitised HTML), for "Voorbeeld bekijken"."""
+    en = (raw.get("translations") or {}).get("en") or {}
+    out = {name: rich_text(raw.get(name)) or "" for name in RICH_FORM_FIELDS}
+    out.update({f"en-{name}": rich_text(en.get(name)) or "" for name in RICH_FORM_FIELDS})
+    return out
 
 
 def _rows(form, prefix: str, keys: tuple[str, ...]) -> list[dict]:
@@ -218,6 +229,10 @@ def form_values(values: dict | None) -> dict:
     values["contacts"] = list(values.get("contacts") or []) + [{}] * CONTACT_ROWS_EXTRA
     values["links"] = list(values.get("links") or []) + [{}] * LINK_ROWS_EXTRA
     values["en"] = dict((values.get("translations") or {}).get("en") or {})
+    for name in RICH_FORM_FIELDS:  # stored HTML -> the Markdown the editor works in
+        values[name] = to_markdown(values.get(name))
+        if values["en"].get(name):
+            values["en"][name] = to_markdown(values["en"][name])
     for key, value in list(values.items()):
         if value is None:
             values[key] = ""

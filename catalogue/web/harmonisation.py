@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from .. import get_db
 from .. import svgmap
@@ -23,7 +23,7 @@ from ..dated import parse_peildatum
 from ..harmonisation import STATUS_ICONS, STATUSES, national_overview, region_harmonisation, score_band, status_label
 from ..i18n import current_language
 from ..models import Instrument, Municipality, Region, TaxonomyTerm
-from ..queries import public_condition
+from ..queries import InstrumentQuery, find_instruments, public_condition
 
 bp = Blueprint("harmonisation", __name__)
 
@@ -98,11 +98,12 @@ def _error_page(template: str, exc: ComparisonError, **context):
 
 
 def _search_public(session, text: str, limit: int = 20) -> list[Instrument]:
-    pattern = f"%{text.lower()[:80]}%"
-    stmt = (select(Instrument).where(public_condition(date.today()),
-                                     or_(func.lower(Instrument.name).like(pattern), Instrument.slug == text.lower()[:160]))
-            .order_by(func.lower(Instrument.name)).limit(limit))
-    return list(session.scalars(stmt))
+    """"Zoek en voeg toe": the search engine (words in any order, synonyms, typos: "jobcoach waddinxveen"), or a slug."""
+    slug = text.lower()[:160]
+    exact = session.scalar(select(Instrument).where(public_condition(date.today()), Instrument.slug == slug))
+    found = find_instruments(session, InstrumentQuery(q=text[:200], sort="relevance", per_page=limit),
+                             with_facets=False, language=current_language()).items
+    return ([exact] if exact else []) + [i for i in found if exact is None or i.id != exact.id]
 
 
 @bp.get("/vergelijken")

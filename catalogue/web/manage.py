@@ -9,7 +9,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import get_db
@@ -27,6 +27,7 @@ from ..editing import (
     snapshot,
 )
 from ..models import AuditEntry, Instrument, InstrumentVersion, Notification, Region, Watch
+from ..queries import text_search_ids
 from ..review import needs_review
 from . import forms
 
@@ -157,11 +158,19 @@ def instruments():
         if status in ("draft", "published"):
             stmt = stmt.where(Instrument.status == status)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Instrument.name).like(like), func.lower(Instrument.slug).like(like)))
-    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.scalars(stmt.options(selectinload(Instrument.provider)).order_by(Instrument.name)
-                      .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+        # the real search (synonyms, stemming, typos) ranks; drafts and deleted ones are matched on their text
+        ranked = text_search_ids(db, q)
+        allowed = set(db.scalars(stmt.with_only_columns(Instrument.id).where(Instrument.id.in_(ranked or [-1]))))
+        matching = [i for i in ranked if i in allowed]
+        total = len(matching)
+        page_ids = matching[(page - 1) * PER_PAGE: page * PER_PAGE]
+        by_id = {i.id: i for i in db.scalars(select(Instrument).where(Instrument.id.in_(page_ids or [-1]))
+                                            .options(selectinload(Instrument.provider)))}
+        rows = [by_id[i] for i in page_ids]
+    else:
+        total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = db.scalars(stmt.options(selectinload(Instrument.provider)).order_by(Instrument.name)
+                          .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     return render_template("manage/instruments.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), status=status, q=q, today=date.today())
 
@@ -186,6 +195,8 @@ def new_instrument():
     if request.method == "GET":
         return render_template("manage/edit.html", **_form_context({"status": "draft", "reach": "lokaal"}))
     raw = forms.instrument_from_form(request.form, creating=True)
+    if request.form.get("preview"):
+        return render_template("manage/edit.html", previews=forms.previews(raw), **_form_context(raw))
     db = get_db()
     try:
         item = _editor().create(raw)
@@ -219,6 +230,9 @@ def edit_instrument(slug: str):
     if request.method == "GET":
         return render_template("manage/edit.html", version=item.version, **_form_context(snapshot(item), instrument=item))
     raw = forms.instrument_from_form(request.form, creating=False)
+    if request.form.get("preview"):  # nothing is saved; the form comes back with what was typed and a preview
+        return render_template("manage/edit.html", version=request.form.get("version"), previews=forms.previews(raw),
+                               **_form_context(raw, instrument=item))
     db = get_db()
     try:
         _editor().update(item, raw, expected_version=request.form.get("version"))

@@ -146,6 +146,7 @@ def _build(vocab: dict[str, list[str]]) -> dict:
                 "items": {"type": "array", "items": {"type": "object", "properties": {
                     "slug": {"type": "string"}, "name": {"type": "string"}, "url": {"type": "string"},
                     "kind": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+                    "provider": {"type": "object", "properties": {"slug": {"type": "string"}, "name": {"type": "string"}}},
                 }}},
                 "completions": {"type": "array", "items": {"type": "string"}},
             }}}}}, "400": BAD_REQUEST},

@@ -6,7 +6,8 @@ from collections import OrderedDict
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import get_db
@@ -16,6 +17,7 @@ from ..i18n import current_language
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
 from ..parameters import amount_text, applicant_text, decision_period_text, euro, duration_text
 from ..places import find_municipality
+from ..search.intent import load as facet_words
 from ..queries import (
     InstrumentQuery,
     QueryError,
@@ -23,8 +25,8 @@ from ..queries import (
     available_for_municipality,
     find_instruments,
     get_public_instrument,
+    listed_counts,
     parse_query,
-    public_condition,
 )
 
 bp = Blueprint("public", __name__)
@@ -87,7 +89,11 @@ def _applicant(value):
 def _not_found(exc):
     if request.path.startswith("/api/"):
         return {"error": exc.description}, 404
-    return render_template("error.html", title=_("Pagina niet gevonden"), message=exc.description), 404
+    # werkzeug's own (English) text when the view gave none; the views' own messages are translated already
+    own = exc.description if exc.description != NotFound.description else None
+    message = own or _("Deze pagina bestaat niet (meer). Misschien is het adres verkeerd overgenomen of is de pagina "
+                       "verplaatst.")
+    return render_template("error.html", title=_("Pagina niet gevonden"), message=message, not_found=True), 404
 
 
 @bp.errorhandler(QueryError)
@@ -110,7 +116,7 @@ def home():
     session = get_db()
     kinds = session.scalars(select(InstrumentKind).order_by(InstrumentKind.sort_order)).all()
     municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
-    total = session.scalar(select(func.count()).select_from(Instrument).where(public_condition(_today())))
+    total, _by_kind = listed_counts(session, _today())
     return render_template("home.html", kinds=kinds, municipalities=municipalities, total=total)
 
 
@@ -118,6 +124,15 @@ def _today():
     from datetime import date
 
     return date.today()
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every site; the guide's mark (static/img/logo.svg) as an icon."""
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.get("/gemeente-kiezen")
@@ -130,10 +145,40 @@ def choose_municipality():
     return redirect(url_for(".municipality", slug=match.slug))
 
 
+def _interpret(args: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[dict]]:
+    """Target-group and scheme words in the search text become the filter they name ("proefplaatsing wajong" =
+    "proefplaatsing" + Uitkering of regeling: Wajong). Returns the arguments to search with and the filter chips, each
+    with the URL that removes it (the word and its filter)."""
+    q = " ".join(args.get("q") or []).strip()
+    if not q:
+        return args, []
+    rest, found = facet_words().interpret(q)
+    if not found:
+        return args, []
+    search = dict(args, q=[rest])
+    chips = []
+    for item in found:
+        selected = [v for value in args.get(item.facet) or [] for v in value.split(",") if v]
+        if item.code in selected:
+            continue
+        search[item.facet] = list(search.get(item.facet) or []) + [item.code]
+        words = q.split()
+        typed = item.text.split()
+        for i in range(len(words) - len(typed) + 1):
+            if words[i:i + len(typed)] == typed:
+                del words[i:i + len(typed)]
+                break
+        chips.append({"facet": item.facet, "code": item.code, "text": item.text,
+                      "remove_url": url_for(".instruments", **dict(args, q=" ".join(words), page=1))})
+    return search, chips
+
+
 @bp.get("/instrumenten")
 def instruments():
     session = get_db()
-    query = parse_query(session, request.args.to_dict(flat=False))
+    args = request.args.to_dict(flat=False)
+    search_args, chips = _interpret(args)
+    query = parse_query(session, search_args)
     result = find_instruments(session, query, language=current_language())
     location = None
     if query.municipalities:
@@ -146,12 +191,28 @@ def instruments():
         coverage = region_coverage(session, [region])[region.code].to_dict()
     municipalities = session.scalars(select(Municipality).order_by(Municipality.name)).all()
     regions = session.scalars(select(Region).order_by(Region.name)).all()
-    args = request.args.to_dict(flat=False)
-    suggestion_url = url_for(".instruments", **dict(args, q=result.suggestion, page=1)) if result.suggestion else None
+    suggestion_url = url_for(".instruments", **dict(search_args, q=result.suggestion, page=1)) if result.suggestion else None
     ended_url = url_for(".instruments", **dict(args, lifecycle="ended", page=1)) if result.ended else None
     return render_template("instruments.html", result=result, query=query, location=location, region=region,
                            municipalities=municipalities, regions=regions, suggestion_url=suggestion_url,
-                           ended_url=ended_url, coverage=coverage)
+                           ended_url=ended_url, coverage=coverage, chips=chips, typed_q=" ".join(args.get("q") or []).strip(),
+                           alternatives=_alternatives(args, query) if not result.items else [])
+
+
+def _alternatives(args: dict[str, list[str]], query) -> list[dict]:
+    """For an empty result: what to try instead (each a link): leave out one filter or the search words, look at the
+    ended schemes, or ask the werkgeversservicepunt."""
+    out = []
+    for key, values in args.items():
+        if key in ("q", "page", "per_page", "sort", "vergelijk") or not any(values):
+            continue
+        out.append({"kind": "filter", "key": key, "url": url_for(".instruments", **dict(args, **{key: []}, page=1))})
+    if query.q:
+        out.append({"kind": "words", "url": url_for(".instruments", **dict(args, q=[], page=1))})
+    if "lifecycle" not in args:
+        out.append({"kind": "ended", "url": url_for(".instruments", **dict(args, lifecycle="ended", page=1))})
+    out.append({"kind": "wsp", "url": url_for(".regions")})
+    return out
 
 
 @bp.get("/instrumenten/<slug>")
@@ -207,10 +268,7 @@ def municipality(slug: str):
 @bp.get("/soorten")
 def kinds():
     session = get_db()
-    today = _today()
-    counts = dict(session.execute(
-        select(Instrument.kind_id, func.count()).where(public_condition(today)).group_by(Instrument.kind_id)
-    ).all())
+    _total, counts = listed_counts(session, _today())
     rows = session.scalars(
         select(InstrumentKind).options(selectinload(InstrumentKind.not_harmonisable_with)).order_by(InstrumentKind.sort_order)
     ).all()

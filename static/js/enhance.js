@@ -12,6 +12,11 @@
  * The results' text with role="status" is read out by screen readers after every update.
  *
  * Print buttons. <button type="button" data-print hidden> is shown and prints the page.
+ *
+ * Search suggestions. <input type="search" data-suggest="/api/v1/suggest"> becomes a combobox (WAI-ARIA 1.2 pattern
+ * "list autocomplete"): while typing, a listbox below the field offers word completions (they fill the field and
+ * search) and matching instruments (they open the instrument). Arrow keys move through the list (aria-activedescendant;
+ * focus stays in the field), Enter chooses, Escape closes, Tab leaves. Without JavaScript it is a plain search field.
  */
 (function () {
   "use strict";
@@ -114,7 +119,186 @@
     });
   }
 
+  function suggestBox(input) {
+    var url = input.getAttribute("data-suggest");
+    var listId = (input.id || "q") + "-suggestions";
+    var statusId = listId + "-status";
+    var timer = null;
+    var active = -1;
+    var options = [];
+    var lastText = null;
+    var lang = document.documentElement.lang === "en" ? "en" : "nl";
+    var words = {
+      nl: {search: "Zoek op", results: function (n) { return n === 1 ? "1 suggestie" : n + " suggesties"; },
+           none: "Geen suggesties", hint: "pijltjestoetsen om te kiezen"},
+      en: {search: "Search for", results: function (n) { return n === 1 ? "1 suggestion" : n + " suggestions"; },
+           none: "No suggestions", hint: "arrow keys to choose"}
+    }[lang];
+
+    function parts() {
+      var list = document.getElementById(listId);
+      if (!list) {
+        var wrapper = input.parentNode;
+        wrapper.classList.add("suggest-host");
+        list = document.createElement("ul");
+        list.id = listId;
+        list.className = "suggestions";
+        list.setAttribute("role", "listbox");
+        list.setAttribute("aria-label", input.labels && input.labels[0] ? input.labels[0].textContent.trim() : words.search);
+        list.hidden = true;
+        wrapper.appendChild(list);
+        list.addEventListener("mousedown", function (event) { event.preventDefault(); });  // keep focus in the field
+        list.addEventListener("click", function (event) {
+          var option = event.target.closest("[role=option]");
+          if (option) { choose(Number(option.getAttribute("data-index"))); }
+        });
+      }
+      var status = document.getElementById(statusId);
+      if (!status) {
+        status = document.createElement("div");
+        status.id = statusId;
+        status.className = "visually-hidden";
+        status.setAttribute("role", "status");
+        input.parentNode.appendChild(status);
+      }
+      return {list: list, status: status};
+    }
+
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", listId);
+    input.setAttribute("autocomplete", "off");
+
+    function close() {
+      var p = parts();
+      p.list.hidden = true;
+      p.list.textContent = "";
+      options = [];
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+
+    function highlight(index) {
+      var p = parts();
+      active = index;
+      Array.prototype.forEach.call(p.list.children, function (li, i) {
+        li.setAttribute("aria-selected", i === index ? "true" : "false");
+      });
+      if (index >= 0) {
+        input.setAttribute("aria-activedescendant", listId + "-" + index);
+        p.list.children[index].scrollIntoView({block: "nearest"});
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function choose(index) {
+      var option = options[index];
+      if (!option) { return; }
+      close();
+      if (option.url) {
+        window.location.assign(option.url);
+        return;
+      }
+      input.value = option.text;
+      lastText = option.text;
+      if (input.form) {
+        if (input.form.requestSubmit) { input.form.requestSubmit(); } else { input.form.submit(); }
+      }
+    }
+
+    function show(data) {
+      var p = parts();
+      p.list.textContent = "";
+      options = [];
+      (data.completions || []).forEach(function (text) { options.push({text: text, label: words.search + " \u2018" + text + "\u2019"}); });
+      (data.items || []).forEach(function (item) {
+        var path = item.url;
+        try { path = new URL(item.url, window.location.href).pathname; } catch (e) { /* keep as is */ }
+        options.push({text: item.name, url: path, label: item.name, detail: item.provider && item.provider.name});
+      });
+      options.forEach(function (option, i) {
+        var li = document.createElement("li");
+        li.id = listId + "-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.setAttribute("data-index", String(i));
+        li.className = option.url ? "suggestion-instrument" : "suggestion-word";
+        li.appendChild(document.createTextNode(option.label));
+        if (option.detail) {
+          var small = document.createElement("span");
+          small.className = "suggestion-detail";
+          small.textContent = " \u2013 " + option.detail;
+          li.appendChild(small);
+        }
+        p.list.appendChild(li);
+      });
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      // right below the field (the wrapper may also hold the button)
+      p.list.style.top = (input.offsetTop + input.offsetHeight) + "px";
+      p.list.style.left = input.offsetLeft + "px";
+      p.list.style.width = input.offsetWidth + "px";
+      p.list.hidden = options.length === 0;
+      input.setAttribute("aria-expanded", options.length ? "true" : "false");
+      p.status.textContent = options.length ? words.results(options.length) + ", " + words.hint : words.none;
+    }
+
+    function fetchSuggestions() {
+      var text = input.value.trim();
+      if (text === lastText) { return; }
+      lastText = text;
+      if (text.length < 2) { close(); return; }
+      var target = url + "?q=" + encodeURIComponent(text) + "&limit=6";  // url_for keeps the /en prefix
+      window.fetch(target, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : {items: [], completions: []}; })
+        .then(function (data) { if (input.value.trim() === text && document.activeElement === input) { show(data); } })
+        .catch(function () { close(); });
+    }
+
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(fetchSuggestions, 200);
+    });
+    input.addEventListener("keydown", function (event) {
+      var open = input.getAttribute("aria-expanded") === "true";
+      if (event.key === "ArrowDown") {
+        if (!open) { lastText = null; fetchSuggestions(); return; }
+        event.preventDefault();
+        highlight(active + 1 < options.length ? active + 1 : 0);
+      } else if (event.key === "ArrowUp" && open) {
+        event.preventDefault();
+        highlight(active > 0 ? active - 1 : options.length - 1);
+      } else if (event.key === "Enter" && open && active >= 0) {
+        event.preventDefault();
+        choose(active);
+      } else if (event.key === "Escape" && open) {
+        event.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", function () {
+      // close when focus really left (a live-results swap moves the field and gives focus back)
+      window.setTimeout(function () { if (document.activeElement !== input) { close(); } }, 150);
+    });
+  }
+
+  function suggestions() {
+    if (!window.fetch) { return; }
+    document.querySelectorAll("input[data-suggest]").forEach(suggestBox);
+  }
+
+  function openWide() {
+    // details.wide-open is open on wide screens (CSS does it with ::details-content where supported)
+    if (!window.matchMedia || !window.matchMedia("(min-width: 50rem)").matches) { return; }
+    document.querySelectorAll("details.wide-open:not([open])").forEach(function (details) { details.open = true; });
+  }
+
   function init() {
+    openWide();
+    suggestions();
     printButtons();
     printOpensDetails();
     liveResults();

@@ -22,7 +22,8 @@ def _not_reloaded(page) -> bool:
 
 def test_search(page):
     page.goto("/")
-    page.get_by_role("search").get_by_role("searchbox").fill("no-riskpolis")
+    # the search field is a combobox (suggestions while typing, WAI-ARIA 1.2); without JavaScript a searchbox
+    page.get_by_role("search").get_by_role("combobox").fill("no-riskpolis")
     page.get_by_role("search").get_by_role("button").click()
     page.wait_for_url(re.compile(r"/instrumenten\?q=no-riskpolis"))
     titles = page.locator("main article.card .card-title").all_inner_texts()
