@@ -27,9 +27,13 @@ def init():
     """Create the database or migrate it to the newest schema."""
     from .migrate import current_revision, upgrade
 
+    from .search.changelog import install_triggers
+
     db = _db()
     before = current_revision(db.engine)
     upgrade(db.engine)
+    with db.engine.begin() as conn:
+        install_triggers(conn)  # idempotent: a migration that rebuilt a table cannot switch the change log off
     after = current_revision(db.engine)
     if before == after:
         click.echo(f"Database {db.engine.url.render_as_string()} is up to date (revision {after}).")
@@ -62,12 +66,14 @@ def index():
 @with_appcontext
 def index_rebuild():
     """Build a complete new index beside the current one and swap it in (atomic; safe while the app is serving)."""
+    from .search.follower import rebuild_index
+
     engine = current_app.extensions["catalogue_search"]
     with _db().session() as session:
-        figures = engine.rebuild(session)
+        figures = rebuild_index(engine, session)
     click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
-               f"({figures['path']}); {figures['reconciled']} changed during or just before the build were re-indexed"
-               + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
+               f"({figures['path']}) at change-log position {figures['cursor']}; running nodes replay what changed "
+               "since" + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
 
 
 @index.command("status")
@@ -76,8 +82,8 @@ def index_status():
     """Show where the index is and how many instruments it holds."""
     status = current_app.extensions["catalogue_search"].store.status()
     if not status["exists"]:
-        click.echo(f"No search index at {status['path']}; run `catalogue index rebuild` (the app also builds it on the "
-                   "first search).")
+        click.echo(f"No search index at {status['path']}; run `catalogue index rebuild` (a running app builds it in the "
+                   "background and answers from SQL meanwhile).")
         return
     click.echo(f"Search index {status['path']}: {status['documents']} instruments, generation {status['generation']}, "
                f"{status['segments']} segment(s).")

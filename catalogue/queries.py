@@ -268,7 +268,9 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
 
         engine = engine_for(session)
         if engine is not None:
-            return _search(session, engine, query, today, language)
+            engine.sync(session)
+            if engine.ready:  # else (a node that is still loading): answered from SQL below
+                return _search(session, engine, query, today, language)
     where = base_conditions(session, query, today, public) + facet_conditions(query, today)
     total = session.scalar(select(func.count()).select_from(Instrument).where(*where)) or 0
     stmt = select(Instrument).where(*where)
@@ -361,7 +363,9 @@ def suggestions(session: Session, text: str, today: date | None = None, limit: i
 
     today = today or date.today()
     engine = engine_for(session)
-    if engine is None:
+    if engine is not None:
+        engine.sync(session)
+    if engine is None or not engine.ready:
         query = InstrumentQuery(q=text, per_page=limit)
         return find_instruments(session, query, today, with_facets=False).items, []
     found = engine.suggest(session, text, today, public_condition, limit=limit)

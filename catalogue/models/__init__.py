@@ -13,6 +13,7 @@ from .account import (
     RecoveryCode,
     User,
 )
+from .changelog import IndexChange
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .coverage import CoverageDeclaration
 from .geo import Municipality, Region
@@ -46,4 +47,5 @@ __all__ = [
     "JOB_STATES", "Job",
     # dated values, link checks
     "DATED_PARAMETERS", "LinkCheck", "ParameterValue",
+    "IndexChange",
 ]

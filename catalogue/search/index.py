@@ -11,6 +11,7 @@ facet table (`facettable`), which is built from SQL and is the authority on what
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -152,8 +153,9 @@ class IndexStore:
         except (whoosh_index.EmptyIndexError, OSError):
             return None
 
-    def build(self, documents: Iterable[dict], *, procs: int = 1) -> dict:
-        """Writes every document into a new directory, then swaps it in. Returns figures."""
+    def build(self, documents: Iterable[dict], *, procs: int = 1, state: dict | None = None) -> dict:
+        """Writes every document into a new directory, then swaps it in. Returns figures. `state` (the change-log
+        position the documents reflect) is stored inside the new directory before the swap."""
         started = time.perf_counter()
         self.root.mkdir(parents=True, exist_ok=True)
         crashed = builds.remove_crashed(self.root, self.current_path())
@@ -169,6 +171,8 @@ class IndexStore:
                 count += 1
             writer.commit(optimize=True)
             ix.close()
+            if state is not None:
+                self._write_state(target, state)
             lock.finish()
             self._swap(target)
         except BaseException:
@@ -179,6 +183,26 @@ class IndexStore:
         self._remove_old_builds(keep={target.name})
         return {"documents": count, "seconds": time.perf_counter() - started, "path": str(target),
                 "removed_crashed": len([n for n in crashed if not n.startswith(".")])}
+
+    STATE = "follow.json"
+
+    def read_state(self) -> dict | None:
+        """The change-log position stored with the current index (None: unknown, e.g. an index from before the log)."""
+        path = self.current_path()
+        try:
+            return json.loads((path / self.STATE).read_text()) if path is not None else None
+        except (OSError, ValueError):
+            return None
+
+    def write_state(self, state: dict) -> None:
+        path = self.current_path()
+        if path is not None:
+            self._write_state(path, state)
+
+    def _write_state(self, directory: Path, state: dict) -> None:
+        tmp = directory / f".{self.STATE}.{os.getpid()}"
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, directory / self.STATE)
 
     def _swap(self, target: Path) -> None:
         link = self.root / f".current-{os.getpid()}-{time.time_ns()}"
