@@ -45,6 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    if not app.testing and app.config.get("LOG_FORMAT", "json") == "json":
+        from .logs import configure
+
+        configure(app.config.get("LOG_LEVEL", "INFO"))
     app.extensions["catalogue_db"] = Database(app.config["DATABASE_URL"])
 
     @app.before_request
@@ -72,6 +76,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .web import api, coverage, exports, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
+    from .web.http_cache import init_http_cache
+    from .web.ops import init_ops
+
+    init_ops(app)  # request id, JSON access log, latency histogram, /healthz /readyz /metrics
+    init_http_cache(app)  # ETag/Last-Modified from the followed change-log position, 304s
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -104,9 +104,17 @@ def serve(host, port, workers, dev, job_workers):
         run_simple(host, port, create_app(), use_reloader=True, use_debugger=True)
         return
     os.environ["CATALOGUE_JOB_WORKERS"] = str(job_workers)
+    import shutil
+
+    from .config import INSTANCE_DIR
+
+    # each worker writes its metrics here; /metrics adds them up (stale files of an earlier run are removed first)
+    metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(INSTANCE_DIR / "metrics"))
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+    # the app writes one JSON access-log line per request (with its request id), so gunicorn's own is off
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-                              "--config", "python:catalogue.gunicorn_conf", "--access-logfile", "-",
-                              "catalogue.wsgi:app"])
+                              "--config", "python:catalogue.gunicorn_conf", "catalogue.wsgi:app"])
 
 
 if __name__ == "__main__":

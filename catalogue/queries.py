@@ -285,7 +285,10 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
 
 
 def _search(session: Session, engine, query: InstrumentQuery, today: date, language: str) -> ResultPage:
-    outcome = engine.search(session, query, today, public_condition)
+    from .metrics import SEARCH_SECONDS, Timer
+
+    with Timer(SEARCH_SECONDS, "text" if query.q else "browse"):
+        outcome = engine.search(session, query, today, public_condition)
     items = _in_order(session, outcome.ids, with_relations)
     facets = []
     for facet in FACETS:
@@ -368,7 +371,10 @@ def suggestions(session: Session, text: str, today: date | None = None, limit: i
     if engine is None or not engine.ready:
         query = InstrumentQuery(q=text, per_page=limit)
         return find_instruments(session, query, today, with_facets=False).items, []
-    found = engine.suggest(session, text, today, public_condition, limit=limit)
+    from .metrics import SEARCH_SECONDS, Timer
+
+    with Timer(SEARCH_SECONDS, "suggest"):
+        found = engine.suggest(session, text, today, public_condition, limit=limit)
     items = _in_order(session, found.get("ids", []), lambda stmt: stmt.options(selectinload(Instrument.kind)))
     return items, found["completions"]
 

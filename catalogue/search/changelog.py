@@ -98,6 +98,10 @@ def head(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(IndexChange.id), 0))) or 0
 
 
+def changed_at(session: Session, entry_id: int) -> datetime | None:
+    return session.scalar(select(IndexChange.changed_at).where(IndexChange.id == entry_id)) if entry_id else None
+
+
 def oldest(session: Session) -> int | None:
     return session.scalar(select(func.min(IndexChange.id)))
 

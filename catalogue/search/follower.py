@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from datetime import date
+from datetime import date, timezone
 
 from sqlalchemy.orm import Session
 
@@ -90,6 +90,9 @@ class Follower:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._writer_fd is not None:  # another process (or follower) may write the index now
+            os.close(self._writer_fd)
+            self._writer_fd = None
 
     def sync(self, session: Session) -> None:
         if self.in_requests:
@@ -191,7 +194,20 @@ class Follower:
         if self._index_ready() and (entries or self._stored_cursor != self.cursor):
             self._store_state()
         self.last_ok = time.monotonic()
+        self._observe(entries)
         return len(entries)
+
+    def _observe(self, entries) -> None:
+        from .. import metrics
+
+        delay = 0.0
+        if entries and entries[0][3] is not None:
+            first = entries[0][3]
+            stamp = first.timestamp() if first.tzinfo is not None else first.replace(tzinfo=timezone.utc).timestamp()
+            delay = max(0.0, time.time() - stamp)
+        metrics.FOLLOW_DELAY.set(delay)
+        metrics.FOLLOWED_AT.set(time.time())
+        metrics.FOLLOW_POSITION.set(self.cursor or 0)
 
     _stored_cursor: int | None = None
 
@@ -200,6 +216,7 @@ class Follower:
         holes = changelog.recent_holes(session, cursor)
         self.engine.load_table(session)
         now = time.monotonic()
+        self.last_change = changelog.changed_at(session, cursor)
         self.cursor = cursor
         self.holes = {h: now for h in holes}
         self._last_gap_check = now
