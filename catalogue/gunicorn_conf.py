@@ -31,3 +31,6 @@ def on_exit(server):
 
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     multiprocess.mark_process_dead(worker.pid)
+
+
+control_socket_disable = True  # gunicorn >= 23's control socket lives in $HOME: several nodes on one machine would share it

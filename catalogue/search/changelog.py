@@ -68,7 +68,7 @@ def install_triggers(conn: Connection) -> None:
         for table, (entity, column, ops) in TRACKED.items():
             name = _trigger_name(table)
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
-            when = " WHEN (OLD.* IS DISTINCT FROM NEW.*)" if ops == ("UPDATE",) else ""
+            when = " WHEN (to_jsonb(OLD) IS DISTINCT FROM to_jsonb(NEW))" if ops == ("UPDATE",) else ""
             conn.execute(text(
                 f"CREATE TRIGGER {name} AFTER {' OR '.join(ops)} ON {table} FOR EACH ROW{when} "
                 f"EXECUTE FUNCTION index_change_log('{entity}', '{column}')"))

@@ -343,12 +343,16 @@ class SearchEngine:
         wanted = offset + limit
         cost = sum(bits.bit_count() for bits, _ in self._bits(searcher).weighted_leaves(whoosh_query))
         if allowed.bit_count() <= BM25_LIMIT and cost <= BM25_BUDGET:
-            collector = _TopCollector(wanted, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
+            collector = _TopCollector(wanted + 20, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
             try:
                 searcher.search_with_collector(whoosh_query, collector)
             except TimeLimit:
                 pass
-            ranked = [docnum for _, docnum in collector.results().top_n]
+            # equal scores in the name order, not in document numbers (which differ between nodes' indexes)
+            rank = table.short_rank
+            top = sorted(collector.results().top_n, key=lambda sd: (-round(sd[0], 4), rank[o] if (o := ords[sd[1]]) >= 0
+                                                                    else len(rank)))
+            ranked = [docnum for _, docnum in top[:wanted]]
         else:
             ranked = self._bitset_ranking(searcher, whoosh_query, allowed, table, ords, docs_of, wanted)
         ids: list[int] = []

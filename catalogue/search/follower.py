@@ -46,13 +46,15 @@ def rebuild_index(engine, session: Session) -> dict:
 
 class Follower:
     def __init__(self, engine, session_factory, *, in_requests: bool = False, poll_interval: float = 0.5,
-                 listen_conninfo: str | None = None):
+                 listen_conninfo: str | None = None, optimize_after: float = 60.0):
         engine.follower = self
         self.engine = engine
         self.session_factory = session_factory
         self.in_requests = in_requests
         self.poll_interval = poll_interval
         self.listen_conninfo = listen_conninfo
+        self.optimize_after = optimize_after  # the writer merges the index after this many quiet seconds
+        self._last_write: float | None = None
         self.cursor: int | None = None
         self.holes: dict[int, float] = {}  # id -> when first missed (monotonic)
         self.last_ok: float | None = None  # monotonic time of the last complete round
@@ -128,6 +130,10 @@ class Follower:
                 continue
             if count >= BATCH:
                 continue
+            if not count and self._last_write is not None and self._index_ready() \
+                    and time.monotonic() - self._last_write > self.optimize_after:
+                self._last_write = None
+                self._optimize()
             listener = self._wait(listener)
 
     def _listen(self):
@@ -187,6 +193,8 @@ class Follower:
                     previous = entry_id
             ids, _ = changelog.affected_instruments(session, entries)
             engine.apply(session, ids, write_index=self._index_ready())
+            if self._index_ready():
+                self._last_write = time.monotonic()
             self.touched |= ids
             self.cursor = previous
             self.last_change = entries[-1][3]
@@ -256,7 +264,7 @@ class Follower:
                        if e[0] <= self.cursor]
             ids, _ = changelog.affected_instruments(session, entries)
             self.engine.write_index(session, ids)
-            now = time.monotonic()
+            now = self._last_write = time.monotonic()
             seen = {e[0] for e in entries}
             for hole in state.get("holes", ()):
                 if hole not in seen:
@@ -264,6 +272,17 @@ class Follower:
         self._index_path = path
         self.engine.refresh()
         self._store_state()
+
+    def _optimize(self) -> None:
+        """After a quiet period: merge the index, so its ranking statistics no longer count deleted documents (every
+        node then ranks alike; a rebuilt index has none)."""
+        try:
+            if self.engine.store.deleted():
+                started = time.perf_counter()
+                self.engine.store.optimize()
+                log.info("search index merged in %.1f s", time.perf_counter() - started)
+        except Exception:
+            log.exception("merging the search index failed")
 
     def _store_state(self) -> None:
         self.engine.store.write_state({"cursor": self.cursor, "holes": sorted(self.holes)})

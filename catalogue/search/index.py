@@ -245,6 +245,28 @@ class IndexStore:
             ix.close()
         return True
 
+    def deleted(self) -> int:
+        """Deleted documents still in the index (they count in its term statistics until a merge drops them)."""
+        ix = self.open()
+        if ix is None:
+            return 0
+        try:
+            with ix.searcher() as searcher:
+                return searcher.doc_count_all() - searcher.doc_count()
+        finally:
+            ix.close()
+
+    def optimize(self) -> None:
+        """Merges every segment into one, dropping deleted documents: the ranking statistics then equal those of a
+        fresh build, so every node ranks alike."""
+        ix = self.open()
+        if ix is None:
+            return
+        try:
+            ix.optimize()
+        finally:
+            ix.close()
+
     def status(self) -> dict:
         ix = self.open()
         if ix is None:

@@ -48,6 +48,8 @@ def readyz():
     checks["index"] = "ok" if engine.ready else "loading"
     checks["follow_lag_seconds"] = None if lag is None else round(lag, 3)
     checks["position"] = follower.cursor if follower is not None else None
+    if request.args.get("detail") == "index" and engine.ready:
+        checks["index_deleted_documents"] = engine.store.deleted()
     if not engine.ready or lag is None or lag > READY_LAG:
         ready = False
     return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
