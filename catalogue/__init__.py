@@ -45,10 +45,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    if not app.testing and app.config.get("LOG_FORMAT", "json") == "json":
-        from .logs import configure
-
-        configure(app.config.get("LOG_LEVEL", "INFO"))
     app.extensions["catalogue_db"] = Database(app.config["DATABASE_URL"])
 
     @app.before_request

@@ -63,14 +63,16 @@ def index():
 
 
 @index.command("rebuild")
+@click.option("--procs", default=min(2, os.cpu_count() or 1), show_default=True, type=int,
+              help="writer processes (whoosh forks them; one index segment each)")
 @with_appcontext
-def index_rebuild():
+def index_rebuild(procs):
     """Build a complete new index beside the current one and swap it in (atomic; safe while the app is serving)."""
     from .search.follower import rebuild_index
 
     engine = current_app.extensions["catalogue_search"]
     with _db().session() as session:
-        figures = rebuild_index(engine, session)
+        figures = rebuild_index(engine, session, procs=procs)
     click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
                f"({figures['path']}) at change-log position {figures['cursor']}; running nodes replay what changed "
                "since" + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))

@@ -55,6 +55,5 @@ def from_environment() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_SORT_KEYS": False,
-        "LOG_FORMAT": os.environ.get("CATALOGUE_LOG_FORMAT", "json"),
         "SEARCH_OPTIMIZE_AFTER": os.environ.get("CATALOGUE_SEARCH_OPTIMIZE_AFTER"),
     }

@@ -147,6 +147,7 @@ def test_prune_keeps_the_newest_entry_and_is_gap_detects_pruned_positions(own_db
         session.commit()
         assert changelog.head(session) == head and changelog.oldest(session) == head
         assert changelog.is_gap(session, head - 5) and not changelog.is_gap(session, head - 1)
+        assert not changelog.is_gap(session, head) and changelog.is_gap(session, head + 10)  # restored from a backup
 
 
 def test_rebuild_index_stores_its_position(own_db, tmp_path):

@@ -126,9 +126,11 @@ def recent_holes(session: Session, cursor: int, window: int = 1000) -> set[int]:
 
 
 def is_gap(session: Session, cursor: int) -> bool:
-    """True when entries after the cursor may have been pruned: the follower must rebuild instead of following."""
-    first = oldest(session)
-    return first is not None and cursor < first - 1 and cursor < head(session)
+    """True when the log cannot bring a follower at `cursor` up to date, so it must rebuild: entries after the cursor
+    have been pruned, or the cursor is past the log's head (the database was restored from an older backup, and new
+    ids will repeat ones the follower has already passed)."""
+    first, last = oldest(session), head(session)
+    return (first is not None and cursor < first - 1 and cursor < last) or cursor > last
 
 
 def prune(session: Session, retention: timedelta = RETENTION) -> int:

@@ -169,10 +169,10 @@ class SearchEngine:
         docs = {doc["iid"]: doc for doc in documents_from_sql(session, ids)}
         self.store.write(docs, set(ids) - set(docs))
 
-    def rebuild(self, session: Session, state: dict | None = None) -> dict:
+    def rebuild(self, session: Session, state: dict | None = None, procs: int = 1) -> dict:
         """Builds a complete new index from the database beside the current one and swaps it in; `state` (the
         change-log position it contains) is stored with it."""
-        figures = self.store.build(documents_from_sql(session), state=state)
+        figures = self.store.build(documents_from_sql(session), state=state, procs=procs)
         self.refresh()
         return figures
 

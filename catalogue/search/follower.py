@@ -34,12 +34,13 @@ GAP_CHECK_SECONDS = 60.0
 PRUNE_SECONDS = 3600.0
 
 
-def rebuild_index(engine, session: Session) -> dict:
+def rebuild_index(engine, session: Session, procs: int = 1) -> dict:
     """Builds a complete new index now and stores the change-log position it reflects with it (read before the
-    documents, so changes committed during the build are replayed by the follower; replaying is idempotent)."""
+    documents, so changes committed during the build are replayed by the follower; replaying is idempotent).
+    procs > 1 forks writer processes: for the command line only, never inside a threaded server process."""
     cursor = changelog.head(session)
     holes = changelog.recent_holes(session, cursor)
-    figures = engine.rebuild(session, state={"cursor": cursor, "holes": sorted(holes)})
+    figures = engine.rebuild(session, state={"cursor": cursor, "holes": sorted(holes)}, procs=procs)
     figures["cursor"] = cursor
     return figures
 
@@ -169,8 +170,10 @@ class Follower:
         """Applies what was committed since the last round; returns the number of log entries read."""
         engine = self.engine
         now = time.monotonic()
-        if self.cursor is None or engine._table is None or engine._table.today != date.today():
-            self._load(session)  # first round, or the day rolled over (lifecycles, publication windows)
+        if self.cursor is None or engine._table is None:
+            self._load(session)  # first round
+        elif engine._table.today != date.today():
+            engine.load_table(session)  # the day rolled over (lifecycles, publication windows); the cursor stays
         elif now - self._last_gap_check > GAP_CHECK_SECONDS:
             self._last_gap_check = now
             if changelog.is_gap(session, self.cursor):

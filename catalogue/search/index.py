@@ -164,12 +164,13 @@ class IndexStore:
         try:
             target.mkdir()
             ix = whoosh_index.create_in(str(target), SCHEMA, indexname=INDEX_NAME)
-            writer = ix.writer(limitmb=256, procs=procs) if procs > 1 else ix.writer(limitmb=256)
+            # procs > 1: whoosh forks sub-writers, one segment each (multisegment: no single-threaded merge at the end)
+            writer = ix.writer(limitmb=256, procs=procs, multisegment=True) if procs > 1 else ix.writer(limitmb=256)
             count = 0
             for doc in documents:
                 writer.add_document(**doc)
                 count += 1
-            writer.commit(optimize=True)
+            writer.commit(optimize=procs <= 1)
             ix.close()
             if state is not None:
                 self._write_state(target, state)
