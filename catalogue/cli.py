@@ -74,6 +74,7 @@ def index_rebuild(procs):
     with _db().session() as session:
         figures = rebuild_index(engine, session, procs=procs)
     click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
+               f"({figures['cpu_seconds']:.1f} s CPU) "
                f"({figures['path']}) at change-log position {figures['cursor']}; running nodes replay what changed "
                "since" + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
 
