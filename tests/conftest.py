@@ -68,9 +68,10 @@ def _follower_forgets_rolled_back_changes(app, database):
     if follower.touched or follower.cursor != before:
         with database.session() as session:
             follower.rewind(session)
-        from catalogue.web.http_cache import position_cache
+        from catalogue.web.http_cache import page_cache, position_cache
 
         position_cache.clear()  # SQLite hands the rolled-back positions out again
+        page_cache.clear()
 
 
 @pytest.fixture()

@@ -254,9 +254,10 @@ class Follower:
         """The writer's index: rebuilt in the background when missing, unpositioned or behind the retained log;
         after a swap (a rebuild here or `catalogue index rebuild`) the changes since its position are replayed."""
         store = self.engine.store
-        path = str(store.current_path()) if store.exists() else None
-        if path is not None and path == self._index_path:
-            return
+        current = store.current_path()
+        if current is not None and str(current) == self._index_path:
+            return  # the reconciled index is still the current one (cheap: no index files read)
+        path = str(current) if store.exists() else None
         state = store.read_state() if path is not None else None
         if path is None or state is None or changelog.is_gap(session, int(state.get("cursor", 0))):
             self._start_build(reason="missing" if path is None else "no position" if state is None else "gap")

@@ -8,7 +8,8 @@ recent enough `If-Modified-Since`) is answered with 304 before the view runs. Th
 so a proxy keys it by URL; it is in the ETag too. Logged-in users, requests with a session (a flash message, a form's
 CSRF token), with an `Authorization` header, and everything under /beheer get `private, no-store` and no validators.
 
-`position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
+`page_cache` keeps the rendered anonymous responses per validator and URL (a page is rendered once per position, date,
+language and URL; ≤ 512 entries of ≤ 2 MB). `position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
 request after the follower has applied it.
 """
 from __future__ import annotations
@@ -47,13 +48,18 @@ def followed_position() -> int | None:
     from .. import get_db
 
     engine = current_app.extensions["catalogue_search"]
-    engine.sync(get_db())
     follower = engine.follower
+    if follower is not None and follower.in_requests:
+        engine.sync(get_db())
     return follower.cursor if follower is not None else None
 
 
 def _anonymous() -> bool:
-    if "Authorization" in request.headers or session:
+    if "Authorization" in request.headers:
+        return False
+    if not request.cookies:
+        return True  # no session, no remember-me cookie: nobody is logged in
+    if session:
         return False
     from flask_login import current_user
 
@@ -99,6 +105,13 @@ def init_http_cache(app: Flask) -> None:
             response = app.response_class(status=304)
             _public_headers(response, tag, modified)
             return response
+        stored = page_cache.get(tag, request.full_path)
+        if stored is not None:  # the same anonymous page at the same position: no view, no template
+            body, mimetype = stored
+            response = app.response_class(body, mimetype=mimetype)
+            g.http_validators = None
+            _public_headers(response, tag, modified)
+            return response
         return None
 
     @app.after_request
@@ -110,6 +123,8 @@ def init_http_cache(app: Flask) -> None:
                 response.headers.setdefault("Vary", "Cookie")
             return response
         _public_headers(response, *validators)
+        if request.method == "GET" and not response.is_streamed and not response.direct_passthrough:
+            page_cache.put(validators[0], request.full_path, response.get_data(), response.mimetype)
         return response
 
 
@@ -161,6 +176,38 @@ class PositionCache:
 
 
 position_cache = PositionCache()
+
+
+class PageCache:
+    """Rendered anonymous responses (body and type) per validator and URL, LRU, at most `size` entries and bodies of at
+    most `max_bytes`: a public page is rendered once per change-log position, date, language and URL."""
+
+    def __init__(self, size: int = 512, max_bytes: int = 2 * 2**20):
+        self.size, self.max_bytes = size, max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tag: str, url: str):
+        with self._lock:
+            item = self._items.get((tag, url))
+            if item is not None:
+                self._items.move_to_end((tag, url))
+            return item
+
+    def put(self, tag: str, url: str, body: bytes, mimetype: str) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self._lock:
+            self._items[(tag, url)] = (body, mimetype)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+page_cache = PageCache()
 
 
 def cached(key, compute):
