@@ -165,8 +165,19 @@ def start_servers(db_path: Path, with_datasette: bool):
              "--setting", "facet_time_limit_ms", "10000", "--setting", "sql_time_limit_ms", "20000",
              "--setting", "default_facet_size", "40"], cwd=ROOT, stdout=subprocess.DEVNULL,
             stderr=open(OUT / "load-datasette.log", "w")))
-    for _ in range(2):  # both workers loaded (readyz is answered by whichever worker accepts)
-        wait_for(f"http://127.0.0.1:{ours_port}/readyz", timeout=300)
+    wait_for(f"http://127.0.0.1:{ours_port}/readyz", timeout=300)
+    # every worker loaded its facet table: /readyz is answered by whichever worker accepts, so ask until 20 in a row
+    # say ready (a worker still loading answers searches from SQL, which is not what is measured here)
+    import urllib.request
+
+    streak, deadline = 0, time.monotonic() + 300
+    while streak < 20 and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{ours_port}/readyz", timeout=30) as response:
+                streak = streak + 1 if response.status == 200 else 0
+        except OSError:
+            streak = 0
+            time.sleep(0.2)
     if ds_port:
         wait_for(f"http://127.0.0.1:{ds_port}/-/versions.json", timeout=120)
     return ours, ours_port, ds_port, processes
