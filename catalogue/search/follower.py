@@ -102,6 +102,14 @@ class Follower:
             with self._step_lock:
                 self.step(session)
 
+    @property
+    def position(self) -> int | None:
+        """The change-log position both this process's facet table and the node's index reflect (what a page shown
+        now is computed from; the HTTP validators and result caches are keyed by it)."""
+        if self.cursor is None or self._stored_cursor is None:
+            return None
+        return min(self.cursor, self._stored_cursor)
+
     def lag(self) -> float | None:
         """Seconds since the follower last confirmed it had applied everything (None: it has not yet)."""
         return None if self.last_ok is None else time.monotonic() - self.last_ok
@@ -204,6 +212,9 @@ class Follower:
             self.applied += len(entries)
         if self._index_ready() and (entries or self._stored_cursor != self.cursor):
             self._store_state()
+        if not self._index_ready():  # another process writes this node's index: how far has it got?
+            state = engine.store.read_state()
+            self._stored_cursor = int(state["cursor"]) if state else None
         self.last_ok = time.monotonic()
         self._observe(entries)
         return len(entries)

@@ -51,7 +51,7 @@ def followed_position() -> int | None:
     follower = engine.follower
     if follower is not None and follower.in_requests:
         engine.sync(get_db())
-    return follower.cursor if follower is not None else None
+    return follower.position if follower is not None else None
 
 
 def _anonymous() -> bool:
