@@ -32,6 +32,7 @@ TRACKED = {
     "instrument_term": ("instrument", "instrument_id", ("INSERT", "UPDATE", "DELETE")),
     "instrument_region": ("instrument", "instrument_id", ("INSERT", "UPDATE", "DELETE")),
     "instrument_municipality": ("instrument", "instrument_id", ("INSERT", "UPDATE", "DELETE")),
+    "parameter_value": ("instrument", "instrument_id", ("INSERT", "UPDATE", "DELETE")),  # dated amounts (pages, caches)
     "provider": ("provider", "id", ("UPDATE",)),
     "instrument_kind": ("kind", "id", ("UPDATE",)),
     "taxonomy_term": ("term", "id", ("UPDATE",)),

@@ -1,6 +1,6 @@
 """HTTP caching of public pages and public API responses, keyed by the change-log position this process has followed.
 
-Anonymous GET/HEAD requests to the public, API, harmonisation, wizard and export pages get a weak `ETag` made of the
+Anonymous GET/HEAD requests to the public, API, harmonisation and wizard pages get a weak `ETag` made of the
 release (a hash of the code's templates and translations), the followed change-log position, the date (lifecycles and
 publication windows change at midnight) and the language, plus `Last-Modified` (the newest followed change, or midnight
 if later), `Cache-Control: public, max-age=0, must-revalidate` and `Vary: Cookie`. A matching `If-None-Match` (or a
@@ -24,7 +24,7 @@ from flask import Flask, current_app, g, request, session
 
 from ..i18n import current_language
 
-CACHEABLE = ("public", "api", "harmonisation", "wizard", "exports")
+CACHEABLE = ("public", "api", "harmonisation", "wizard")  # not exports: large ones become background jobs
 
 
 def _release() -> str:
@@ -105,7 +105,7 @@ def init_http_cache(app: Flask) -> None:
             response = app.response_class(status=304)
             _public_headers(response, tag, modified)
             return response
-        stored = page_cache.get(tag, request.full_path)
+        stored = page_cache.get(tag, request.full_path) if _page_cache_on() else None
         if stored is not None:  # the same anonymous page at the same position: no view, no template
             body, mimetype = stored
             response = app.response_class(body, mimetype=mimetype)
@@ -123,9 +123,15 @@ def init_http_cache(app: Flask) -> None:
                 response.headers.setdefault("Vary", "Cookie")
             return response
         _public_headers(response, *validators)
-        if request.method == "GET" and not response.is_streamed and not response.direct_passthrough:
+        if request.method == "GET" and not response.is_streamed and not response.direct_passthrough \
+                and _page_cache_on():
             page_cache.put(validators[0], request.full_path, response.get_data(), response.mimetype)
         return response
+
+
+def _page_cache_on() -> bool:
+    """PAGE_CACHE (default on; off when testing, where tests freeze "today" within one change-log position)."""
+    return bool(current_app.config.get("PAGE_CACHE", not current_app.testing))
 
 
 def _public_headers(response, tag: str, modified: datetime | None) -> None:
