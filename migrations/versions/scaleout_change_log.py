@@ -1,7 +1,7 @@
 """change log for the search index and facet tables (index_change + triggers)
 
 Revision ID: scaleout_change_log
-Revises: nc_dated_values_links
+Revises: coverage_declarations
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from catalogue.search.changelog import drop_triggers, install_triggers
 
 revision = "scaleout_change_log"
-down_revision = "nc_dated_values_links"
+down_revision = "coverage_declarations"
 branch_labels = None
 depends_on = None
 
