@@ -262,7 +262,8 @@ def test_suggestions_corrections_and_snippets_use_only_public_documents(app, cli
                              summary="Over openbaarwoordqx en proefplaatsing.")
     session.commit()
     engine = app.extensions["catalogue_search"]
-    engine.apply({i.id: document_for(i) for i in items.values()}, set())  # a stale index: hidden documents in it
+    engine.sync(session)  # the follower has applied these changes; then make the index stale on purpose:
+    engine.store.write({i.id: document_for(i) for i in items.values()}, set())  # hidden documents in it
 
     def suggest(q):
         return client.get("/api/v1/suggest", query_string={"q": q}).json
