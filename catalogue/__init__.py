@@ -72,6 +72,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .web import api, coverage, dennis, exports, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
+    from .web.http_cache import init_http_cache
+    from .web.ops import init_ops
+
+    init_ops(app)  # request id, JSON access log, latency histogram, /healthz /readyz /metrics
+    init_http_cache(app)  # ETag/Last-Modified from the followed change-log position, 304s
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
@@ -107,19 +112,28 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_search(app: Flask) -> None:
-    """One search engine per app, behind the pages and the API, registered for its database and kept in sync by
-    session events."""
-    from .search import register, sync
+    """One search engine per app, behind the pages and the API, registered for its database and kept in step with it by
+    a change-log follower: a background thread per process (started by the first request, so forked gunicorn workers
+    each run their own), or inside requests when testing (SEARCH_FOLLOW = "request")."""
+    from .search import register
     from .search.engine import SearchEngine
+    from .search.follower import Follower
     from .search.synonyms import load
 
-    interval = app.config.get("SEARCH_FINGERPRINT_INTERVAL", 0.0 if app.testing else 1.0)
     engine = SearchEngine(app.config["INDEX_DIR"], synonyms=load(app.config.get("SYNONYMS_FILE"),
-                                                                 app.config.get("SYNONYMS_DIR")),
-                          fingerprint_interval=interval)
+                                                                 app.config.get("SYNONYMS_DIR")))
+    db = app.extensions["catalogue_db"]
+    postgres = db.engine.dialect.name == "postgresql"
+    mode = app.config.get("SEARCH_FOLLOW") or ("request" if app.testing else "thread")
+    follower = Follower(
+        engine, db.session_factory, in_requests=mode == "request",
+        poll_interval=float(app.config.get("SEARCH_POLL_INTERVAL") or (1.0 if postgres else 0.5)),
+        optimize_after=float(app.config.get("SEARCH_OPTIMIZE_AFTER") or 60.0),
+        listen_conninfo=db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        if postgres else None)
     app.extensions["catalogue_search"] = engine
     register(app.config["DATABASE_URL"], engine)
-    sync.install()
+    app.before_request(follower.start)
 
 
 def get_db():

@@ -27,9 +27,13 @@ def init():
     """Create the database or migrate it to the newest schema."""
     from .migrate import current_revision, upgrade
 
+    from .search.changelog import install_triggers
+
     db = _db()
     before = current_revision(db.engine)
     upgrade(db.engine)
+    with db.engine.begin() as conn:
+        install_triggers(conn)  # idempotent: a migration that rebuilt a table cannot switch the change log off
     after = current_revision(db.engine)
     if before == after:
         click.echo(f"Database {db.engine.url.render_as_string()} is up to date (revision {after}).")
@@ -59,16 +63,20 @@ def index():
 
 
 @index.command("rebuild")
+@click.option("--procs", default=min(2, os.cpu_count() or 1), show_default=True, type=int,
+              help="writer processes (whoosh forks them; one index segment each)")
 @with_appcontext
-def index_rebuild():
+def index_rebuild(procs):
     """Build a complete new index beside the current one and swap it in (atomic; safe while the app is serving)."""
+    from .search.follower import rebuild_index
+
     engine = current_app.extensions["catalogue_search"]
     with _db().session() as session:
-        figures = engine.rebuild(session)
-    click.echo(f"Search index rebuilt: {figures['documents']} published instruments"
-               f" (current, upcoming and ended) in {figures['seconds']:.1f} s "
-               f"({figures['path']}); {figures['reconciled']} changed during or just before the build were re-indexed"
-               + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
+        figures = rebuild_index(engine, session, procs=procs)
+    click.echo(f"Search index rebuilt: {figures['documents']} instruments in {figures['seconds']:.1f} s "
+               f"({figures['cpu_seconds']:.1f} s CPU) "
+               f"({figures['path']}) at change-log position {figures['cursor']}; running nodes replay what changed "
+               "since" + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
 
 
 @index.command("status")
@@ -77,8 +85,8 @@ def index_status():
     """Show where the index is and how many instruments it holds."""
     status = current_app.extensions["catalogue_search"].store.status()
     if not status["exists"]:
-        click.echo(f"No search index at {status['path']}; run `catalogue index rebuild` (the app also builds it on the "
-                   "first search).")
+        click.echo(f"No search index at {status['path']}; run `catalogue index rebuild` (a running app builds it in the "
+                   "background and answers from SQL meanwhile).")
         return
     click.echo(f"Search index {status['path']}: {status['documents']} instruments, generation {status['generation']}, "
                f"{status['segments']} segment(s).")
@@ -99,9 +107,17 @@ def serve(host, port, workers, dev, job_workers):
         run_simple(host, port, create_app(), use_reloader=True, use_debugger=True)
         return
     os.environ["CATALOGUE_JOB_WORKERS"] = str(job_workers)
+    import shutil
+
+    from .config import INSTANCE_DIR
+
+    # each worker writes its metrics here; /metrics adds them up (stale files of an earlier run are removed first)
+    metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(INSTANCE_DIR / "metrics"))
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+    # the app writes one JSON access-log line per request (with its request id), so gunicorn's own is off
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-                              "--config", "python:catalogue.gunicorn_conf", "--access-logfile", "-",
-                              "catalogue.wsgi:app"])
+                              "--config", "python:catalogue.gunicorn_conf", "catalogue.wsgi:app"])
 
 
 if __name__ == "__main__":

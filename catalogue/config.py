@@ -7,6 +7,8 @@ CATALOGUE_SESSION_HOURS a login session ends after this many hours without a req
 CATALOGUE_TRUSTED_PROXIES  how many reverse proxies in front of the app set X-Forwarded-For/-Proto (default 0: none;
                         the client address is the connection's). Set it to exactly the number of your own proxies, or
                         clients can choose their own address.
+CATALOGUE_SEARCH_OPTIMIZE_AFTER  quiet seconds after which a node merges its search index (default 60)
+CATALOGUE_LOG_FORMAT    json (default: one JSON object per line with the request id) or text
 """
 from __future__ import annotations
 
@@ -53,4 +55,5 @@ def from_environment() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_SORT_KEYS": False,
+        "SEARCH_OPTIMIZE_AFTER": os.environ.get("CATALOGUE_SEARCH_OPTIMIZE_AFTER"),
     }

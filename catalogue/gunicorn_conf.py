@@ -1,10 +1,13 @@
-"""gunicorn settings used by `catalogue serve`: start CATALOGUE_JOB_WORKERS background job workers (`catalogue jobs
+"""gunicorn settings used by `catalogue serve`: multi-process Prometheus metrics (a dead worker's live gauges are
+removed), and start CATALOGUE_JOB_WORKERS background job workers (`catalogue jobs
 work`) with the server and stop them with it, so one command serves pages and runs large exports and imports."""
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+
+from prometheus_client import multiprocess
 
 _workers: list[subprocess.Popen] = []
 
@@ -24,3 +27,10 @@ def on_exit(server):
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    multiprocess.mark_process_dead(worker.pid)
+
+
+control_socket_disable = True  # gunicorn >= 23's control socket lives in $HOME: several nodes on one machine would share it

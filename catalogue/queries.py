@@ -268,7 +268,9 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
 
         engine = engine_for(session)
         if engine is not None:
-            return _search(session, engine, query, today, language)
+            engine.sync(session)
+            if engine.ready:  # else (a node that is still loading): answered from SQL below
+                return _search(session, engine, query, today, language)
     where = base_conditions(session, query, today, public) + facet_conditions(query, today)
     total = session.scalar(select(func.count()).select_from(Instrument).where(*where)) or 0
     stmt = select(Instrument).where(*where)
@@ -283,7 +285,10 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
 
 
 def _search(session: Session, engine, query: InstrumentQuery, today: date, language: str) -> ResultPage:
-    outcome = engine.search(session, query, today, public_condition)
+    from .metrics import SEARCH_SECONDS, Timer
+
+    with Timer(SEARCH_SECONDS, "text" if query.q else "browse"):
+        outcome = engine.search(session, query, today, public_condition)
     items = _in_order(session, outcome.ids, with_relations)
     facets = []
     for facet in FACETS:
@@ -369,10 +374,15 @@ def suggestions(session: Session, text: str, today: date | None = None, limit: i
 
     today = today or date.today()
     engine = engine_for(session)
-    if engine is None:
+    if engine is not None:
+        engine.sync(session)
+    if engine is None or not engine.ready:
         query = InstrumentQuery(q=text, per_page=limit)
         return find_instruments(session, query, today, with_facets=False).items, []
-    found = engine.suggest(session, text, today, public_condition, limit=limit)
+    from .metrics import SEARCH_SECONDS, Timer
+
+    with Timer(SEARCH_SECONDS, "suggest"):
+        found = engine.suggest(session, text, today, public_condition, limit=limit)
     items = _in_order(session, found.get("ids", []), lambda stmt: stmt.options(selectinload(Instrument.kind),
                                                                                 selectinload(Instrument.provider)))
     return items, found["completions"]

@@ -46,7 +46,32 @@ def app(database, database_url, tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "INDEX_DIR": str(tmp_path_factory.mktemp("index")),
     })
+    from catalogue.search.follower import rebuild_index
+
+    with database.session() as session:  # the index is built up front: no request builds it
+        rebuild_index(app.extensions["catalogue_search"], session)
     return app
+
+
+@pytest.fixture(autouse=True)
+def _follower_forgets_rolled_back_changes(app, database):
+    """Set up before (so torn down after) the test's rolled-back transaction. The app's follower runs inside requests
+    and follows the test's transaction; afterwards it re-reads what that transaction touched and goes back to its
+    position of before, so the next test sees the index and facet table of the seeded database."""
+    from catalogue.search import register
+
+    engine = app.extensions["catalogue_search"]
+    register(app.config["DATABASE_URL"], engine)  # a test that made its own app on this database registered that one
+    follower = engine.follower
+    before = follower.checkpoint()
+    yield
+    if follower.touched or follower.cursor != before:
+        with database.session() as session:
+            follower.rewind(session)
+        from catalogue.web.http_cache import page_cache, position_cache
+
+        position_cache.clear()  # SQLite hands the rolled-back positions out again
+        page_cache.clear()
 
 
 @pytest.fixture()

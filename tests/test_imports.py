@@ -54,13 +54,6 @@ def xlsx_bytes(rows: list[dict], setup=None) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def _no_search_index_writes(monkeypatch):
-    """These tests create, delete and recreate many instruments inside a transaction that is rolled back; keep the
-    shared search index out of it (it would keep documents of rows that never existed, and drop the seeded ones)."""
-    monkeypatch.setattr("catalogue.search.sync.engine_for", lambda session: None)
-
-
 @pytest.fixture()
 def am20(session) -> Region:
     return session.scalar(select(Region).where(Region.code == "AM20"))

@@ -11,6 +11,9 @@ DRAFT_SLUG = "concept-instrument-93ab"
 # Sample arguments for every public route; a public route without a sample makes the test below fail.
 SAMPLES = {
     "public.home": [{}],
+    "ops.healthz": [{}],
+    "ops.readyz": [{}],
+    "ops.metrics_view": [{}],
     "public.choose_municipality": [{"gemeente": "Gouda"}, {"gemeente": "ge"}],
     "public.instruments": [{}, {"municipality": "GM0513"}, {"q": "proef"}, {"lifecycle": "ended,current,upcoming"},
                            {"region": "AM20", "per_page": "100"}],

@@ -1,5 +1,6 @@
-"""The index follows committed changes immediately (create, edit, unpublish, soft-delete, delete), and a rebuild swaps a
-complete new index in atomically."""
+"""The index and facet table follow the change log (create, edit, unpublish, soft-delete, delete, renames), and a
+rebuild swaps a complete new index in atomically. Here the follower runs inside requests (testing mode) and follows the
+test's own transaction; tests/test_follower.py runs the real background follower on its own SQLite database."""
 from __future__ import annotations
 
 import os
@@ -10,15 +11,6 @@ from sqlalchemy import select
 
 from catalogue.models import Instrument
 from helpers import make_instrument
-
-
-@pytest.fixture(autouse=True)
-def clean_index_afterwards(app, database):
-    """Set up before (so torn down after) the test's rolled-back transaction: then put the index back in line with the
-    database, so documents this test wrote do not linger (see catalogue/search/sync.py)."""
-    yield
-    with database.session() as session:
-        app.extensions["catalogue_search"].reconcile(session)
 
 
 def found(client, q, **params):
@@ -89,15 +81,44 @@ def test_rollback_is_not_indexed(client, session):
     assert found(client, "nooitgecommit") == []
 
 
+def test_provider_and_kind_renames_reach_the_index(client, session):
+    from catalogue.models import InstrumentKind, Provider
+
+    item = make_instrument(session, "sync-rename", name="Hernoemtestwoord")
+    assert found(client, "hernoemtestwoord")  # followed
+    item.provider.name = "Aanbiederxyzzy"
+    session.flush()
+    session.commit()
+    assert "sync-rename" in found(client, "aanbiederxyzzy")
+    session.execute(__import__("sqlalchemy").text("UPDATE instrument_kind SET name = 'Soortqwerty' WHERE id = :k"),
+                    {"k": item.kind_id})
+    session.commit()
+    assert "sync-rename" in found(client, "soortqwerty")
+    body = client.get("/api/v1/instruments", query_string={"q": "hernoemtestwoord", "facets": "kind"}).json
+    assert any(v["name"] == "Soortqwerty" for v in body["facets"]["kind"])
+    assert session.get(Provider, item.provider_id) and session.get(InstrumentKind, item.kind_id)
+
+
+def test_raw_sql_update_beside_the_app_is_followed(client, session):
+    item = make_instrument(session, "sync-raw", name="Rauwsqlwoord")
+    assert found(client, "rauwsqlwoord") == ["sync-raw"]
+    session.execute(__import__("sqlalchemy").text("UPDATE instrument SET name = 'Ruwesqlnaam' WHERE id = :i"), {"i": item.id})
+    session.commit()
+    assert found(client, "ruwesqlnaam") == ["sync-raw"]
+    assert found(client, "rauwsqlwoord") == []
+
+
 def test_rebuild_swaps_atomically_and_a_failed_build_leaves_the_index_alone(app, client, session):
+    from catalogue.search.follower import rebuild_index
+
     engine = app.extensions["catalogue_search"]
     store = engine.store
     found(client, "proefplaatsing")  # the index exists
     before = os.path.realpath(store.current)
-    figures = engine.rebuild(session)
+    figures = rebuild_index(engine, session)
     after = os.path.realpath(store.current)
     assert after != before and os.path.islink(store.current)
-    assert figures["documents"] > 100
+    assert figures["documents"] > 100 and store.read_state()["cursor"] == figures["cursor"]
     assert "uwv-proefplaatsing" in found(client, "proefplaatsing")
 
     def broken():
@@ -111,18 +132,28 @@ def test_rebuild_swaps_atomically_and_a_failed_build_leaves_the_index_alone(app,
     assert len(list(store.root.glob("build-*"))) <= 2
 
 
-def test_missing_index_is_built_on_first_search(tmp_path, session, today):
-    from catalogue.queries import InstrumentQuery
+def test_missing_index_is_built_in_the_background_while_sql_answers(app, tmp_path, database, session, today):
+    from catalogue.queries import InstrumentQuery, find_instruments
+    from catalogue.search import register
     from catalogue.search.engine import SearchEngine
-    from catalogue.queries import public_condition
+    from catalogue.search.follower import Follower
 
     engine = SearchEngine(tmp_path / "index")
-    assert not engine.store.exists()
-    outcome = engine.search(session, InstrumentQuery(q="lks"), today, public_condition)
-    assert outcome.total > 0 and engine.store.exists()
-    assert engine.store.status()["documents"] == session.scalar(
-        select(__import__("sqlalchemy").func.count()).select_from(Instrument).where(
-            Instrument.status == "published", Instrument.deleted_at.is_(None)))
+    follower = Follower(engine, database.session_factory, in_requests=True)
+    url = session.get_bind().engine.url
+    register(url, engine)
+    try:
+        first = find_instruments(session, InstrumentQuery(q="loonkostensubsidie"), today)
+        assert first.engine != "search" and first.total > 0  # answered from SQL; the request built nothing
+        follower.wait_built()
+        assert engine.store.exists() and engine.store.read_state() is not None
+        later = find_instruments(session, InstrumentQuery(q="lks"), today)
+        assert later.engine == "search" and later.total > 0
+        assert engine.store.status()["documents"] == session.scalar(
+            select(__import__("sqlalchemy").func.count()).select_from(Instrument).where(
+                Instrument.status == "published", Instrument.deleted_at.is_(None)))
+    finally:
+        register(url, app.extensions["catalogue_search"])
 
 
 def test_cli_index_rebuild_and_status(tmp_path, monkeypatch, database_url):
@@ -231,7 +262,8 @@ def test_suggestions_corrections_and_snippets_use_only_public_documents(app, cli
                              summary="Over openbaarwoordqx en proefplaatsing.")
     session.commit()
     engine = app.extensions["catalogue_search"]
-    engine.apply({i.id: document_for(i) for i in items.values()}, set())  # a stale index: hidden documents in it
+    engine.sync(session)  # the follower has applied these changes; then make the index stale on purpose:
+    engine.store.write({i.id: document_for(i) for i in items.values()}, set())  # hidden documents in it
 
     def suggest(q):
         return client.get("/api/v1/suggest", query_string={"q": q}).json

@@ -13,6 +13,7 @@ from .account import (
     RecoveryCode,
     User,
 )
+from .changelog import IndexChange
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .coverage import CoverageDeclaration
 from .geo import Municipality, Region
@@ -49,4 +50,5 @@ __all__ = [
     "DATED_PARAMETERS", "LinkCheck", "ParameterValue",
     # imports from other systems
     "PROPOSAL_STATUSES", "ImportRecord", "ParameterProposal",
+    "IndexChange",
 ]

@@ -6,7 +6,8 @@
 - `querying`: turning what a user typed into a safe whoosh query (phrases, OR, -exclusion, prefix*, synonyms, fuzzy)
 - `facettable`: the in-memory bitset table of public instruments and their facet values, for fast live counts
 - `engine`: `SearchEngine`, the one engine behind the pages and the API
-- `sync`: SQLAlchemy session events that keep the index in step with committed changes
+- `changelog`: the change log (index_change, written by triggers) and reading it
+- `follower`: follows the log into the process's facet table and the node's index (LISTEN/NOTIFY or polling)
 
 Engines are registered per database URL (`register`), so domain code that only has a session can find the engine.
 """

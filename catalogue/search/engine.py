@@ -11,26 +11,25 @@ and the index knows a close word.
 """
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from whoosh import highlight
 from whoosh import collectors
 from whoosh.collectors import TimeLimit
 
 from ..facets import FACETS
-from ..models import Instrument
 from . import querying
 from .analysis import DUTCH, strip_html
 from .bitsets import DocBits, from_positions, positions
-from .facettable import FacetTable, build_table, fingerprint
+from .facettable import FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .synonyms import Synonyms, load
 from .visibility import VisibleWords
@@ -75,19 +74,12 @@ class _TopCollector(collectors.TopCollector):
     (whoosh's FilterCollector inside a TimeLimitCollector is bypassed by the latter's loop, hence this.)
     """
 
-    def __init__(self, limit: int, allowed: set[int] | None, deadline: float):
+    def __init__(self, limit: int, allowed: set[int], deadline: float):
         super().__init__(limit, usequality=False)
-        self._allowed = allowed
-        self._sorted = sorted(allowed) if allowed is not None else []
+        self._sorted = sorted(allowed)
         self._deadline = deadline
 
     def collect_matches(self):
-        if self._allowed is None:
-            for n, sub_docnum in enumerate(self.matches()):
-                self.collect(sub_docnum)
-                if n & 1023 == 1023 and time.monotonic() > self._deadline:
-                    raise TimeLimit()
-            return
         # score only the allowed documents: skip the matcher to each of them (block skipping, not a full walk)
         matcher = self.matcher
         offset = self.offset
@@ -109,102 +101,102 @@ class _TopCollector(collectors.TopCollector):
 
 class SearchEngine:
     def __init__(self, index_dir: str | os.PathLike, synonyms: Synonyms | None = None, time_limit: float = TIME_LIMIT,
-                 fingerprint_interval: float = 0.0):
-        """fingerprint_interval: re-read the instrument table's fingerprint at most this often (seconds). Commits made
-        through a session update the index generation, which invalidates the table at once in every process; the
-        fingerprint only catches changes that bypass the ORM (and rolled-back test transactions, hence 0 in tests)."""
-        self.fingerprint_interval = fingerprint_interval
-        self._fingerprint: tuple[float, tuple] | None = None
+                 public_condition=None):
+        """The index and facet table are kept current by a `follower.Follower` (see there); until it has loaded them,
+        `ready` is False and callers answer from SQL."""
         self.store = IndexStore(index_dir)
         self.synonyms = synonyms if synonyms is not None else load()
         self.time_limit = time_limit
+        self._public_condition = public_condition
+        self.follower = None  # set by Follower
         self._lock = threading.RLock()
         self._ix = None
         self._ix_path: str | None = None
         self._searcher = None
         self._table: FacetTable | None = None
-        self._table_key: tuple | None = None
-        self._docmap: tuple[tuple, list[int]] | None = None
+        self._docmap: tuple | None = None
         self._docbits = None  # bitsets.DocBits of the current searcher
         self._searcher_version = 0  # bumped whenever the searcher or the table is replaced (keys the docnum map)
         self._table_version = 0
+        self._day_tables: dict[date, FacetTable] = {}
 
-    # -- index lifecycle ----------------------------------------------------------------------------------------------
+    @property
+    def public_condition(self):
+        if self._public_condition is None:
+            from ..queries import public_condition
 
-    def rebuild(self, session: Session) -> dict:
-        """Builds a complete new index from the database beside the current one and swaps it in."""
-        # updated_at comes from this application's clock; one second of slack covers a commit racing the build's start.
-        started = datetime.now(timezone.utc) - timedelta(seconds=1)
-        figures = self.store.build(documents_from_sql(session))
-        figures["reconciled"] = self.reconcile(session, since=started)
+            self._public_condition = public_condition
+        return self._public_condition
+
+    # -- state, fed by the follower -----------------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """The facet table is loaded and there is an index to search."""
+        return self._table is not None and (self._searcher is not None or self.store.exists())
+
+    def sync(self, session: Session) -> None:
+        """Lets a follower that runs inside requests (tests, single process) catch up with this session."""
+        if self.follower is not None:
+            self.follower.sync(session)
+
+    def load_table(self, session: Session, today: date | None = None) -> None:
+        table = build_table(session, today or date.today(), self.public_condition)
+        with self._lock:
+            self._table = table
+            self._table_version += 1
+            self._docmap = None
+            self._day_tables.clear()
+
+    def apply(self, session: Session, ids: set[int], write_index: bool) -> None:
+        """Brings these instruments up to date in the facet table (and, for the node's index writer, in the index)."""
+        if not ids:
+            return
+        if write_index:
+            self.write_index(session, ids)
+        table = self._table
+        if table is None:
+            return
+        rows = load_rows(session, table.today, self.public_condition, ids)
+        new = table.changed({iid: rows.get(iid) for iid in ids}, known=known_values(session))
+        with self._lock:
+            self._table = new
+            self._table_version += 1
+            self._docmap = None
+            self._day_tables.clear()
+
+    def write_index(self, session: Session, ids: set[int]) -> None:
+        docs = {doc["iid"]: doc for doc in documents_from_sql(session, ids)}
+        self.store.write(docs, set(ids) - set(docs))
+
+    def rebuild(self, session: Session, state: dict | None = None, procs: int = 1) -> dict:
+        """Builds a complete new index from the database beside the current one and swaps it in; `state` (the
+        change-log position it contains) is stored with it."""
+        figures = self.store.build(documents_from_sql(session), state=state, procs=procs)
         self.refresh()
         return figures
 
-    def ensure_index(self, session: Session) -> None:
-        if self._searcher is not None or self.store.exists():
-            return
-        with self._lock:
-            if not self.store.exists():
-                log.info("search index missing in %s; building it", self.store.root)
-                self.store.build(documents_from_sql(session))
-
-    def reconcile(self, session: Session, since: datetime | None = None) -> int:
-        """Brings the index in line with the database: missing or extra documents, and changes since `since`."""
-        wanted = set(session.scalars(select(Instrument.id).where(Instrument.status == "published",
-                                                                 Instrument.deleted_at.is_(None))))
-        ix = self.store.open()
-        if ix is None:
-            return 0
-        with ix.searcher() as searcher:
-            reader = searcher.reader()
-            live = set(reader.all_doc_ids())
-            present = {iid for n, iid in enumerate(reader.column_reader("iid")) if n in live}
-        ix.close()
-        changed = wanted - present
-        if since is not None:
-            naive = since.replace(tzinfo=None) if session.get_bind().dialect.name == "sqlite" else since
-            changed |= set(session.scalars(select(Instrument.id).where(Instrument.updated_at >= naive))) & wanted
-        extra = present - wanted
-        if changed or extra:
-            updates = {doc["iid"]: doc for doc in documents_from_sql(session, changed)}
-            self.store.write(updates, extra)
-        return len(changed) + len(extra)
-
-    def apply(self, updates: dict[int, dict], deletes: set[int]) -> None:
-        """Incremental sync: called after a commit with the changed instruments' documents."""
-        if not updates and not deletes:
-            return
-        indexable = {iid: doc for iid, doc in updates.items() if iid not in deletes}
-        if not self.store.write(indexable, set(deletes)):
-            return  # no index yet: the first search builds it from the database
-        with self._lock:
-            self._table_key = None  # rebuild the facet table on the next search
-
     def refresh(self) -> None:
-        """Drops every cached reader and table; the next search reopens the index."""
+        """Drops the cached searcher; the next search reopens the index."""
         with self._lock:
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = None
             self._ix = None
             self._ix_path = None
-            self._table = None
-            self._table_key = None
             self._docmap = None
 
-    def searcher(self, session: Session):
+    def searcher(self, session: Session | None = None):
         """An up-to-date searcher (reopened after a swap, refreshed after incremental writes)."""
-        self.ensure_index(session)
         with self._lock:
             path = str(self.store.current_path())
             if self._searcher is None or path != self._ix_path:
                 if self._searcher is not None:
                     self._searcher.close()
                 self._ix = self.store.open()
-                if self._ix is None:  # removed under us: rebuild
-                    self.store.build(documents_from_sql(session))
-                    self._ix = self.store.open()
-                self._ix_path = str(self.store.current_path())
+                if self._ix is None:
+                    raise RuntimeError(f"no search index in {self.store.root}")
+                self._ix_path = path
                 self._searcher = self._ix.searcher()
                 self._searcher_version += 1
             elif not self._searcher.up_to_date():
@@ -214,20 +206,20 @@ class SearchEngine:
                 self._searcher_version += 1
             return self._searcher
 
-    def table(self, session: Session, today: date, public_condition, searcher=None) -> FacetTable:
-        now = time.monotonic()
-        if self._fingerprint is None or now - self._fingerprint[0] >= self.fingerprint_interval \
-                or self._table_key is None:
-            self._fingerprint = (now, fingerprint(session))
-        key = (today, self._ix_path, getattr(searcher, "_ix", None) and searcher._ix.latest_generation(),
-               self._fingerprint[1])
+    def table(self, session: Session, today: date, public_condition=None, searcher=None) -> FacetTable:
+        """The followed table; for another day (the day rolled over and the follower has not reloaded yet, or a caller
+        asks about another date) a table of that day, built once and kept until the next change."""
+        table = self._table
+        if table is None:
+            raise RuntimeError("the facet table is not loaded yet")
+        if table.today == today:
+            return table
         with self._lock:
-            if self._table is None or key != self._table_key:
-                self._table = build_table(session, today, public_condition)
-                self._table_key = key
-                self._table_version += 1
-                self._docmap = None
-            return self._table
+            other = self._day_tables.get(today)
+            if other is None:
+                other = build_table(session, today, public_condition or self.public_condition)
+                self._day_tables = {today: other}
+            return other
 
     def _bits(self, searcher) -> DocBits:
         with self._lock:
@@ -240,12 +232,14 @@ class SearchEngine:
         return from_positions((o for d in positions(doc_bits, len(ords)) if (o := ords[d]) >= 0), table.size)
 
     def _docnum_ordinals(self, searcher, table: FacetTable) -> list[int]:
-        key = (self._searcher_version, self._table_version)
+        key = (self._searcher_version, table)
         with self._lock:
-            if self._docmap is None or self._docmap[0] != key:
+            if self._docmap is None or self._docmap[0][0] != key[0] or self._docmap[0][1] is not table:
                 reader = searcher.reader()
                 iids = list(reader.column_reader("iid"))
-                ords = [table.position.get(i, -1) for i in iids]
+                alive = table.all.to_bytes((table.size + 7) // 8 or 1, "little")
+                ords = [o if (o := table.position.get(i, -1)) >= 0 and alive[o >> 3] >> (o & 7) & 1 else -1
+                        for i in iids]
                 if reader.has_deletions():
                     live = set(reader.all_doc_ids())
                     ords = [o if n in live else -1 for n, o in enumerate(ords)]
@@ -349,12 +343,16 @@ class SearchEngine:
         wanted = offset + limit
         cost = sum(bits.bit_count() for bits, _ in self._bits(searcher).weighted_leaves(whoosh_query))
         if allowed.bit_count() <= BM25_LIMIT and cost <= BM25_BUDGET:
-            collector = _TopCollector(wanted, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
+            collector = _TopCollector(wanted + 20, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
             try:
                 searcher.search_with_collector(whoosh_query, collector)
             except TimeLimit:
                 pass
-            ranked = [docnum for _, docnum in collector.results().top_n]
+            # equal scores in the name order, not in document numbers (which differ between nodes' indexes)
+            rank = table.short_rank
+            top = sorted(collector.results().top_n, key=lambda sd: (-round(sd[0], 4), rank[o] if (o := ords[sd[1]]) >= 0
+                                                                    else len(rank)))
+            ranked = [docnum for _, docnum in top[:wanted]]
         else:
             ranked = self._bitset_ranking(searcher, whoosh_query, allowed, table, ords, docs_of, wanted)
         ids: list[int] = []
@@ -463,19 +461,17 @@ class SearchEngine:
         whoosh_query = querying.build(parsed, "strict")
         ids: list[int] = []
         if whoosh_query is not None:
-            ords = self._docnum_ordinals(searcher, table)
+            # bounded work whatever the prefix: bitsets of the (limited) prefix expansion, cached per searcher, then
+            # the instruments whose name has a matching word first, each tier by shortest name
+            docbits = self._bits(searcher)
             visible = table.all & (table.values["lifecycle"].get("current", 0) | table.values["lifecycle"].get("upcoming", 0))
-            raw = visible.to_bytes((table.size + 7) // 8 or 1, "little")
-            collector = _TopCollector(limit * 4, None, time.monotonic() + self.time_limit)
-            try:
-                searcher.search_with_collector(whoosh_query, collector)
-            except TimeLimit:
-                pass
-            for _, docnum in collector.results().top_n:
-                o = ords[docnum]
-                if o >= 0 and raw[o >> 3] >> (o & 7) & 1 and table.ids[o] not in ids:
-                    ids.append(table.ids[o])
-                if len(ids) >= limit:
+            matched = self._to_ordinals(docbits.evaluate(whoosh_query), searcher, table) & visible
+            in_name = self._to_ordinals(docbits.evaluate(querying.name_prefix(last)), searcher, table) & matched
+            rank = table.short_rank
+            for tier in (in_name, matched & ~in_name):
+                need = limit - len(ids)
+                if need <= 0 or not tier:
                     break
+                ids += [table.ids[o] for o in heapq.nsmallest(need, positions(tier, table.size), key=rank.__getitem__)]
         return {"ids": ids, "completions": words}
 

@@ -5,18 +5,20 @@ has that value; a selection within a facet is the OR of its values, facets combi
 `(base & other facets' selections & value).bit_count()`. At 20,000 instruments one bitset is 2.5 kB and an AND plus a
 popcount take microseconds, so all ten facets' counts cost well under a millisecond.
 
-The table is built from SQL with the caller's session (so it sees exactly what that session sees) and cached per process
-under a key of (today, the index generation, a cheap fingerprint of the instrument table). The fingerprint catches
-changes made by other processes and rolled-back test transactions; the generation catches committed edits that touch only
-link tables.
+The table is built once from SQL (`build_table`) and then kept current per changed instrument (`FacetTable.changed`,
+fed by the change-log follower): ordinals are never reused for another instrument, so an instrument that leaves the
+public set only loses its bits (`all` is the mask of live ordinals) and one that comes back gets its old ordinal again.
+`changed` returns a new table (copy on write) so searches running meanwhile keep a consistent one.
 """
 from __future__ import annotations
 
+import bisect
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..facets import FACETS
@@ -40,14 +42,6 @@ def bits_from(ordinals, size: int) -> int:
     return int.from_bytes(buffer, "little")
 
 
-def fingerprint(session: Session) -> tuple:
-    row = session.execute(
-        select(func.count(), func.max(Instrument.updated_at), func.coalesce(func.sum(Instrument.version), 0),
-               func.max(Instrument.id))
-    ).one()
-    return tuple(str(v) for v in row)
-
-
 @dataclass
 class FacetTable:
     today: date
@@ -67,6 +61,7 @@ class FacetTable:
     by_name: list[int]  # ordinals sorted by name
     by_recent: list[int]  # ordinals sorted by last change, newest first
     names: list[str] = field(default_factory=list)
+    updated: list[float] = field(default_factory=list)  # ordinal -> last change (timestamp)
     by_short: list[int] = field(default_factory=list)  # ordinals by (name length, name): relevance tie-break
     short_rank: list[int] = field(default_factory=list)  # ordinal -> position in by_short
 
@@ -144,82 +139,198 @@ class FacetTable:
         raw = bits.to_bytes((self.size + 7) // 8 or 1, "little")
         return [o for o in range(self.size) if raw[o >> 3] >> (o & 7) & 1]
 
+    # -- incremental changes ------------------------------------------------------------------------------------------
 
-def build_table(session: Session, today: date, public_condition) -> FacetTable:
-    rows = session.execute(
+    def changed(self, rows: dict[int, "InstrumentRow | None"], known=None) -> "FacetTable":
+        """A new table with these instruments replaced (row) or removed (None: no longer public)."""
+        t = copy.copy(self)
+        t.names = list(self.names)
+        t.updated = list(self.updated)
+        ordinals = []
+        for iid in rows:
+            o = self.position.get(iid)
+            if o is None:
+                if rows[iid] is None:
+                    continue
+                o = len(t.ids)  # ids/position are append-only and shared: an ordinal always means one instrument
+                t.ids.append(iid)
+                t.position[iid] = o
+                t.names.append("")
+                t.updated.append(0.0)
+            ordinals.append(o)
+        t.size = len(t.ids)
+        clear = bits_from(ordinals, t.size)
+        keep = ~clear
+        add: dict[tuple, list[int]] = defaultdict(list)
+        alive = []
+        for iid, row in rows.items():
+            if row is None:
+                continue
+            o = t.position[iid]
+            alive.append(o)
+            t.names[o] = row.name
+            t.updated[o] = row.updated
+            for key, code in row.values:
+                add[("v", key, code)].append(o)
+            add[("p", row.provider, None)].append(o)
+            if row.reach == "landelijk":
+                add[("l", None, None)].append(o)
+            for rid in row.regions:
+                add[("r", rid, None)].append(o)
+            for mid in row.municipalities:
+                add[("m", mid, None)].append(o)
+
+        def update(bits: int, key) -> int:
+            if bits & clear:
+                bits &= keep
+            extra = add.get(key)
+            return bits | bits_from(extra, t.size) if extra else bits
+
+        t.values = {}
+        for fkey, values in self.values.items():
+            codes = (known or {}).get(fkey)
+            names = [c for c, _, _ in codes] if codes else list(values)
+            t.values[fkey] = {code: update(values.get(code, 0), ("v", fkey, code)) for code in names}
+        t.providers = {slug: update(bits, ("p", slug, None)) for slug, bits in self.providers.items()}
+        for kind, slug, _ in add:
+            if kind == "p" and slug not in t.providers:
+                t.providers[slug] = update(0, ("p", slug, None))
+        t.landelijk = update(self.landelijk, ("l", None, None))
+        t.regionaal_in = _updated_map(self.regionaal_in, "r", update, add)
+        t.lokaal_in = _updated_map(self.lokaal_in, "m", update, add)
+        t.all = (self.all & keep) | bits_from(alive, t.size)
+        if known is not None:
+            t.known = known
+        gone = set(ordinals)
+        if len(alive) > 500:  # a bulk change (or the first build): sort once
+            live = [o for o in self.by_name if o not in gone] + alive
+            t.by_name = sorted(live, key=t._name_key)
+            t.by_recent = sorted(live, key=t._recent_key)
+            t.by_short = sorted(live, key=t._short_key)
+        else:
+            t.by_name = [o for o in self.by_name if o not in gone]
+            t.by_recent = [o for o in self.by_recent if o not in gone]
+            t.by_short = [o for o in self.by_short if o not in gone]
+            for o in alive:
+                bisect.insort(t.by_name, o, key=t._name_key)
+                bisect.insort(t.by_recent, o, key=t._recent_key)
+                bisect.insort(t.by_short, o, key=t._short_key)
+        t.short_rank = _ranks(t.by_short, t.size)
+        return t
+
+    def _name_key(self, o: int):
+        return self.names[o].lower(), self.ids[o]
+
+    def _recent_key(self, o: int):
+        return -self.updated[o], self.names[o], self.ids[o]
+
+    def _short_key(self, o: int):
+        return len(self.names[o]), self.names[o].lower(), self.ids[o]
+
+
+def _updated_map(old: dict[int, int], tag: str, update, add) -> dict[int, int]:
+    out = {key: update(bits, (tag, key, None)) for key, bits in old.items()}
+    for kind, key, _ in add:
+        if kind == tag and key not in out:
+            out[key] = update(0, (tag, key, None))
+    return out
+
+
+def _ranks(order: list[int], size: int) -> list[int]:
+    rank = [0] * size
+    for n, o in enumerate(order):
+        rank[o] = n
+    return rank
+
+
+@dataclass
+class InstrumentRow:
+    """What the facet table holds of one public instrument."""
+    name: str
+    updated: float
+    provider: str
+    reach: str
+    values: list[tuple[str, str]]  # (facet key, value code)
+    regions: list[int]  # region ids where a regional instrument is available
+    municipalities: list[int]  # gemeente ids where a local instrument is available
+
+
+def lifecycle_of(valid_from, valid_until, today: date) -> str:
+    if valid_until is not None and valid_until < today:
+        return "ended"
+    if valid_from is not None and valid_from > today:
+        return "upcoming"
+    return "current"
+
+
+def load_rows(session: Session, today: date, public_condition, ids=None) -> dict[int, InstrumentRow]:
+    """The public instruments (of `ids`, or all) as rows, in id order; a few bulk queries."""
+    stmt = (
         select(Instrument.id, Instrument.name, Instrument.updated_at, InstrumentKind.code, Provider.type, Provider.slug,
                Instrument.reach, Instrument.leerwerktraject, Instrument.valid_from, Instrument.valid_until)
         .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
         .join(Provider, Provider.id == Instrument.provider_id)
         .where(public_condition(today))
         .order_by(Instrument.id)
-    ).all()
-    ids = [r[0] for r in rows]
-    position = {iid: n for n, iid in enumerate(ids)}
-    size = len(ids)
-    members: dict[str, dict[str, list[int]]] = {f.key: defaultdict(list) for f in FACETS}
-    providers: dict[str, list[int]] = defaultdict(list)
-    landelijk: list[int] = []
-    regional: list[int] = []
-    local: list[int] = []
-    for n, (iid, name, updated, kind, ptype, pslug, reach, leerwerk, valid_from, valid_until) in enumerate(rows):
-        members["kind"][kind].append(n)
-        members["provider_type"][ptype].append(n)
-        members["reach"][reach].append(n)
-        members["leerwerktraject"]["ja" if leerwerk else "nee"].append(n)
-        if valid_until is not None and valid_until < today:
-            lifecycle = "ended"
-        elif valid_from is not None and valid_from > today:
-            lifecycle = "upcoming"
-        else:
-            lifecycle = "current"
-        members["lifecycle"][lifecycle].append(n)
-        providers[pslug].append(n)
-        (landelijk if reach == "landelijk" else regional if reach == "regionaal" else local).append(n)
+    )
+    wanted = sorted(set(ids)) if ids is not None else None
+    chunks = [wanted[i:i + 2000] for i in range(0, len(wanted), 2000)] if wanted is not None else [None]
+    out: dict[int, InstrumentRow] = {}
     term_facets = {f.taxonomy: f.key for f in FACETS if f.taxonomy and f.key not in ("provider_type", "reach")}
-    for iid, taxonomy, code in session.execute(
-        select(instrument_term.c.instrument_id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
-        .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
-        .where(TaxonomyTerm.taxonomy.in_(list(term_facets)))
-    ):
-        n = position.get(iid)
-        if n is not None:
-            members[term_facets[taxonomy]][code].append(n)
-    regional_set, local_set = set(regional), set(local)
-    regionaal_in: dict[int, list[int]] = defaultdict(list)
-    for iid, rid in session.execute(select(instrument_region.c.instrument_id, instrument_region.c.region_id)):
-        n = position.get(iid)
-        if n is not None and n in regional_set:
-            regionaal_in[rid].append(n)
-    lokaal_in: dict[int, list[int]] = defaultdict(list)
-    for iid, mid in session.execute(select(instrument_municipality.c.instrument_id, instrument_municipality.c.municipality_id)):
-        n = position.get(iid)
-        if n is not None and n in local_set:
-            lokaal_in[mid].append(n)
+    for chunk in chunks:
+        rows = session.execute(stmt.where(Instrument.id.in_(chunk)) if chunk is not None else stmt).all()
+        part: dict[int, InstrumentRow] = {}
+        for iid, name, updated, kind, ptype, pslug, reach, leerwerk, valid_from, valid_until in rows:
+            part[iid] = InstrumentRow(
+                name=name, updated=updated.timestamp() if updated else 0.0, provider=pslug, reach=reach,
+                values=[("kind", kind), ("provider_type", ptype), ("reach", reach),
+                        ("leerwerktraject", "ja" if leerwerk else "nee"),
+                        ("lifecycle", lifecycle_of(valid_from, valid_until, today))],
+                regions=[], municipalities=[])
+        if not part:
+            continue
+
+        def restrict(q, column):
+            return q.where(column.in_(chunk)) if chunk is not None else q
+
+        for iid, taxonomy, code in session.execute(restrict(
+                select(instrument_term.c.instrument_id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
+                .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
+                .where(TaxonomyTerm.taxonomy.in_(list(term_facets))), instrument_term.c.instrument_id)):
+            row = part.get(iid)
+            if row is not None:
+                row.values.append((term_facets[taxonomy], code))
+        for iid, rid in session.execute(restrict(
+                select(instrument_region.c.instrument_id, instrument_region.c.region_id), instrument_region.c.instrument_id)):
+            row = part.get(iid)
+            if row is not None and row.reach == "regionaal":
+                row.regions.append(rid)
+        for iid, mid in session.execute(restrict(
+                select(instrument_municipality.c.instrument_id, instrument_municipality.c.municipality_id),
+                instrument_municipality.c.instrument_id)):
+            row = part.get(iid)
+            if row is not None and row.reach == "lokaal":
+                row.municipalities.append(mid)
+        out.update(part)
+    return out
+
+
+def known_values(session: Session) -> dict:
+    return {f.key: f.known_values(session) for f in FACETS}
+
+
+def build_table(session: Session, today: date, public_condition) -> FacetTable:
+    rows = load_rows(session, today, public_condition)
+    known = known_values(session)
     municipalities = {code: (mid, rid) for code, mid, rid in session.execute(
         select(Municipality.code, Municipality.id, Municipality.region_id))}
     region_municipalities: dict[int, list[int]] = defaultdict(list)
     for mid, rid in municipalities.values():
         region_municipalities[rid].append(mid)
-    known = {f.key: f.known_values(session) for f in FACETS}
-    values = {}
-    for f in FACETS:
-        values[f.key] = {code: bits_from(members[f.key].get(code, ()), size) for code, _, _ in known[f.key]}
-    names = [r[1] for r in rows]
-    by_name = sorted(range(size), key=lambda n: (names[n].lower(), ids[n]))
-    by_recent = sorted(range(size), key=lambda n: (-(rows[n][2].timestamp() if rows[n][2] else 0), names[n], ids[n]))
-    by_short = sorted(range(size), key=lambda n: (len(names[n]), names[n].lower(), ids[n]))
-    short_rank = [0] * size
-    for position_, n in enumerate(by_short):
-        short_rank[n] = position_
-    return FacetTable(
-        today=today, ids=ids, position=position, size=size, all=(1 << size) - 1, values=values, known=known,
-        landelijk=bits_from(landelijk, size),
-        regionaal_in={rid: bits_from(o, size) for rid, o in regionaal_in.items()},
-        lokaal_in={mid: bits_from(o, size) for mid, o in lokaal_in.items()},
-        municipalities=municipalities,
+    empty = FacetTable(
+        today=today, ids=[], position={}, size=0, all=0,
+        values={f.key: {code: 0 for code, _, _ in known[f.key]} for f in FACETS}, known=known, landelijk=0,
+        regionaal_in={}, lokaal_in={}, municipalities=municipalities,
         regions=dict(session.execute(select(Region.code, Region.id)).all()),
-        region_municipalities=dict(region_municipalities),
-        providers={slug: bits_from(o, size) for slug, o in providers.items()},
-        by_name=by_name, by_recent=by_recent, names=names, by_short=by_short, short_rank=short_rank,
-    )
+        region_municipalities=dict(region_municipalities), providers={}, by_name=[], by_recent=[])
+    return empty.changed(rows)

@@ -11,6 +11,7 @@ facet table (`facettable`), which is built from SQL and is the authority on what
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -126,6 +127,14 @@ def documents_from_sql(session: Session, ids: Iterable[int] | None = None, batch
             )
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the forked writers): the build's work whatever the load."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 class IndexStore:
     """The index directory: current symlink, builds, incremental writes."""
 
@@ -152,9 +161,11 @@ class IndexStore:
         except (whoosh_index.EmptyIndexError, OSError):
             return None
 
-    def build(self, documents: Iterable[dict], *, procs: int = 1) -> dict:
-        """Writes every document into a new directory, then swaps it in. Returns figures."""
+    def build(self, documents: Iterable[dict], *, procs: int = 1, state: dict | None = None) -> dict:
+        """Writes every document into a new directory, then swaps it in. Returns figures. `state` (the change-log
+        position the documents reflect) is stored inside the new directory before the swap."""
         started = time.perf_counter()
+        cpu_started = _cpu_seconds()
         self.root.mkdir(parents=True, exist_ok=True)
         crashed = builds.remove_crashed(self.root, self.current_path())
         target = self.root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000:06d}"
@@ -162,13 +173,16 @@ class IndexStore:
         try:
             target.mkdir()
             ix = whoosh_index.create_in(str(target), SCHEMA, indexname=INDEX_NAME)
-            writer = ix.writer(limitmb=256, procs=procs) if procs > 1 else ix.writer(limitmb=256)
+            # procs > 1: whoosh forks sub-writers, one segment each (multisegment: no single-threaded merge at the end)
+            writer = ix.writer(limitmb=256, procs=procs, multisegment=True) if procs > 1 else ix.writer(limitmb=256)
             count = 0
             for doc in documents:
                 writer.add_document(**doc)
                 count += 1
-            writer.commit(optimize=True)
+            writer.commit(optimize=procs <= 1)
             ix.close()
+            if state is not None:
+                self._write_state(target, state)
             lock.finish()
             self._swap(target)
         except BaseException:
@@ -178,7 +192,28 @@ class IndexStore:
             lock.release()
         self._remove_old_builds(keep={target.name})
         return {"documents": count, "seconds": time.perf_counter() - started, "path": str(target),
-                "removed_crashed": len([n for n in crashed if not n.startswith(".")])}
+                "removed_crashed": len([n for n in crashed if not n.startswith(".")]),
+                "cpu_seconds": _cpu_seconds() - cpu_started}
+
+    STATE = "follow.json"
+
+    def read_state(self) -> dict | None:
+        """The change-log position stored with the current index (None: unknown, e.g. an index from before the log)."""
+        path = self.current_path()
+        try:
+            return json.loads((path / self.STATE).read_text()) if path is not None else None
+        except (OSError, ValueError):
+            return None
+
+    def write_state(self, state: dict) -> None:
+        path = self.current_path()
+        if path is not None:
+            self._write_state(path, state)
+
+    def _write_state(self, directory: Path, state: dict) -> None:
+        tmp = directory / f".{self.STATE}.{os.getpid()}"
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, directory / self.STATE)
 
     def _swap(self, target: Path) -> None:
         link = self.root / f".current-{os.getpid()}-{time.time_ns()}"
@@ -220,6 +255,28 @@ class IndexStore:
         finally:
             ix.close()
         return True
+
+    def deleted(self) -> int:
+        """Deleted documents still in the index (they count in its term statistics until a merge drops them)."""
+        ix = self.open()
+        if ix is None:
+            return 0
+        try:
+            with ix.searcher() as searcher:
+                return searcher.doc_count_all() - searcher.doc_count()
+        finally:
+            ix.close()
+
+    def optimize(self) -> None:
+        """Merges every segment into one, dropping deleted documents: the ranking statistics then equal those of a
+        fresh build, so every node ranks alike."""
+        ix = self.open()
+        if ix is None:
+            return
+        try:
+            ix.optimize()
+        finally:
+            ix.close()
 
     def status(self) -> dict:
         ix = self.open()

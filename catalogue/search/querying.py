@@ -240,6 +240,11 @@ class _LimitedPrefix(wq.Prefix):
             yield term
 
 
+def name_prefix(prefix: str) -> wq.Query:
+    """Names with a word starting with `prefix` (search as you type puts these first)."""
+    return _LimitedPrefix("name", prefix)
+
+
 def clause_query(clause: Clause, fuzzy: bool = False) -> wq.Query | None:
     if clause.kind == "prefix":
         prefix = clause.tokens[0]

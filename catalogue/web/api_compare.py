@@ -14,6 +14,7 @@ from ..comparison import (
 )
 from ..dated import parse_peildatum
 from ..harmonisation import STATUSES, national_overview, region_harmonisation
+from .http_cache import cached
 from ..i18n import current_language
 from ..models import Region
 from .api import _check_only, bp
@@ -38,13 +39,16 @@ def region_harmonisation_view(code: str):
     region = session.scalar(select(Region).where(Region.code == code.upper()[:8]))
     if region is None:
         abort(404, description=f"Geen arbeidsmarktregio '{code[:20]}'.")
-    return jsonify(region_harmonisation(session, region, current_language(), today=_peildatum()).to_dict())
+    lang, today = current_language(), _peildatum()
+    return jsonify(cached(("region", region.code, lang, today),
+                          lambda: region_harmonisation(session, region, lang, today=today)).to_dict())
 
 
 @bp.get("/harmonisation")
 def harmonisation():
     _check_only({"peildatum"})
-    return jsonify(national_overview(get_db(), current_language(), today=_peildatum()).to_dict())
+    lang, today = current_language(), _peildatum()
+    return jsonify(cached(("national", lang, today), lambda: national_overview(get_db(), lang, today=today)).to_dict())
 
 
 @bp.get("/compare")

@@ -24,6 +24,7 @@ from ..harmonisation import STATUS_ICONS, STATUSES, national_overview, region_ha
 from ..i18n import current_language
 from ..models import Instrument, Municipality, Region, TaxonomyTerm
 from ..queries import InstrumentQuery, find_instruments, public_condition
+from .http_cache import cached
 
 bp = Blueprint("harmonisation", __name__)
 
@@ -69,8 +70,8 @@ def _map_markup(overview) -> Markup:
 @bp.get("/harmonisatie")
 def national():
     session = get_db()
-    overview = national_overview(session, current_language(), today=peildatum())
-    lang = current_language()
+    lang, today = current_language(), peildatum()
+    overview = cached(("national", lang, today), lambda: national_overview(session, lang, today=today))
     legend = [(band, Markup(svgmap.legend_swatch(band)), svgmap.band_label(band, lang)) for band in svgmap.BAND_ORDER]
     return render_template("harmonisation_national.html", overview=overview, map_svg=_map_markup(overview), legend=legend,
                            score_band=score_band, **_common())
@@ -82,7 +83,8 @@ def region(slug: str):
     item = session.scalar(select(Region).where(Region.slug == slug))
     if item is None:
         abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
-    result = region_harmonisation(session, item, current_language(), today=peildatum())
+    lang, today = current_language(), peildatum()
+    result = cached(("region", item.code, lang, today), lambda: region_harmonisation(session, item, lang, today=today))
     regions = session.scalars(select(Region).order_by(Region.name)).all()
     return render_template("harmonisation_region.html", region=item, h=result, regions=regions, **_common())
 

@@ -79,6 +79,10 @@ def live_app(browser_available, tmp_path_factory):
     db.engine.dispose()
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "browser-tests",
                       "INDEX_DIR": str(folder / "index"), "SECURE_COOKIES": False})
+    from catalogue.search.follower import rebuild_index
+
+    with app.extensions["catalogue_db"].session() as session:  # no request builds the index
+        rebuild_index(app.extensions["catalogue_search"], session)
     return app
 
 

@@ -1,0 +1,222 @@
+"""HTTP caching of public pages and public API responses, keyed by the change-log position this process has followed.
+
+Anonymous GET/HEAD requests to the public, API, harmonisation and wizard pages get a weak `ETag` made of the
+release (a hash of the code's templates and translations), the followed change-log position, the date (lifecycles and
+publication windows change at midnight) and the language, plus `Last-Modified` (the newest followed change, or midnight
+if later), `Cache-Control: public, max-age=0, must-revalidate` and `Vary: Cookie`. A matching `If-None-Match` (or a
+recent enough `If-Modified-Since`) is answered with 304 before the view runs. The language is part of the URL (`/en/`),
+so a proxy keys it by URL; it is in the ETag too. Logged-in users, requests with a session (a flash message, a form's
+CSRF token), with an `Authorization` header, and everything under /beheer get `private, no-store` and no validators.
+
+`page_cache` keeps the rendered anonymous responses per validator and URL (a page is rendered once per position, date,
+language and URL; ≤ 512 entries of ≤ 2 MB). `position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
+request after the follower has applied it.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from datetime import date, datetime, time, timezone
+from importlib import metadata
+
+from flask import Flask, current_app, g, request, session
+
+from ..i18n import current_language
+
+CACHEABLE = ("public", "api", "harmonisation", "wizard")  # not exports: large ones become background jobs
+
+
+def _release() -> str:
+    from ..config import ROOT
+
+    digest = hashlib.sha1()
+    try:
+        digest.update(metadata.version("instrumentengids").encode())
+    except metadata.PackageNotFoundError:
+        pass
+    for folder in ("templates", "catalogue/translations"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".html", ".mo", ".txt", ".svg", ".xml"):
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def followed_position() -> int | None:
+    """The change-log position whose changes this process's index and tables reflect (None: not loaded yet)."""
+    from .. import get_db
+
+    engine = current_app.extensions["catalogue_search"]
+    follower = engine.follower
+    if follower is not None and follower.in_requests:
+        engine.sync(get_db())
+    return follower.position if follower is not None else None
+
+
+def _anonymous() -> bool:
+    if "Authorization" in request.headers:
+        return False
+    if not request.cookies:
+        return True  # no session, no remember-me cookie: nobody is logged in
+    if session:
+        return False
+    from flask_login import current_user
+
+    return not current_user.is_authenticated
+
+
+def _cacheable_request() -> bool:
+    return (request.method in ("GET", "HEAD") and request.blueprint in CACHEABLE
+            and not request.path.startswith("/beheer") and _anonymous())
+
+
+def _validators(position: int) -> tuple[str, datetime | None]:
+    today = date.today()
+    tag = f"{current_app.extensions['catalogue_release']}.{position}.{today.isoformat()}.{current_language()}"
+    follower = current_app.extensions["catalogue_search"].follower
+    midnight = datetime.combine(today, time.min).astimezone(timezone.utc)
+    changed = follower.last_change if follower is not None else None
+    if changed is not None and changed.tzinfo is None:
+        changed = changed.replace(tzinfo=timezone.utc)
+    modified = max(changed, midnight) if changed is not None else midnight
+    return tag, modified.replace(microsecond=0)
+
+
+def init_http_cache(app: Flask) -> None:
+    app.extensions["catalogue_release"] = _release()
+
+    @app.before_request
+    def _revalidate():
+        if not _cacheable_request():
+            return None
+        position = followed_position()
+        if position is None:
+            return None
+        tag, modified = _validators(position)
+        g.http_validators = (tag, modified)
+        fresh = False
+        if request.if_none_match:
+            fresh = request.if_none_match.contains_weak(tag)
+        elif request.if_modified_since is not None:
+            since = request.if_modified_since
+            fresh = since.replace(tzinfo=since.tzinfo or timezone.utc) >= modified
+        if fresh:
+            response = app.response_class(status=304)
+            _public_headers(response, tag, modified)
+            return response
+        stored = page_cache.get(tag, request.full_path) if _page_cache_on() else None
+        if stored is not None:  # the same anonymous page at the same position: no view, no template
+            body, mimetype = stored
+            response = app.response_class(body, mimetype=mimetype)
+            g.http_validators = None
+            _public_headers(response, tag, modified)
+            return response
+        return None
+
+    @app.after_request
+    def _headers(response):
+        validators = g.pop("http_validators", None)
+        if validators is None or response.status_code != 200 or session.modified or not _anonymous():
+            if validators is not None:
+                response.headers["Cache-Control"] = "private, no-store"
+                response.headers.setdefault("Vary", "Cookie")
+            return response
+        _public_headers(response, *validators)
+        if request.method == "GET" and not response.is_streamed and not response.direct_passthrough \
+                and _page_cache_on():
+            page_cache.put(validators[0], request.full_path, response.get_data(), response.mimetype)
+        return response
+
+
+def _page_cache_on() -> bool:
+    """PAGE_CACHE (default on; off when testing, where tests freeze "today" within one change-log position)."""
+    return bool(current_app.config.get("PAGE_CACHE", not current_app.testing))
+
+
+def _public_headers(response, tag: str, modified: datetime | None) -> None:
+    response.set_etag(tag, weak=True)
+    if modified is not None:
+        response.last_modified = modified
+    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
+    response.vary.add("Cookie")
+
+
+class PositionCache:
+    """A small LRU of computed results, keyed by (change-log position, date, key); older positions are dropped as soon
+    as a newer one is stored. Thread-safe."""
+
+    def __init__(self, size: int = 128):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._position: int | None = None
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._position = None
+
+    def get_or_compute(self, position: int | None, key, compute):
+        if position is None:
+            return compute()
+        full = (position, date.today(), key)
+        with self._lock:
+            if full in self._items:
+                self._items.move_to_end(full)
+                self.hits += 1
+                return self._items[full]
+        value = compute()  # outside the lock: two requests may compute the same result once each
+        with self._lock:
+            self.misses += 1
+            if self._position is None or position > self._position:
+                self._items = OrderedDict((k, v) for k, v in self._items.items() if k[0] >= position)
+                self._position = position
+            if position >= (self._position or 0):
+                self._items[full] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return value
+
+
+position_cache = PositionCache()
+
+
+class PageCache:
+    """Rendered anonymous responses (body and type) per validator and URL, LRU, at most `size` entries and bodies of at
+    most `max_bytes`: a public page is rendered once per change-log position, date, language and URL."""
+
+    def __init__(self, size: int = 512, max_bytes: int = 2 * 2**20):
+        self.size, self.max_bytes = size, max_bytes
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tag: str, url: str):
+        with self._lock:
+            item = self._items.get((tag, url))
+            if item is not None:
+                self._items.move_to_end((tag, url))
+            return item
+
+    def put(self, tag: str, url: str, body: bytes, mimetype: str) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self._lock:
+            self._items[(tag, url)] = (body, mimetype)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+page_cache = PageCache()
+
+
+def cached(key, compute):
+    """`compute()` once per followed change-log position, date and key (the position is read before computing, so a
+    result is never filed under a newer position than the data it was computed from)."""
+    return position_cache.get_or_compute(followed_position(), key, compute)

@@ -1,0 +1,157 @@
+"""The change-log follower as it runs in production: a background thread with its own sessions, on its own SQLite
+database (a copy of the seeded test database), committing for real. (The two-node PostgreSQL test is
+tests/test_two_nodes.py.)"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+
+from catalogue.db import Database
+from catalogue.models import IndexChange, Instrument
+from catalogue.queries import InstrumentQuery, public_condition
+from catalogue.search import changelog
+from catalogue.search.engine import SearchEngine
+from catalogue.search.follower import Follower, rebuild_index
+from helpers import make_instrument
+
+
+@pytest.fixture()
+def own_db(database, database_url, tmp_path):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("follower unit tests run on SQLite (PostgreSQL: tests/test_two_nodes.py)")
+    source = sqlite3.connect(database_url.split(":///", 1)[1])
+    target = sqlite3.connect(tmp_path / "follow.sqlite")
+    source.backup(target)
+    source.close()
+    target.close()
+    db = Database(f"sqlite:///{tmp_path / 'follow.sqlite'}")
+    yield db
+    db.engine.dispose()
+
+
+def start(db, index_dir, **kwargs):
+    engine = SearchEngine(index_dir)
+    follower = Follower(engine, db.session_factory, poll_interval=0.1, **kwargs)
+    follower.start()
+    wait(lambda: engine.ready and follower.writer and follower._index_ready(), "the follower to load and build")
+    return engine, follower
+
+
+def wait(condition, what, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return time.monotonic()
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def names(engine, db, q, **facets):
+    with db.session_factory() as session:
+        outcome = engine.search(session, InstrumentQuery(q=q, facets=facets, per_page=50), date.today(), public_condition)
+        rows = session.scalars(select(Instrument.slug).where(Instrument.id.in_(outcome.ids))).all() if outcome.ids else []
+        return set(rows), outcome.counts
+
+
+def test_a_committed_edit_reaches_search_and_facets_within_two_seconds_and_a_rollback_never(own_db, tmp_path):
+    engine, follower = start(own_db, tmp_path / "index")
+    try:
+        assert follower.rebuilds == 1  # no index at start: built in the background
+        with own_db.session_factory() as session:
+            item = make_instrument(session, "follow-a", name="Volgwoordaa", kind="jobcoaching")
+            committed = time.monotonic()
+            seen = wait(lambda: names(engine, own_db, "volgwoordaa")[0] == {"follow-a"}, "the new instrument")
+            assert seen - committed < 2.0
+            assert names(engine, own_db, "volgwoordaa")[1]["kind"]["jobcoaching"] == 1
+
+            item.name = "Nooitgezienwoord"
+            session.flush()
+            session.rollback()
+            time.sleep(0.5)
+            assert names(engine, own_db, "nooitgezienwoord")[0] == set()
+
+            session.execute(text("UPDATE instrument SET name = 'Rauwgewijzigd' WHERE slug = 'follow-a'"))
+            session.commit()
+            wait(lambda: names(engine, own_db, "rauwgewijzigd")[0] == {"follow-a"}, "a raw SQL update")
+            session.execute(text("UPDATE instrument SET status = 'draft' WHERE slug = 'follow-a'"))
+            session.commit()
+            expected = session.scalar(select(func.count()).select_from(Instrument).where(
+                public_condition(date.today()), Instrument.kind.has(code="jobcoaching")))
+            wait(lambda: names(engine, own_db, "rauwgewijzigd")[0] == set()
+                 and names(engine, own_db, "", kind=["jobcoaching"])[1]["kind"]["jobcoaching"] == expected,
+                 "an unpublish in the text index and the facet counts")
+    finally:
+        follower.stop()
+
+
+def test_a_hole_in_the_ids_is_read_when_its_transaction_commits_later(own_db, tmp_path):
+    """On PostgreSQL a transaction holding id k can commit after one holding k+1: the follower asks for k again."""
+    engine, follower = start(own_db, tmp_path / "index")
+    follower.stop()
+    with own_db.session_factory() as session:
+        make_instrument(session, "follow-late", name="Laatkomerwoord")
+        make_instrument(session, "follow-early", name="Vroegkomerwoord")
+        late = session.scalar(select(Instrument.id).where(Instrument.slug == "follow-late"))
+        early = session.scalar(select(Instrument.id).where(Instrument.slug == "follow-early"))
+        head = changelog.head(session)
+        session.execute(text("DELETE FROM index_change WHERE id > :c"), {"c": follower.cursor})
+        session.add(IndexChange(id=head + 2, entity="instrument", entity_id=early, op="insert"))
+        session.commit()
+        follower.step(session)
+        assert head + 1 in follower.holes and follower.cursor == head + 2
+        assert names(engine, own_db, "vroegkomerwoord")[0] == {"follow-early"}
+        assert names(engine, own_db, "laatkomerwoord")[0] == set()
+        session.add(IndexChange(id=head + 1, entity="instrument", entity_id=late, op="insert"))
+        session.commit()
+        follower.step(session)
+        assert head + 1 not in follower.holes
+        assert names(engine, own_db, "laatkomerwoord")[0] == {"follow-late"}
+
+
+def test_a_gap_in_the_retained_log_triggers_a_rebuild_and_a_restart_resumes_from_the_stored_position(own_db, tmp_path):
+    engine, follower = start(own_db, tmp_path / "index")
+    follower.stop()
+    stored = engine.store.read_state()["cursor"]
+    with own_db.session_factory() as session:
+        make_instrument(session, "follow-restart", name="Herstartwoord")  # committed while the node is down
+    engine2, follower2 = start(own_db, tmp_path / "index")  # same index directory: resumes from its position
+    try:
+        assert follower2.rebuilds == 0
+        wait(lambda: names(engine2, own_db, "herstartwoord")[0] == {"follow-restart"}, "catching up after a restart")
+        assert engine2.store.read_state()["cursor"] > stored
+    finally:
+        follower2.stop()
+    with own_db.session_factory() as session:
+        make_instrument(session, "follow-gap", name="Gatwoordje")
+        session.execute(text("DELETE FROM index_change WHERE id < :h"), {"h": changelog.head(session)})  # pruned
+        session.commit()
+    engine.store.write_state({"cursor": stored, "holes": []})  # as if the node had been down all that time
+    engine3, follower3 = start(own_db, tmp_path / "index")
+    try:
+        assert follower3.rebuilds == 1
+        assert names(engine3, own_db, "gatwoordje")[0] == {"follow-gap"}
+    finally:
+        follower3.stop()
+
+
+def test_prune_keeps_the_newest_entry_and_is_gap_detects_pruned_positions(own_db):
+    with own_db.session_factory() as session:
+        make_instrument(session, "follow-prune")
+        head = changelog.head(session)
+        session.execute(text("UPDATE index_change SET changed_at = '2000-01-01 00:00:00'"))
+        assert changelog.prune(session) > 0
+        session.commit()
+        assert changelog.head(session) == head and changelog.oldest(session) == head
+        assert changelog.is_gap(session, head - 5) and not changelog.is_gap(session, head - 1)
+        assert not changelog.is_gap(session, head) and changelog.is_gap(session, head + 10)  # restored from a backup
+
+
+def test_rebuild_index_stores_its_position(own_db, tmp_path):
+    engine = SearchEngine(tmp_path / "index")
+    with own_db.session_factory() as session:
+        figures = rebuild_index(engine, session)
+        assert engine.store.read_state()["cursor"] == changelog.head(session) == figures["cursor"]
