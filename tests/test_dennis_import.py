@@ -20,11 +20,6 @@ GOUDA, WADDINXVEEN, ALMERE = ("GM0513", "Gouda"), ("GM0627", "Waddinxveen"), ("G
 U_PROEF, U_LKS, U_WSP, U_ALMERE, U_UWV, U_SAMEN = (f"00000000-0000-4000-8000-00000000000{n}" for n in range(1, 7))
 
 
-@pytest.fixture(autouse=True)
-def _no_search_index_writes(monkeypatch):
-    monkeypatch.setattr("catalogue.search.sync.engine_for", lambda session: None)
-
-
 def export() -> list[dict]:
     return [
         instrument(

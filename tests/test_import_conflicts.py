@@ -6,7 +6,6 @@ import csv
 import io
 import json
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
@@ -18,11 +17,6 @@ from catalogue.imports import format_result, run_import
 from catalogue.models import AuditEntry, Instrument, Region
 
 SLUG = "waddinxveen-proefplaatsing"
-
-
-@pytest.fixture(autouse=True)
-def _no_search_index_writes(monkeypatch):
-    monkeypatch.setattr("catalogue.search.sync.engine_for", lambda session: None)
 
 
 def _region_export(session, fmt="csv") -> bytes:
