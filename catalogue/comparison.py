@@ -37,7 +37,7 @@ from .coverage import Coverage, local_kinds, municipality_coverage
 from .models import Municipality, Region, TaxonomyTerm
 from .dated import on_date
 from .parameters import amount_text, applicant_text, decision_period_text, duration_in_months, duration_text
-from .places import exact_municipality
+from .places import resolve_place
 from .queries import QueryError, get_public_instrument
 
 MIN_INSTRUMENTS, MAX_INSTRUMENTS = 2, 4
@@ -214,10 +214,15 @@ def find_municipality(session: Session, value: str, parameter: str, today: date 
     value = (value or "").strip()
     if not value:
         raise ComparisonError(parameter, "kies een gemeente (CBS-code zoals GM0513 of de naam)")
-    found = exact_municipality(session, value)
-    if found is None:
-        raise ComparisonError(parameter, f"onbekende gemeente '{value[:60]}'")
-    return found
+    lookup = resolve_place(session, value)
+    if lookup.choices:
+        options = "; ".join(f"{c.woonplaats} (gemeente {c.municipality.name}, {c.municipality.code})" if c.woonplaats
+                            else f"{c.municipality.name} ({c.municipality.code})" for c in lookup.choices[:10])
+        raise ComparisonError(parameter, f"'{value[:60]}' past bij meer dan één gemeente; kies: {options}")
+    if lookup.municipality is None:
+        hint = f"; bedoelt u '{lookup.suggestion}'?" if lookup.suggestion else ""
+        raise ComparisonError(parameter, f"onbekende gemeente of woonplaats '{value[:60]}'{hint}")
+    return lookup.municipality
 
 
 def find_region(session: Session, value: str, parameter: str) -> Region:

@@ -404,3 +404,5 @@ class ErrorSchema(Schema):
     parameter = fields.String()
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "Bij ongeldige invoer: de meldingen per veld"})
+    suggestion = fields.String(allow_none=True)  # a place name close to a misspelt `plaats`
+    choices = fields.List(fields.Dict())  # the gemeenten an ambiguous `plaats` may mean

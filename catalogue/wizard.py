@@ -1,11 +1,18 @@
 """The employer wizard: "where is your company?" → "whom do you want to hire?" → what applies, grouped by what it does for
 the employer. No Flask.
 
-Which instruments apply: those available to an employer located in the gemeente (landelijk, its region's, its own), that
-run now, and that fit the person to be hired. Target group, scheme (uitkering) and age group are checked independently:
-an instrument without a restriction on one of them applies to everyone on that point; an instrument with a restriction
-applies when one of the chosen values is among its values. A point the employer left open ("weet ik niet") does not
-exclude anything; the card then says for whom the instrument is meant.
+Which instruments apply: those that run now, that are available where the rule for their provider says
+(catalogue/residence.py: the gemeente where the candidate lives for the gemeente's own instruments, the employer's
+location for the WSP and regional employer services, everywhere for national ones), and that fit the person to be hired.
+
+Adding a true fact about the candidate never removes what applies; it only removes what that fact rules out:
+- age group (one answer): an instrument restricted to other age groups, or only to target groups whose age bounds
+  exclude the chosen age (seed_data/wizard.yaml `age_bounds`: "Jongeren" and 56 years), is left out;
+- uitkering (the benefits the candidate has): an instrument restricted to other benefits is left out;
+- target groups, and the doelgroepregister (`open_world` in seed_data/wizard.yaml), are characteristics a person can
+  have several of: ticking one says nothing about the others, so they never exclude; a card restricted to a target
+  group the employer did not tick says "check whether this applies".
+A point the employer left open ("weet ik niet") does not exclude anything; the card then says for whom it is meant.
 
 What an instrument does for the employer (money, trying out, coaching, workplace, risk cover) is data: the mapping from
 instrument kind to benefit category lives in seed_data/wizard.yaml.
@@ -25,8 +32,9 @@ from sqlalchemy.orm import Session
 
 from .config import SEED_DIR
 from .models import Instrument, Municipality, TaxonomyTerm
-from .places import find_municipality
+from .places import PlaceLookup, resolve_place
 from .queries import available_for_municipality
+from .residence import ResidenceRules, load_rules
 
 WIZARD_FILE = SEED_DIR / "wizard.yaml"
 
@@ -68,6 +76,29 @@ OTHER = Benefit(OTHER_CATEGORY, "Overige regelingen", "Other schemes",
                 "Schemes that do not fall under one of the groups above.", ())
 
 
+@dataclass(frozen=True)
+class MatchingRules:
+    open_world: dict[str, object]  # taxonomy -> "all" or a tuple of codes
+    age_bounds: dict[str, tuple[int | None, int | None]]  # target group -> (min_age, max_age)
+
+    def is_open(self, taxonomy: str, code: str) -> bool:
+        values = self.open_world.get(taxonomy)
+        return values == "all" or (isinstance(values, tuple) and code in values)
+
+
+def load_matching(path: Path | str | None = None) -> MatchingRules:
+    return _load_matching(str(path or WIZARD_FILE))
+
+
+@lru_cache(maxsize=4)
+def _load_matching(path: str) -> MatchingRules:
+    with open(path, encoding="utf-8") as fh:
+        data = (yaml.safe_load(fh) or {}).get("matching") or {}
+    open_world = {k: (v if v == "all" else tuple(v or ())) for k, v in (data.get("open_world") or {}).items()}
+    bounds = {k: ((v or {}).get("min_age"), (v or {}).get("max_age")) for k, v in (data.get("age_bounds") or {}).items()}
+    return MatchingRules(open_world, bounds)
+
+
 def load_benefits(path: Path | str | None = None) -> tuple[Benefit, ...]:
     """The benefit categories in page order. Refuses a kind that is mapped twice or a category without kinds."""
     return _load(str(path or WIZARD_FILE))
@@ -103,17 +134,70 @@ def benefit_for_kind(kind_code: str, benefits: Sequence[Benefit] | None = None) 
 
 
 @dataclass
+class Place:
+    """A place the wizard asked for (the employer's location or the candidate's residence) and how it was resolved."""
+
+    municipality: Municipality | None = None
+    typed: str = ""  # what was typed, when it did not resolve to one gemeente
+    lookup: PlaceLookup | None = None
+    woonplaats: str | None = None  # the woonplaats named, when it is not the gemeente's own name
+    canonical: bool = True  # given by its CBS code (the shareable form of the URL)
+
+    @property
+    def candidates(self) -> list[Municipality]:
+        return self.lookup.candidates if self.lookup else []
+
+    @property
+    def problem(self) -> bool:
+        return self.municipality is None and bool(self.typed)
+
+
+def _place(session: Session, typed: str, woonplaats: str = "") -> Place:
+    place = Place()
+    if not typed:
+        return place
+    place.lookup = resolve_place(session, typed)
+    place.municipality = place.lookup.municipality
+    if place.municipality is None:
+        place.typed = typed[:80]
+        return place
+    place.canonical = typed == place.municipality.code
+    place.woonplaats = place.lookup.woonplaats
+    if place.canonical and woonplaats:
+        # the shareable URL carries the woonplaats that was typed, so the page can say where it lies; checked again
+        named = resolve_place(session, woonplaats)
+        if named.municipality is not None and named.municipality.code == place.municipality.code and named.woonplaats:
+            place.woonplaats = named.woonplaats
+    return place
+
+
+@dataclass
 class Choices:
     """What the employer told the wizard. Empty lists mean "not chosen / weet ik niet"."""
 
-    municipality: Municipality | None = None
-    municipality_input: str = ""  # what was typed, when it did not resolve to one gemeente
-    candidates: list[Municipality] = field(default_factory=list)  # several gemeenten match the input
+    employer: Place = field(default_factory=Place)
+    residence: Place = field(default_factory=Place)  # where the candidate lives; empty: "weet ik nog niet"
     target_groups: list[str] = field(default_factory=list)
     schemes: list[str] = field(default_factory=list)
     age_groups: list[str] = field(default_factory=list)
     answered: bool = False  # step 2 was submitted (any of its parameters is present)
-    canonical: bool = True  # the gemeente was given by its CBS code (the shareable form of the URL)
+
+    # the employer's location under its old names (templates and callers use these)
+    @property
+    def municipality(self) -> Municipality | None:
+        return self.employer.municipality
+
+    @property
+    def municipality_input(self) -> str:
+        return self.employer.typed
+
+    @property
+    def candidates(self) -> list[Municipality]:
+        return self.employer.candidates
+
+    @property
+    def canonical(self) -> bool:
+        return self.employer.canonical and self.residence.canonical
 
     def selected(self, taxonomy: str) -> list[str]:
         return {"target_group": self.target_groups, "scheme": self.schemes, "age_group": self.age_groups}[taxonomy]
@@ -121,9 +205,15 @@ class Choices:
     def query_args(self) -> dict[str, str]:
         """The shareable GET parameters of these choices (empty values kept, so the result step is recognised)."""
         args = {"gemeente": self.municipality.code if self.municipality else self.municipality_input}
+        if self.employer.woonplaats:
+            args["plaats"] = self.employer.woonplaats
         if self.answered:
             args.update(doelgroep=",".join(self.target_groups), uitkering=",".join(self.schemes),
                         leeftijd=",".join(self.age_groups))
+            residence = self.residence
+            args["woont"] = residence.municipality.code if residence.municipality else residence.typed
+            if residence.woonplaats:
+                args["woont_plaats"] = residence.woonplaats
         return args
 
 
@@ -137,19 +227,19 @@ def _values(args: Mapping[str, Sequence[str]], name: str) -> list[str]:
     return out
 
 
+def _typed(args: Mapping[str, Sequence[str]], name: str) -> str:
+    return "".join(ch for ch in " ".join((args.get(name) or [""])[-1:]) if ch.isprintable()).strip()
+
+
 def parse_choices(session: Session, args: Mapping[str, Sequence[str]]) -> Choices:
     """Turns request parameters (name -> list of values; comma-separated values allowed) into choices.
 
-    Raises WizardError for a target group, scheme or age group code that does not exist.
+    Raises WizardError for a target group, scheme or age group code that does not exist. A place that does not resolve
+    is kept as typed (Place.problem), so the page can say so next to its field.
     """
     choices = Choices()
-    typed = "".join(ch for ch in " ".join((args.get("gemeente") or [""])[-1:]) if ch.isprintable()).strip()
-    if typed:
-        choices.municipality, choices.candidates = find_municipality(session, typed)
-        if choices.municipality is None:
-            choices.municipality_input = typed[:80]
-        else:
-            choices.canonical = typed == choices.municipality.code
+    choices.employer = _place(session, _typed(args, "gemeente"), _typed(args, "plaats"))
+    choices.residence = _place(session, _typed(args, "woont"), _typed(args, "woont_plaats"))
     known = _known_codes(session)
     for parameter, taxonomy in CHOICE_PARAMETERS.items():
         values = _values(args, parameter)
@@ -161,6 +251,8 @@ def parse_choices(session: Session, args: Mapping[str, Sequence[str]]) -> Choice
         choices.selected(taxonomy).extend(values)
         if parameter in args:
             choices.answered = True
+    if "woont" in args:
+        choices.answered = True
     return choices
 
 
@@ -187,48 +279,135 @@ def options(session: Session) -> dict[str, list[TaxonomyTerm]]:
 # What applies
 
 
-def applies(instrument: Instrument, choices: Choices) -> bool:
-    """Whether the instrument fits the person, point by point (see the module docstring)."""
+@lru_cache(maxsize=1)
+def age_ranges() -> dict[str, tuple[int | None, int | None]]:
+    """Age group code -> (min_age, max_age), from seed_data/taxonomies.yaml (None: open)."""
+    with (SEED_DIR / "taxonomies.yaml").open(encoding="utf-8") as fh:
+        rows = (yaml.safe_load(fh) or {}).get("age_groups") or []
+    return {str(r["code"]): (r.get("min_age"), r.get("max_age")) for r in rows}
+
+
+def _ages_overlap(a: tuple[int | None, int | None], b: tuple[int | None, int | None]) -> bool:
+    low = max(x for x in (a[0], b[0], 0) if x is not None)
+    highs = [x for x in (a[1], b[1]) if x is not None]
+    return not highs or low <= min(highs)
+
+
+def fit(instrument: Instrument, choices: Choices, matching: MatchingRules | None = None,
+        ages: Mapping[str, tuple[int | None, int | None]] | None = None) -> str | None:
+    """None when a chosen fact rules the instrument out; otherwise 'past' (it fits what was told) or 'controleer'
+    (it is restricted to a characteristic the employer did not tick; see the module docstring)."""
+    matching = matching or load_matching()
+    status = "past"
     for taxonomy in CHOICE_PARAMETERS.values():
         wanted = choices.selected(taxonomy)
         restricted = {t.code for t in instrument.terms_of(taxonomy)}
-        if wanted and restricted and not restricted.intersection(wanted):
-            return False
-    return True
+        if not restricted or restricted.intersection(wanted):
+            continue
+        closed = {c for c in restricted if not matching.is_open(taxonomy, c)}
+        if wanted and closed == restricted:
+            return None
+        status = "controleer"
+    ages = ages if ages is not None else (age_ranges() if choices.age_groups else None)
+    if choices.age_groups and ages:
+        age = ages.get(choices.age_groups[0])
+        groups = {t.code for t in instrument.terms_of("target_group")}
+        bounded = [matching.age_bounds[g] for g in groups if g in matching.age_bounds]
+        if age and groups and len(bounded) == len(groups) and not any(_ages_overlap(age, b) for b in bounded):
+            return None
+    return status
+
+
+def applies(instrument: Instrument, choices: Choices) -> bool:
+    """Whether the instrument may apply to the person (see fit)."""
+    return fit(instrument, choices) is not None
+
+
+@dataclass
+class Origin:
+    """Where an instrument comes from for this hire, and why that location decides."""
+
+    decider: str  # candidate | employer | national
+    place: str | None  # the gemeente or region whose offer it is; None for national schemes
+    unconfirmed: bool = False  # candidate's residence not known: shown as it would be if the candidate lived there
+
+
+@dataclass
+class Match:
+    instrument: Instrument
+    fit: str
+    origin: Origin
 
 
 @dataclass
 class BenefitGroup:
     benefit: Benefit
-    instruments: list[Instrument]
+    matches: list[Match]
+
+    @property
+    def instruments(self) -> list[Instrument]:
+        return [m.instrument for m in self.matches]
 
 
 @dataclass
 class WizardResult:
     groups: list[BenefitGroup]
     total: int
-    available: int  # everything available in the gemeente, before matching the person
+    available: int  # everything available, before matching the person
+    rules: ResidenceRules | None = None
+
+
+def _origin(item: Instrument, decider: str, employer: Municipality, residence: Municipality | None) -> Origin:
+    if decider == "national" or item.reach == "landelijk":
+        return Origin("national", None)
+    where = residence if decider == "candidate" and residence is not None else employer
+    place = where.region.name if item.reach == "regionaal" and where.region is not None else where.name
+    return Origin(decider, place, unconfirmed=decider == "candidate" and residence is None)
 
 
 def result(session: Session, choices: Choices, today: date | None = None,
-           benefits: Sequence[Benefit] | None = None) -> WizardResult:
+           benefits: Sequence[Benefit] | None = None, rules: ResidenceRules | None = None) -> WizardResult:
     """What applies to an employer in choices.municipality hiring the person described, grouped by benefit category in
-    page order; within a group the gemeente's own instruments come first, then the region's, then national ones."""
+    page order; within a group what fits comes before what is to be checked, then the gemeente's own instruments, then
+    the region's, then national ones.
+
+    Location (catalogue/residence.py): the gemeente's own instruments come from the candidate's gemeente when it is
+    known; otherwise those of the employer's gemeente are shown, marked as depending on where the candidate lives."""
     assert choices.municipality is not None
     benefits = tuple(benefits or load_benefits())
-    available = available_for_municipality(session, choices.municipality, today)
-    matching = [i for i in available if applies(i, choices)]
+    rules = rules or load_rules()
+    matching = load_matching()
+    employer, residence = choices.municipality, choices.residence.municipality
+    elsewhere = residence is not None and residence.id != employer.id
+    ages = age_ranges() if choices.age_groups else None
+    candidates: list[tuple[Instrument, str]] = []
+    for item in available_for_municipality(session, employer, today):
+        decider = rules.decider(item.provider.type, item.kind.code)
+        if not (decider == "candidate" and elsewhere):
+            candidates.append((item, decider))
+    if elsewhere:
+        for item in available_for_municipality(session, residence, today):
+            decider = rules.decider(item.provider.type, item.kind.code)
+            if decider == "candidate":
+                candidates.append((item, decider))
+    matches: list[Match] = []
+    for item, decider in candidates:
+        status = fit(item, choices, matching, ages)
+        if status is not None:
+            matches.append(Match(item, status, _origin(item, decider, employer, residence)))
+    available = len(candidates)
     reach_order = {"lokaal": 0, "regionaal": 1, "landelijk": 2}
-    grouped: OrderedDict[str, list[Instrument]] = OrderedDict((b.code, []) for b in benefits + (OTHER,))
-    for item in matching:
-        grouped[benefit_for_kind(item.kind.code, benefits).code].append(item)
+    grouped: OrderedDict[str, list[Match]] = OrderedDict((b.code, []) for b in benefits + (OTHER,))
+    for match in matches:
+        grouped[benefit_for_kind(match.instrument.kind.code, benefits).code].append(match)
     by_code = {b.code: b for b in benefits + (OTHER,)}
     groups = [
-        BenefitGroup(by_code[code], sorted(items, key=lambda i: (reach_order.get(i.reach, 3), i.kind.sort_order,
-                                                                 i.name.lower())))
+        BenefitGroup(by_code[code], sorted(items, key=lambda m: (m.fit != "past", reach_order.get(m.instrument.reach, 3),
+                                                                 m.instrument.kind.sort_order,
+                                                                 m.instrument.name.lower())))
         for code, items in grouped.items() if items
     ]
-    return WizardResult(groups, len(matching), len(available))
+    return WizardResult(groups, len(matches), available, rules)
 
 
 def restrictions(instrument: Instrument) -> dict[str, list[TaxonomyTerm]]:

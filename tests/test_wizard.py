@@ -101,7 +101,9 @@ def test_restrictions_are_checked_point_by_point(session, today):
     assert slugs(uitkering="wajong") == {"wiz-iedereen", "wiz-wajong", "wiz-oud"}
     assert slugs(uitkering="wajong,participatiewet", doelgroep="arbeidsbeperking") == {
         "wiz-iedereen", "wiz-wajong", "wiz-pw-beperking", "wiz-oud"}
-    assert slugs(uitkering="participatiewet", doelgroep="jongeren") == {"wiz-iedereen", "wiz-oud"}
+    # a jongere with bijstand may also have an arbeidsbeperking: ticking "jongeren" does not rule that out
+    assert slugs(uitkering="participatiewet", doelgroep="jongeren") == {"wiz-iedereen", "wiz-oud", "wiz-pw-beperking"}
+    assert slugs(uitkering="ww", doelgroep="jongeren") == {"wiz-iedereen", "wiz-oud"}
     assert slugs(leeftijd="27-55") == {"wiz-iedereen", "wiz-wajong", "wiz-pw-beperking"}
     choices = wizard.parse_choices(session, {"gemeente": ["GM0513"], "leeftijd": ["27-55"]})
     group = next(g for g in wizard.result(session, choices, today).groups if g.benefit.code == "geld")
@@ -132,3 +134,75 @@ def test_what_was_typed_is_escaped(client):
 def test_odd_input_never_breaks_the_wizard(client, value):
     response = client.get(f"/werkgever?gemeente={value}&doelgroep={value}")
     assert response.status_code in (200, 302, 400, 404)
+
+
+GOUDA_WW_56 = {"gemeente": ["GM0513"], "uitkering": ["ww"], "leeftijd": ["56-aow"]}
+
+
+def _found(session, today, args):
+    outcome = wizard.result(session, wizard.parse_choices(session, args), today)
+    return {m.instrument.slug: m for g in outcome.groups for m in g.matches}
+
+
+def test_ticking_a_true_target_group_never_removes_what_applies(session, today):
+    """The issue's case: Gouda, WW, 56 to AOW age, plus "Ouderen (50-plus)" keeps Proefplaatsing and UWV scholing."""
+    before = _found(session, today, GOUDA_WW_56)
+    after = _found(session, today, {**GOUDA_WW_56, "doelgroep": ["ouderen"]})
+    assert {"uwv-proefplaatsing", "uwv-scholing-uitkeringsgerechtigden"} <= set(before)
+    assert set(before) <= set(after)
+    assert after["uwv-proefplaatsing"].fit == "controleer"  # meant for other groups too: the card says check it
+    for group in [g["code"] for g in yaml.safe_load((SEED_DIR / "taxonomies.yaml").read_text())["target_groups"]]:
+        assert set(before) <= set(_found(session, today, {**GOUDA_WW_56, "doelgroep": [group]})), group
+
+
+def test_an_age_rules_out_only_target_groups_bound_to_other_ages(session, today):
+    make_instrument(session, "wiz-jong", kind="premie", terms=[("target_group", "jongeren")])
+    make_instrument(session, "wiz-jong-of-beperkt", kind="premie",
+                    terms=[("target_group", "jongeren"), ("target_group", "arbeidsbeperking")])
+    found = _found(session, today, GOUDA_WW_56)
+    assert "wiz-jong" not in found and "wiz-jong-of-beperkt" in found
+    assert "wiz-jong" in _found(session, today, {**GOUDA_WW_56, "leeftijd": ["19-21"]})
+
+
+def test_the_candidates_gemeente_decides_the_municipal_instruments(session, today):
+    """Gouda employer, Zoetermeer candidate with bijstand: Zoetermeer's gemeente instruments, Midden-Holland's WSP."""
+    gouda_own = make_instrument(session, "wiz-gouda-lks", kind="loonkostensubsidie", reach="lokaal",
+                                municipalities=["GM0513"], provider="gemeente-gouda")
+    zoetermeer = session.scalar(select(Municipality).where(Municipality.code == "GM0637"))
+    args = {"gemeente": ["GM0513"], "woont": ["Zoetermeer"], "uitkering": ["participatiewet"]}
+    choices = wizard.parse_choices(session, args)
+    assert choices.residence.municipality.code == "GM0637" and not choices.canonical
+    found = _found(session, today, args)
+    assert gouda_own.slug not in found
+    assert not any(m.origin.decider == "candidate" and m.origin.place == "Gouda" for m in found.values())
+    for match in found.values():
+        provider = match.instrument.provider
+        if provider.type == "gemeente" and match.origin.decider == "candidate":
+            assert zoetermeer in match.instrument.municipalities or zoetermeer.region in match.instrument.regions
+        if provider.type == "regio":
+            assert match.origin.decider == "employer" and match.origin.place == "Midden-Holland"
+        if provider.type in ("uwv", "belastingdienst"):
+            assert match.origin.decider == "national"
+    assert any(m.instrument.provider.type == "regio" for m in found.values())
+    # residence not known: Gouda's own offer, marked as depending on where the candidate lives
+    unknown = _found(session, today, {"gemeente": ["GM0513"], "uitkering": ["participatiewet"]})
+    assert unknown[gouda_own.slug].origin.unconfirmed and unknown[gouda_own.slug].origin.place == "Gouda"
+
+
+def test_residence_on_the_page(client):
+    response = client.get("/werkgever?gemeente=GM0513&woont=Schoonhoven&uitkering=participatiewet")
+    assert response.status_code == 302 and "woont=GM1931" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Schoonhoven ligt in de gemeente Krimpenerwaard." in html
+    assert "Waar woont de kandidaat?" in html and "omdat de kandidaat daar woont" in html
+    assert "omdat uw bedrijf daar gevestigd is" in html
+    html = client.get("/werkgever?gemeente=GM0513&uitkering=ww&leeftijd=").get_data(as_text=True)
+    assert "weet ik nog niet" in html
+    html = client.get("/werkgever?gemeente=GM0513&woont=GM0637&uitkering=participatiewet").get_data(as_text=True)
+    assert "Voor Zoetermeer staan nog geen gemeentelijke regelingen in de gids" in html
+    bad = client.get("/werkgever?gemeente=GM0513&woont=Zoetermeeer&uitkering=ww&doelgroep=ouderen")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 404 and "Zoetermeer</a>?" in text and 'aria-invalid="true"' in text
+    assert 'value="ouderen"\n           checked' in text or 'value="ouderen" checked' in " ".join(text.split())
+    ambiguous = client.get("/werkgever?gemeente=GM0513&woont=Bergen&uitkering=ww").get_data(as_text=True)
+    assert "gemeente Bergen (NH.)" in ambiguous and "gemeente Bergen (L.)" in ambiguous

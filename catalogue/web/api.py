@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from .. import get_db
 from ..dated import on_date, parse_peildatum
 from ..models import InstrumentKind, Municipality, Region
+from ..places import resolve_place
 from ..facets import FACETS
 from ..i18n import current_language, localized
 from ..queries import QueryError, find_instruments, get_public_instrument, parse_query, suggestions
@@ -45,7 +46,7 @@ def _check_only(allowed: set[str]) -> None:
         raise QueryError(unknown[0], f"onbekende parameter; toegestaan: {', '.join(sorted(allowed))}")
 
 
-INSTRUMENT_PARAMETERS = {"q", "region", "municipality", "provider", "sort", "page", "per_page", "target_group", "scheme",
+INSTRUMENT_PARAMETERS = {"q", "region", "municipality", "plaats", "provider", "sort", "page", "per_page", "target_group", "scheme",
                          "age_group", "kind", "provider_type", "reach", "sector", "employment_type", "leerwerktraject",
                          "lifecycle", "facets"}
 
@@ -70,7 +71,23 @@ def instruments():
     _check_only(INSTRUMENT_PARAMETERS)
     session = get_db()
     keys = _facet_keys()
-    query = parse_query(session, _args())
+    args = _args()
+    place = None
+    if request.args.get("plaats", "").strip():
+        lookup = resolve_place(session, request.args["plaats"])
+        if lookup.municipality is None:
+            return jsonify(
+                error="Ongeldige parameter 'plaats': " + ("meer dan één gemeente past; kies er een" if lookup.choices
+                                                          else "onbekende gemeente of woonplaats"),
+                parameter="plaats", suggestion=lookup.suggestion,
+                choices=[{"code": c.municipality.code, "name": c.municipality.name, "woonplaats": c.woonplaats}
+                         for c in lookup.choices]), 400
+        args = {**args, "municipality": [*args.get("municipality", []), lookup.municipality.code]}
+        place = {"query": lookup.text, "woonplaats": lookup.woonplaats,
+                 "municipality": {"code": lookup.municipality.code, "name": lookup.municipality.name},
+                 "message": (f"{lookup.woonplaats} ligt in de gemeente {lookup.municipality.name}."
+                             if lookup.woonplaats else None)}
+    query = parse_query(session, args)
     result = find_instruments(session, query, language=current_language())
     args = request.args.to_dict(flat=True)
     links = {}
@@ -95,6 +112,8 @@ def instruments():
             for f in result.facets if keys is None or f.key in keys
         },
     )
+    if place is not None:
+        body["place"] = place
     if query.q:
         body["search"] = {
             "q": query.q,

@@ -105,6 +105,9 @@ def _build(vocab: dict[str, list[str]]) -> dict:
             _list_param("municipality", "Werkgever in deze gemeente (CBS-code, bv. GM0513): landelijk + regio + gemeente",
                         vocab.get("municipality")),
             _list_param("provider", "Aanbieder (slug)", vocab.get("provider")),
+            _param("plaats", "Werkgever in deze gemeente of woonplaats (naam, bv. Schoonhoven): wordt omgezet naar de "
+                             "gemeente; bij een naam die in meer gemeenten voorkomt of een tikfout een 400 met `choices` "
+                             "of `suggestion`", {"type": "string", "maxLength": 80}),
             *facet_params,
             _param("sort", "Sortering", {"type": "string", "enum": ["name", "recent", "relevance"]}),
             _param("page", "Pagina", {"type": "integer", "minimum": 1, "default": 1}),
@@ -118,6 +121,11 @@ def _build(vocab: dict[str, list[str]]) -> dict:
                                                                          "beëindigde treffers ook ended"},
                 "facets": {"type": "object", "description": "per facet: [{code, name, count, selected}]; een telling "
                            "houdt rekening met de selecties in alle andere facetten, niet met die in het eigen facet"},
+                "place": {"type": "object", "description": "alleen met plaats: hoe de plaats is opgevat", "properties": {
+                    "query": {"type": "string"}, "woonplaats": {"type": "string", "nullable": True},
+                    "municipality": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+                    "message": {"type": "string", "nullable": True},
+                }},
                 "search": {"type": "object", "description": "alleen met q", "properties": {
                     "q": {"type": "string"},
                     "suggestion": {"type": "string", "nullable": True, "description": "Bedoelde u ...?"},

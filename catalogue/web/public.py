@@ -16,7 +16,7 @@ from ..dated import PeildatumError, on_date, parse_peildatum
 from ..i18n import current_language
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
 from ..parameters import amount_text, applicant_text, decision_period_text, euro, duration_text
-from ..places import find_municipality
+from ..places import resolve_place
 from ..search.intent import load as facet_words
 from ..queries import (
     InstrumentQuery,
@@ -139,10 +139,12 @@ def favicon():
 def choose_municipality():
     """The home page's 'where is your company' form, which works without JavaScript."""
     value = (request.args.get("gemeente") or "").strip()
-    match, matches = find_municipality(get_db(), value)
-    if match is None:
-        return render_template("choose_municipality.html", value=value, matches=matches), (200 if matches else 404)
-    return redirect(url_for(".municipality", slug=match.slug))
+    lookup = resolve_place(get_db(), value)
+    if lookup.municipality is None:
+        return render_template("choose_municipality.html", value=value, lookup=lookup), (200 if lookup.choices else 404)
+    if lookup.woonplaats:
+        return redirect(url_for(".municipality", slug=lookup.municipality.slug, woonplaats=lookup.woonplaats))
+    return redirect(url_for(".municipality", slug=lookup.municipality.slug))
 
 
 def _interpret(args: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[dict]]:
@@ -260,9 +262,11 @@ def municipality(slug: str):
     upcoming = available_for_municipality(session, item, lifecycle=("upcoming",))
     groups = _group_by_provider_type(current)
     cov = coverage_of(session, item)
+    named = resolve_place(session, request.args.get("woonplaats"))  # the woonplaats typed on the home page, checked
+    woonplaats = named.woonplaats if named.municipality is not None and named.municipality.id == item.id else None
     return render_template("municipality.html", municipality=item, region=item.region, groups=groups,
                            total=len(current), upcoming=upcoming, coverage=cov.to_dict(), complete=cov.complete,
-                           offer=offer_rows(session, cov))
+                           offer=offer_rows(session, cov), woonplaats=woonplaats)
 
 
 @bp.get("/soorten")

@@ -43,8 +43,8 @@ def start():
                                    error=message), 400
         return render_template("wizard_person.html", choices=choices, options=options(session), error=message), 400
 
-    if choices.municipality is not None and not choices.canonical:
-        # a typed name resolved to one gemeente: continue on the shareable URL with its CBS code
+    if choices.municipality is not None and not choices.residence.problem and not choices.canonical:
+        # typed names resolved to one gemeente each: continue on the shareable URL with their CBS codes
         args = choices.query_args()
         if step in ("1", "2"):
             args["stap"] = step
@@ -54,11 +54,22 @@ def start():
         status = 404 if choices.municipality_input and not choices.candidates else 200
         return render_template("wizard_location.html", choices=choices, municipalities=_municipalities()), status
 
+    if choices.residence.problem:
+        # the candidate's residence did not resolve to one gemeente: ask again next to its field, keep every answer
+        status = 404 if not choices.residence.candidates else 200
+        return render_template("wizard_person.html", choices=choices, options=options(session),
+                               municipalities=_municipalities()), status
+
     if not choices.answered or step == "2":
-        return render_template("wizard_person.html", choices=choices, options=options(session))
+        return render_template("wizard_person.html", choices=choices, options=options(session),
+                               municipalities=_municipalities())
 
     outcome = result(session, choices)
     return render_template("wizard_result.html", choices=choices, result=outcome, options=options(session),
                            region=choices.municipality.region, restrictions=restrictions,
+                           municipalities=_municipalities(),
                            language=current_language(), taxonomies=CHOICE_PARAMETERS,
-                           coverage=coverage_of(session, choices.municipality).to_dict())
+                           coverage=coverage_of(session, choices.municipality).to_dict(),
+                           residence_coverage=(coverage_of(session, choices.residence.municipality).to_dict()
+                                               if choices.residence.municipality is not None
+                                               and choices.residence.municipality.id != choices.municipality.id else None))
