@@ -1,0 +1,7 @@
+"""The net-cost estimate "Wat kost deze medewerker mij?" (no Flask): inputs (checked per field), the dated national values
+it needs (rules), and the computation (compute)."""
+from .compute import Estimate, Line, Year, estimate
+from .inputs import EstimateInput, parse_input
+from .rules import NationalValues, load_values
+
+__all__ = ["Estimate", "EstimateInput", "Line", "NationalValues", "Year", "estimate", "load_values", "parse_input"]
