@@ -206,3 +206,59 @@ def test_residence_on_the_page(client):
     assert 'value="ouderen"\n           checked' in text or 'value="ouderen" checked' in " ".join(text.split())
     ambiguous = client.get("/werkgever?gemeente=GM0513&woont=Bergen&uitkering=ww").get_data(as_text=True)
     assert "gemeente Bergen (NH.)" in ambiguous and "gemeente Bergen (L.)" in ambiguous
+
+
+SUMMARY = ("/werkgever/overzicht?gemeente=GM0513&woont=GM0513&uitkering=wia&leeftijd=27-55&doelgroep="
+           "&i=lkv-arbeidsgehandicapte-werknemer,uwv-no-riskpolis,uwv-proefplaatsing&uren=32&loon=16&start=2027-02-01")
+
+
+def test_the_result_offers_a_selection_for_the_summary(client):
+    html = client.get("/werkgever?gemeente=GM0513&uitkering=wia&leeftijd=27-55").get_data(as_text=True)
+    assert 'form="selection" name="i" value="lkv-arbeidsgehandicapte-werknemer"' in html
+    assert 'action="/werkgever/overzicht"' in html
+
+
+def test_summary_page_with_estimate_deadlines_and_contact(client):
+    response = client.get(SUMMARY)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Dit is een schatting, geen toezegging." in html
+    assert "Loonkostenvoordeel arbeidsgehandicapte werknemer" in html or "LKV" in html
+    assert "Vóór of op 30-04-2027" in html  # doelgroepverklaring: 3 months from 1 February 2027
+    assert "No-riskpolis" in html and "Naast het geld" in html
+    assert "Uw contactpunt: werkgeversservicepunt" in html
+    assert "Doelgroepverklaring" in html
+    # the shareable link holds no personal data: only the answers, slugs and numbers
+    assert "naam=" not in html and "bsn" not in html.lower()
+
+
+def test_summary_bad_input_is_shown_next_to_the_field_and_nothing_is_computed(client):
+    response = client.get(SUMMARY.replace("uren=32", "uren=61").replace("start=2027-02-01", "start=1999-01-01"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "een getal van 1 tot en met 60" in html and "tussen 1 januari 2000" in html
+    assert 'value="61"' in html and "Er is niets berekend" in html and "Jaar 1:" not in html
+
+
+def test_summary_warns_about_combinations(client):
+    html = client.get("/werkgever/overzicht?gemeente=GM0513&uitkering=&doelgroep=&leeftijd="
+                      "&i=loonkostensubsidie-participatiewet,uwv-loondispensatie-wajong").get_data(as_text=True)
+    assert "sluiten elkaar voor dezelfde werknemer uit" in html
+
+
+def test_summary_pdf(client):
+    response = client.get(SUMMARY.replace("/werkgever/overzicht?", "/werkgever/overzicht.pdf?"))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data[:5] == b"%PDF-" and len(response.data) > 2000
+
+
+def test_summary_by_email_goes_to_the_outbox(client, session):
+    from accounts import post
+    from catalogue.models import OutboxMessage
+
+    bad = post(client, SUMMARY, {"email": "geen-adres"})
+    assert bad.status_code == 400 and "geldig e-mailadres" in bad.get_data(as_text=True)
+    response = post(client, SUMMARY, {"email": "werkgever@example.org"})
+    assert response.status_code == 302 and "verstuurd=1" in response.headers["Location"]
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "werkgever@example.org")).one()
+    assert "30-04-2027" in message.body and "/werkgever/overzicht?" in message.body

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -15,10 +17,14 @@ from .. import get_db
 from ..coverage import coverage_of
 from ..i18n import current_language
 from ..models import Municipality
+from ..auth import send_mail
+from ..config import ROOT
+from ..summary import build_summary, mail_body
 from ..wizard import CHOICE_PARAMETERS, WizardError, options, parse_choices, restrictions, result
 
 bp = Blueprint("wizard", __name__)
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PARAMETER_LABELS = {"doelgroep": "Doelgroep", "uitkering": "Uitkering of regeling", "leeftijd": "Leeftijd"}
 
 
@@ -73,3 +79,65 @@ def start():
                            residence_coverage=(coverage_of(session, choices.residence.municipality).to_dict()
                                                if choices.residence.municipality is not None
                                                and choices.residence.municipality.id != choices.municipality.id else None))
+
+
+def _summary_or_error():
+    """The summary for the current request, or a response (wizard steps) when the choices are not complete."""
+    session = get_db()
+    try:
+        choices = parse_choices(session, request.args.to_dict(flat=False))
+    except WizardError:
+        return None, redirect(url_for(".start", gemeente=request.args.get("gemeente", "")))
+    if choices.municipality is None or choices.residence.problem or not choices.canonical:
+        return None, redirect(url_for(".start", **choices.query_args()))
+    return build_summary(session, choices, request.args.to_dict(flat=False)), None
+
+
+def _summary_args(summary) -> dict:
+    args = dict(summary.choices.query_args(), i=",".join(m.instrument.slug for m in summary.selected))
+    args.update({k: v for k, v in summary.data.raw.items() if v})
+    return args
+
+
+@bp.get("/werkgever/overzicht")
+def summary_page():
+    summary, response = _summary_or_error()
+    if response is not None:
+        return response
+    status = 400 if summary.data.errors else 200
+    return render_template("wizard_summary.html", summary=summary, choices=summary.choices,
+                           region=summary.choices.municipality.region, args=_summary_args(summary),
+                           language=current_language(), sent=request.args.get("verstuurd") == "1"), status
+
+
+@bp.get("/werkgever/overzicht.pdf")
+def summary_pdf():
+    from weasyprint import HTML
+
+    summary, response = _summary_or_error()
+    if response is not None:
+        return response
+    html = render_template("exports/wizard_summary_pdf.html", summary=summary, choices=summary.choices, pdf=True,
+                           region=summary.choices.municipality.region, args=_summary_args(summary),
+                           language=current_language())
+    pdf = HTML(string=html, base_url=str(ROOT / "templates" / "exports")).write_pdf()
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="overzicht-werkgever.pdf"'})
+
+
+@bp.post("/werkgever/overzicht")
+def summary_mail():
+    """Sends the summary's link and text through the mail outbox; the address is not stored anywhere else."""
+    summary, response = _summary_or_error()
+    if response is not None:
+        return response
+    address = (request.form.get("email") or "").strip()[:200]
+    if not EMAIL.fullmatch(address):
+        return render_template("wizard_summary.html", summary=summary, choices=summary.choices,
+                               region=summary.choices.municipality.region, args=_summary_args(summary),
+                               language=current_language(), sent=False, email=address,
+                               email_error=_("Vul een geldig e-mailadres in, bijvoorbeeld naam@bedrijf.nl.")), 400
+    url = url_for(".summary_page", _external=True, **_summary_args(summary))
+    send_mail(get_db(), address, _("Uw overzicht uit de Open instrumentengids"), mail_body(summary, url))
+    get_db().commit()
+    return redirect(url_for(".summary_page", verstuurd=1, **_summary_args(summary)))
