@@ -219,3 +219,12 @@ def test_a_draft_is_refused_without_leaking_it(client, session):
 def test_filtering_the_list_keeps_the_comparison_basket(client):
     html = client.get("/instrumenten?vergelijk=uwv-proefplaatsing,gouda-proefplaatsing&kind=proefplaatsing").get_data(as_text=True)
     assert '<input type="hidden" name="vergelijk" value="uwv-proefplaatsing,gouda-proefplaatsing">' in html
+
+
+def test_instrument_comparison_warns_about_combinations(client):
+    html = client.get("/vergelijken?instrumenten=loonkostensubsidie-participatiewet,uwv-loondispensatie-wajong"
+                      ).get_data(as_text=True)
+    assert "Let op: wat (niet) samengaat" in html and "sluiten elkaar voor dezelfde werknemer uit" in html
+    html = client.get("/vergelijken?instrumenten=lkv-arbeidsgehandicapte-werknemer,"
+                      "lkv-banenafspraak-scholingsbelemmerden").get_data(as_text=True)
+    assert "alleen het hoogste bedrag" in html and "binnen 3 maanden" in html

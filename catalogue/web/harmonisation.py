@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import get_db
+from ..combinations import check
 from .. import svgmap
 from ..comparison import (
     MAX_INSTRUMENTS,
@@ -135,6 +136,7 @@ def compare_instruments():
     try:
         if len(basket) >= 2:
             context["comparison"] = build_instrument_comparison(session, basket, current_language(), today=peildatum())
+            context["combination_warnings"] = check(build_basket(session, basket))
         else:
             context["basket_items"] = build_basket(session, basket)
     except ComparisonError as exc:

@@ -6,6 +6,8 @@ from conftest import describe, login, require_route, run_axe, screenshot
 pytestmark = pytest.mark.browser
 
 WIZARD_RESULT = "/werkgever?gemeente=GM0513&doelgroep=arbeidsbeperking&uitkering=wajong&leeftijd=27-55"
+SUMMARY = ("/werkgever/overzicht?gemeente=GM0513&woont=GM0513&uitkering=wia&leeftijd=27-55&doelgroep="
+           "&i=lkv-arbeidsgehandicapte-werknemer,uwv-no-riskpolis,uwv-proefplaatsing&uren=32&loon=16&start=2027-02-01")
 
 # (name, endpoint that must exist, URL, whether the page needs a logged-in editor)
 PAGES = [
@@ -35,6 +37,9 @@ PAGES = [
     ("wizard-step2", "wizard.start", "/werkgever?gemeente=GM0513", False),
     ("wizard-result", "wizard.start", WIZARD_RESULT, False),
     ("wizard-result-en", "wizard.start", "/en" + WIZARD_RESULT, False),
+    ("wizard-residence-typo", "wizard.start", "/werkgever?gemeente=GM0513&woont=Zoetermeeer&uitkering=ww", False),
+    ("wizard-summary", "wizard.summary_page", SUMMARY, False),
+    ("wizard-summary-errors", "wizard.summary_page", SUMMARY.replace("uren=32", "uren=61"), False),
     ("harmonisation", "harmonisation.national", "/harmonisatie", False),
     ("harmonisation-region", "harmonisation.region", "/regios/midden-holland/harmonisatie", False),
     ("comparison", "harmonisation.compare_instruments",
@@ -75,7 +80,7 @@ def test_no_wcag_violations(axe_page, live_app, name, endpoint, url, needs_login
     assert not violations, f"{url}: WCAG 2.1 AA violations\n{describe(violations)}"
 
 
-@pytest.mark.parametrize("url", ["/", "/werkgever?gemeente=GM0513", WIZARD_RESULT, "/gemeenten/gouda",
+@pytest.mark.parametrize("url", ["/", "/werkgever?gemeente=GM0513", WIZARD_RESULT, "/gemeenten/gouda", SUMMARY,
                                  "/instrumenten/lkv-oudere-werknemer?peildatum=2024-06-01", "/dekking"])
 def test_phone_layout_has_no_horizontal_scrolling(phone_page, url):
     phone_page.goto(url)
