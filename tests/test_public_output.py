@@ -55,6 +55,11 @@ SAMPLES = {
                      {"gemeente": "GM0513", "doelgroep": "arbeidsbeperking", "uitkering": "wajong", "leeftijd": "27-55"},
                      {"gemeente": "GM0513", "doelgroep": "", "uitkering": "", "leeftijd": ""},
                      {"gemeente": "GM0513", "doelgroep": "onbekend"}],
+    "wizard.summary_page": [{"gemeente": "GM0513", "uitkering": "", "i": "uwv-proefplaatsing,gouda-werkervaringsplaats",
+                             "uren": "32", "loon": "16", "start": "2027-02-01"}],
+    # the PDF is the summary page's template rendered by WeasyPrint (compressed, not text): only its redirect here;
+    # tests/test_wizard.py::test_summary_pdf opens a real one
+    "wizard.summary_pdf": [{"gemeente": "Gouda", "uitkering": "", "i": "uwv-proefplaatsing"}],
     # exports and the import template (issue 6); XLSX and PDF bodies are opened and checked in test_exports.py
     "exports.instruments": [{"fmt": "csv"}, {"fmt": "json"}, {"fmt": "csv", "municipality": "GM0513"},
                             {"fmt": "json", "lifecycle": "ended,current,upcoming"}, {"fmt": "csv", "q": "concept"}],
