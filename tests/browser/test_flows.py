@@ -106,7 +106,7 @@ def test_wizard_live_refine_without_reload(page):
 def test_wizard_without_javascript(page_without_js):
     page = page_without_js
     page.goto("/werkgever")
-    page.get_by_label("Gemeente van uw vestiging").fill("waddinx")
+    page.get_by_label("Gemeente of woonplaats van uw vestiging").fill("waddinx")
     page.get_by_role("button", name="Volgende stap").click()
     page.wait_for_url(re.compile(r"/werkgever\?gemeente=GM0627$"))
     page.get_by_label("Mensen met een arbeidsbeperking").check()
