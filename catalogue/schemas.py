@@ -402,7 +402,7 @@ class RegionDetailOutSchema(RegionOutSchema):
 class ErrorSchema(Schema):
     error = fields.String(required=True)
     parameter = fields.String()
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "Bij ongeldige invoer: de meldingen per veld"})
     suggestion = fields.String(allow_none=True)  # a place name close to a misspelt `plaats`
     choices = fields.List(fields.Dict())  # the gemeenten an ambiguous `plaats` may mean
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Bij ongeldige invoer: de meldingen per veld"})
