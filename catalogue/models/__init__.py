@@ -16,6 +16,7 @@ from .account import (
 from .changelog import IndexChange
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .coverage import CoverageDeclaration
+from .feedback import REPORT_PAGES, REPORT_STATES, FeedbackReport
 from .geo import Municipality, Region
 from .imported import PROPOSAL_STATUSES, ImportRecord, ParameterProposal
 from .instrument import (
@@ -51,4 +52,6 @@ __all__ = [
     # imports from other systems
     "PROPOSAL_STATUSES", "ImportRecord", "ParameterProposal",
     "IndexChange",
+    # feedback
+    "REPORT_PAGES", "REPORT_STATES", "FeedbackReport",
 ]

@@ -1,0 +1,46 @@
+"""'Klopt er iets niet?' in a real browser: the form on a public page (without JavaScript it is a <details>), the
+refusal and thank-you pages, and the editors' queue and report pages: 0 WCAG 2.1 A/AA violations on each."""
+import pytest
+
+from conftest import describe, login, require_route, run_axe, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _check(page, name):
+    screenshot(page, name)
+    violations = run_axe(page, name)
+    assert not violations, f"{page.url}: WCAG 2.1 AA violations\n{describe(violations)}"
+
+
+def test_report_pages_have_no_wcag_violations(axe_page, live_app):
+    require_route(live_app, "feedback.instrument_report", "report form")
+    page = axe_page
+    page.context.clear_cookies()
+    page.logged_in = False
+    page.goto("/instrumenten/gouda-loonkostensubsidie")
+    page.locator("details.report-form summary").click()
+    _check(page, "report-form-open")
+    page.locator("#report-message").fill("Zie <b>hier</b>")
+    page.locator("details.report-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "HTML" in page.content()
+    _check(page, "report-refused")
+    page.locator("#report-message").fill("De beslistermijn is 8 weken, niet 6.")
+    page.locator("details.report-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Dank u wel" in page.content()
+    _check(page, "report-thanks")
+
+    login(page)
+    page.logged_in = True
+    page.goto("/beheer/terugmeldingen/")
+    assert "De beslistermijn is 8 weken" in page.content()
+    _check(page, "manage-reports")
+    page.locator("table a[href*='/beheer/terugmeldingen/']").first.click()
+    page.wait_for_load_state()
+    _check(page, "manage-report")
+    page.locator("#state-na").check()
+    page.locator("form:has(#state-na) button[type=submit]").click()
+    page.wait_for_load_state()
+    _check(page, "manage-report-error")
