@@ -71,7 +71,7 @@ SAMPLES = {
     "api.municipality_coverage_view": [{"code": "GM0513"}, {"code": "GM0363"}],
     "api.region_coverage_view": [{"code": "AM20"}, {"code": "AM01"}],
 }
-NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.",  # login required (tests/test_people.py)
+NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.", "analytics.",  # login required
                        "feedback_manage.",  # readers' reports queue, login required (tests/test_feedback.py)
                        "exports.import_upload", "exports.import_job",  # /beheer/import and an import job's result (login)
                        "dennis.")  # /beheer/import/dennis… and /beheer/voorstellen (login)

@@ -19,6 +19,7 @@ from .coverage import CoverageDeclaration
 from .feedback import REPORT_PAGES, REPORT_STATES, FeedbackReport
 from .geo import Municipality, Region
 from .imported import PROPOSAL_STATUSES, ImportRecord, ParameterProposal
+from .search_event import SEARCH_SOURCES, GapTally, SearchEvent, SearchTally
 from .instrument import (
     AMOUNT_TYPES,
     APPLICANTS,
@@ -53,5 +54,5 @@ __all__ = [
     "PROPOSAL_STATUSES", "ImportRecord", "ParameterProposal",
     "IndexChange",
     # feedback
-    "REPORT_PAGES", "REPORT_STATES", "FeedbackReport",
+    "REPORT_PAGES", "REPORT_STATES", "FeedbackReport", "SEARCH_SOURCES", "SearchEvent", "SearchTally", "GapTally",
 ]

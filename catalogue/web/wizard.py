@@ -15,6 +15,7 @@ from .. import get_db
 from ..coverage import coverage_of
 from ..i18n import current_language
 from ..models import Municipality
+from .analytics import record_wizard
 from ..wizard import CHOICE_PARAMETERS, WizardError, options, parse_choices, restrictions, result
 
 bp = Blueprint("wizard", __name__)
@@ -58,6 +59,7 @@ def start():
         return render_template("wizard_person.html", choices=choices, options=options(session))
 
     outcome = result(session, choices)
+    record_wizard(choices, outcome)
     return render_template("wizard_result.html", choices=choices, result=outcome, options=options(session),
                            region=choices.municipality.region, restrictions=restrictions,
                            language=current_language(), taxonomies=CHOICE_PARAMETERS,
