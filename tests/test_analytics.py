@@ -124,3 +124,28 @@ def test_dashboards_are_for_coordinators_and_admins(client, session, people):
     assert "vraag-in-am20" in client.get("/beheer/analyse/").get_data(as_text=True)
     login(client, None)
     assert client.get("/beheer/analyse/AM20").status_code in (302, 401)
+
+
+def test_prune_command(tmp_path, monkeypatch, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the command-line round trip uses its own SQLite file")
+    from click.testing import CliRunner
+    from sqlalchemy import create_engine, text
+
+    from catalogue.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("CATALOGUE_DATABASE_URL", url)
+    monkeypatch.setenv("CATALOGUE_SECRET_KEY", "x")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    engine = create_engine(url)
+    from sqlalchemy.orm import Session
+    with Session(engine) as s:
+        old = datetime.now(timezone.utc) - timedelta(days=500)
+        _write(s, [event("search", "heel oud", now=old), event("search", "nieuw")])
+    result = runner.invoke(main, ["analytics", "prune"])
+    assert result.exit_code == 0 and "1 zoekopdrachten ouder dan 13 maanden verwijderd" in result.output, result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT query FROM search_event")).scalars().all() == ["nieuw"]
+    engine.dispose()
