@@ -70,13 +70,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     _init_search(app)
 
-    from .web import api, coverage, dennis, exports, harmonisation, jobs, public, wizard
+    from .web import api, coverage, dennis, exports, feedback, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
     from .web.http_cache import init_http_cache
     from .web.ops import init_ops
 
     init_ops(app)  # request id, JSON access log, latency histogram, /healthz /readyz /metrics
     init_http_cache(app)  # ETag/Last-Modified from the followed change-log position, 304s
+    from .web.analytics import init_analytics
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
@@ -87,6 +88,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(jobs.bp)  # /taken/<id>: progress and results of background jobs
     app.register_blueprint(coverage.bp)  # /dekking and the coverage template helpers
     app.register_blueprint(dennis.bp)  # /beheer/import/dennis and the review list of parameter proposals
+    app.register_blueprint(feedback.bp)  # "Klopt er iets niet?" on instrument, region and gemeente pages
+    init_analytics(app)  # anonymous search events, /beheer/analyse
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -621,3 +621,19 @@ def import_dennis_command(file, region_code, dry_run, allow_national, default_ki
     if result.open_conflicts:
         raise click.ClickException(f"{len(result.open_conflicts)} conflict(en) met nieuwer werk; kies met "
                                    "--keep-current of --take-file SLUG:VELD. Er is niets opgeslagen.")
+
+
+@main.group()
+def analytics():
+    """Anonymous search events (what people look for and don't find)."""
+
+
+@analytics.command("prune")
+@with_appcontext
+def analytics_prune():
+    """Delete search events older than 13 months (run daily)."""
+    from .analytics.retention import RETENTION_MONTHS, prune
+
+    with _db().session() as session:
+        removed = prune(session)
+    click.echo(f"{removed} zoekopdrachten ouder dan {RETENTION_MONTHS} maanden verwijderd.")

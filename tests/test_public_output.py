@@ -7,6 +7,7 @@ from helpers import make_instrument
 SECRET_NOTE = "GEHEIME-NOTITIE-7c1f"
 DRAFT_NAME = "CONCEPT-INSTRUMENT-93ab"
 DRAFT_SLUG = "concept-instrument-93ab"
+SECRET_REPORT = "LEZERSMELDING-5e2d"  # a reader's "Klopt er iets niet?" report: never public
 
 # Sample arguments for every public route; a public route without a sample makes the test below fail.
 SAMPLES = {
@@ -75,7 +76,8 @@ SAMPLES = {
     "api.municipality_coverage_view": [{"code": "GM0513"}, {"code": "GM0363"}],
     "api.region_coverage_view": [{"code": "AM20"}, {"code": "AM01"}],
 }
-NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.",  # login required (tests/test_people.py)
+NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.", "analytics.",  # login required
+                       "feedback_manage.",  # readers' reports queue, login required (tests/test_feedback.py)
                        "exports.import_upload", "exports.import_job",  # /beheer/import and an import job's result (login)
                        "dennis.")  # /beheer/import/dennis… and /beheer/voorstellen (login)
 # GET routes of the write API: token-only, checked below to refuse anonymous requests.
@@ -89,6 +91,14 @@ def secret_content(session):
                     reach="lokaal", provider="gemeente-gouda")
     make_instrument(session, DRAFT_SLUG, name=DRAFT_NAME, status="draft", internal_notes=SECRET_NOTE)
     from sqlalchemy import select
+
+    from catalogue.feedback import reports
+    from catalogue.models import Municipality, Region
+    gouda = session.scalar(select(Municipality).where(Municipality.code == "GM0513"))
+    reports.submit(session, reports.Target("gemeente", region=gouda.region, municipality=gouda),
+                   f"Het telefoonnummer klopt niet {SECRET_REPORT}", "lezer@example.org")
+    region = session.scalar(select(Region).where(Region.code == "AM20"))
+    reports.submit(session, reports.Target("region", region=region), f"Regio {SECRET_REPORT}", None)
 
     from catalogue.models import Instrument
     seeded_notes = [n for n in session.scalars(select(Instrument.internal_notes).where(Instrument.internal_notes.is_not(None)))
@@ -121,6 +131,7 @@ def _assert_public_output_clean(client, urls, seeded_notes, seeded_drafts):
             body = response.get_data(as_text=True)
             assert SECRET_NOTE not in body, prefix + url
             assert DRAFT_NAME not in body, prefix + url
+            assert SECRET_REPORT not in body and "lezer@example.org" not in body, prefix + url
             if DRAFT_SLUG in url:
                 # not found (or refused as a parameter); the page may echo its own URL (language switch), nothing more
                 assert response.status_code in (400, 404)

@@ -16,8 +16,10 @@ from .account import (
 from .changelog import IndexChange
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .coverage import CoverageDeclaration
+from .feedback import REPORT_PAGES, REPORT_STATES, FeedbackReport
 from .geo import Municipality, Region
 from .imported import PROPOSAL_STATUSES, ImportRecord, ParameterProposal
+from .search_event import SEARCH_SOURCES, GapTally, SearchEvent, SearchTally
 from .instrument import (
     AMOUNT_TYPES,
     APPLICANTS,
@@ -51,4 +53,6 @@ __all__ = [
     # imports from other systems
     "PROPOSAL_STATUSES", "ImportRecord", "ParameterProposal",
     "IndexChange",
+    # feedback
+    "REPORT_PAGES", "REPORT_STATES", "FeedbackReport", "SEARCH_SOURCES", "SearchEvent", "SearchTally", "GapTally",
 ]

@@ -96,12 +96,13 @@ def init_accounts(app: Flask) -> None:
         elif needs_refresh(seen):
             session[SEEN] = clock()
 
-    from . import account, api_write, auth_views, manage, people
+    from . import account, api_write, auth_views, feedback, manage, people
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(manage.bp, url_prefix="/beheer")
     app.register_blueprint(people.bp, url_prefix="/beheer")
     app.register_blueprint(account.bp, url_prefix="/beheer/account")
+    app.register_blueprint(feedback.manage_bp, url_prefix="/beheer/terugmeldingen")
     for view in api_write.WRITE_VIEWS:  # token-authenticated, never cookie-authenticated: no CSRF
         csrf.exempt(view)
 
@@ -115,7 +116,7 @@ def init_accounts(app: Flask) -> None:
 
     @app.after_request
     def _no_store(response):
-        if request.endpoint and (request.endpoint.startswith(("auth.", "manage.", "people.", "account.")) or current_user.is_authenticated):
+        if request.endpoint and (request.endpoint.startswith(("auth.", "manage.", "people.", "account.", "feedback", "analytics.")) or current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
             response.headers.setdefault("Vary", "Cookie")
         if app.config["SESSION_COOKIE_SECURE"]:

@@ -26,6 +26,7 @@ from ..editing import (
     region_snapshot,
     snapshot,
 )
+from ..feedback.reports import open_counts
 from ..models import AuditEntry, Instrument, InstrumentVersion, Notification, Region, Watch
 from ..queries import text_search_ids
 from ..review import needs_review
@@ -124,7 +125,7 @@ def dashboard():
                          .where(Watch.user_id == user.id).order_by(Instrument.name)).all()
     return render_template("manage/dashboard.html", notifications=notifications, review=review, watched=watched,
                            regions=editable_regions(db, user), reasons=forms.REVIEW_REASONS,
-                           role_labels=forms.ROLE_LABELS)
+                           role_labels=forms.ROLE_LABELS, report_counts=open_counts(db, user))
 
 
 @bp.post("/meldingen/gelezen")

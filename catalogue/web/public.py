@@ -18,6 +18,7 @@ from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
 from ..parameters import amount_text, applicant_text, decision_period_text, euro, duration_text
 from ..places import resolve_place
 from ..search.intent import load as facet_words
+from .analytics import record_search
 from ..queries import (
     InstrumentQuery,
     QueryError,
@@ -195,6 +196,7 @@ def instruments():
     regions = session.scalars(select(Region).order_by(Region.name)).all()
     suggestion_url = url_for(".instruments", **dict(search_args, q=result.suggestion, page=1)) if result.suggestion else None
     ended_url = url_for(".instruments", **dict(args, lifecycle="ended", page=1)) if result.ended else None
+    record_search(query, result, location, region)
     return render_template("instruments.html", result=result, query=query, location=location, region=region,
                            municipalities=municipalities, regions=regions, suggestion_url=suggestion_url,
                            ended_url=ended_url, coverage=coverage, chips=chips, typed_q=" ".join(args.get("q") or []).strip(),

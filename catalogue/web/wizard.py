@@ -20,6 +20,7 @@ from ..models import Municipality
 from ..auth import send_mail
 from ..config import ROOT
 from ..summary import build_summary, mail_body
+from .analytics import record_wizard
 from ..wizard import CHOICE_PARAMETERS, WizardError, options, parse_choices, restrictions, result
 
 bp = Blueprint("wizard", __name__)
@@ -71,6 +72,7 @@ def start():
                                municipalities=_municipalities())
 
     outcome = result(session, choices)
+    record_wizard(choices, outcome)
     return render_template("wizard_result.html", choices=choices, result=outcome, options=options(session),
                            region=choices.municipality.region, restrictions=restrictions,
                            municipalities=_municipalities(),
