@@ -27,13 +27,22 @@ def _count(session):
     return session.scalar(select(func.count()).select_from(FeedbackReport))
 
 
-def test_every_public_page_type_has_the_form(client, gouda_item):
+def test_every_public_page_type_links_to_the_form(client, gouda_item):
+    """The public pages link to the form's own page, so they carry no CSRF token and set no session cookie (they stay
+    cacheable); the form page has the token, the honeypot and the version the reader saw."""
     for url in ("/instrumenten/gouda-meldtest", "/regios/midden-holland", "/gemeenten/gouda",
                 "/en/instrumenten/gouda-meldtest"):
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        assert "klopt-er-iets-niet" in body and 'name="csrf_token"' not in body, url
+        assert "Set-Cookie" not in response.headers, url
+    for url in ("/instrumenten/gouda-meldtest/klopt-er-iets-niet", "/regios/midden-holland/klopt-er-iets-niet",
+                "/gemeenten/gouda/klopt-er-iets-niet"):
         body = client.get(url).get_data(as_text=True)
-        assert 'action="' in body and "klopt-er-iets-niet" in body and 'name="website"' in body, url
-        assert 'name="csrf_token"' in body
-    assert 'name="version" value="1"' in client.get("/instrumenten/gouda-meldtest").get_data(as_text=True)
+        assert 'name="csrf_token"' in body and 'name="website"' in body and 'action="' in body, url
+        assert "niet verstuurd" not in body, url
+    assert 'name="version" value="1"' in client.get("/instrumenten/gouda-meldtest/klopt-er-iets-niet").get_data(
+        as_text=True)
 
 
 def test_report_is_stored_with_version_and_routed(client, session, people, gouda_item):

@@ -21,6 +21,10 @@ SAMPLES = {
     "public.instrument": [{"slug": "test-met-notitie"}, {"slug": DRAFT_SLUG}],
     "public.regions": [{}],
     "public.region": [{"slug": "midden-holland"}],
+    # "Klopt er iets niet?": the form's own page (a draft is 404 there, like its page)
+    "feedback.instrument_report": [{"slug": "test-met-notitie"}, {"slug": DRAFT_SLUG}],
+    "feedback.region_report": [{"slug": "midden-holland"}],
+    "feedback.municipality_report": [{"slug": "gouda"}],
     "public.municipalities": [{}],
     "public.municipality": [{"slug": "gouda"}],
     "public.kinds": [{}],

@@ -74,6 +74,13 @@ def _target(page: str, slug: str) -> reports.Target:
 
 def _report(page: str, slug: str):
     target = _target(page, slug)
+    if request.method == "GET":
+        # the form lives on its own page, so the public pages carry no CSRF token: they set no session cookie and stay
+        # cacheable (HTTP caching, catalogue/web/http_cache.py)
+        version = target.instrument.version if target.instrument is not None else None
+        return render_template("feedback/form_page.html", target=target, action=request.path, error=None,
+                               error_field=None, values={"version": version} if version else {},
+                               back=_target_page(target))
     form = request.form
     if form.get(HONEYPOT):
         return render_template("feedback/thanks.html", back=_target_page(target), email=False)
@@ -94,17 +101,17 @@ def _report(page: str, slug: str):
     return render_template("feedback/thanks.html", back=_target_page(target), email=bool(form.get("email")))
 
 
-@bp.post("/instrumenten/<slug>/klopt-er-iets-niet")
+@bp.route("/instrumenten/<slug>/klopt-er-iets-niet", methods=["GET", "POST"])
 def instrument_report(slug):
     return _report("instrument", slug)
 
 
-@bp.post("/regios/<slug>/klopt-er-iets-niet")
+@bp.route("/regios/<slug>/klopt-er-iets-niet", methods=["GET", "POST"])
 def region_report(slug):
     return _report("region", slug)
 
 
-@bp.post("/gemeenten/<slug>/klopt-er-iets-niet")
+@bp.route("/gemeenten/<slug>/klopt-er-iets-niet", methods=["GET", "POST"])
 def municipality_report(slug):
     return _report("gemeente", slug)
 

@@ -19,7 +19,8 @@ def test_report_pages_have_no_wcag_violations(axe_page, live_app):
     page.context.clear_cookies()
     page.logged_in = False
     page.goto("/instrumenten/gouda-loonkostensubsidie")
-    page.locator("details.report-form summary").click()
+    page.locator("p.report-link a").click()
+    page.wait_for_load_state()
     _check(page, "report-form-open")
     page.locator("#report-message").fill("Zie <b>hier</b>")
     page.locator("details.report-form button[type=submit]").click()
