@@ -171,3 +171,12 @@ def test_the_api_answers_as_its_openapi_document_says(client, session, people):
     for operations in doc["paths"].values():
         for operation in operations.values():
             assert "414" in operation["responses"]
+
+
+def test_more_values_in_one_filter_than_documented_is_400(client):
+    from catalogue.queries import MAX_VALUES
+
+    many = ",".join(["ouderen"] * (MAX_VALUES + 1))
+    r = client.get(f"/api/v1/instruments?target_group={many}")
+    assert r.status_code == 400 and "target_group" in r.get_data(as_text=True)
+    assert client.get("/api/v1/instruments?target_group=" + ",".join(["ouderen"] * MAX_VALUES)).status_code == 200

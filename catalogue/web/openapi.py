@@ -7,6 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from ..facets import FACETS
+from ..queries import MAX_VALUES
 from .api_write_spec import add_write_api
 from ..schemas import (
     ErrorSchema,
@@ -56,7 +57,7 @@ def vocabulary(session) -> dict[str, list[str]]:
 def _codes(codes: list[str] | None) -> dict:
     """A comma-separated list of codes (`kind=a,b`; repeating the parameter works too)."""
     items = {"type": "string", "enum": codes} if codes else {"type": "string"}
-    return {"type": "array", "items": items, "maxItems": 20}
+    return {"type": "array", "items": items, "maxItems": MAX_VALUES}
 
 
 def _list_param(name, description, codes):
