@@ -296,18 +296,27 @@ def users_token(email, token_id, name, list_tokens, revoke, revoke_all):
     click.echo(token)
 
 
-@users.command("deactivate")
-@click.argument("email")
-@with_appcontext
-def users_deactivate(email):
-    """Deactivate a user: their sessions end at once and their API tokens stop working (401)."""
+def _set_active(email: str, active: bool) -> None:
+    """Deactivate or reactivate a user through the account service (audited as done on the command line)."""
     from .accounts.admin import AccountAdmin
 
     with _db().session() as session:
         user = _user_or_fail(session, email)
         was_active = user.active
-        AccountAdmin(session, None, via="cli").deactivate(user)
-    click.echo(f"{user.email} {'deactivated' if was_active else 'was already deactivated'}.")
+        service = AccountAdmin(session, None, via="cli")
+        (service.activate if active else service.deactivate)(user)
+    if active:
+        click.echo(f"{user.email} {'was already active' if was_active else 'activated'}.")
+    else:
+        click.echo(f"{user.email} {'deactivated' if was_active else 'was already deactivated'}.")
+
+
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email):
+    """Deactivate a user: their sessions end at once and their API tokens stop working (401)."""
+    _set_active(email, False)
 
 
 @users.command("activate")
@@ -315,13 +324,7 @@ def users_deactivate(email):
 @with_appcontext
 def users_activate(email):
     """Reactivate a user (tokens that were not revoked work again)."""
-    from .accounts.admin import AccountAdmin
-
-    with _db().session() as session:
-        user = _user_or_fail(session, email)
-        was_active = user.active
-        AccountAdmin(session, None, via="cli").activate(user)
-    click.echo(f"{user.email} {'was already active' if was_active else 'activated'}.")
+    _set_active(email, True)
 
 
 @users.command("review-period")
