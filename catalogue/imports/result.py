@@ -28,16 +28,9 @@ class RowResult:
         return ACTION_LABELS[self.action]
 
 
-@dataclass
-class ImportResult:
-    filename: str
-    region: str | None
-    dry_run: bool
-    rows: list[RowResult] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # file-level errors and every row error, in order
-    warnings: list[str] = field(default_factory=list)
-    mapping: dict[str, str] = field(default_factory=dict)  # header in the file -> column label
-    committed: bool = False
+class Outcome:
+    """What a spreadsheet and a Dennis import share: errors, per-row conflicts, and whether the file may be committed.
+    Subclasses are dataclasses with `rows` (each with `conflicts`) and `errors`."""
 
     @property
     def ok(self) -> bool:
@@ -55,6 +48,19 @@ class ImportResult:
     def ready(self) -> bool:
         """No errors and every conflict chosen: the file may be committed."""
         return self.ok and not self.open_conflicts
+
+
+@dataclass
+class ImportResult(Outcome):
+    filename: str
+    region: str | None
+    dry_run: bool
+    rows: list[RowResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # file-level errors and every row error, in order
+    warnings: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # header in the file -> column label
+    committed: bool = False
+
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)

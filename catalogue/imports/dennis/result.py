@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..result import show
+from ..result import Outcome, show
 
 ACTIONS = ("create", "update", "unchanged", "conflict", "skipped", "error")
 ACTION_LABELS = {"create": "nieuw", "update": "bijwerken", "unchanged": "ongewijzigd", "conflict": "conflict",
@@ -31,29 +31,13 @@ class DennisRow:
 
 
 @dataclass
-class DennisResult:
+class DennisResult(Outcome):
     filename: str
     region: str | None
     dry_run: bool
     rows: list[DennisRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     committed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def conflicts(self) -> list:
-        return [c for r in self.rows for c in r.conflicts]
-
-    @property
-    def open_conflicts(self) -> list:
-        return [c for c in self.conflicts if c.choice is None]
-
-    @property
-    def ready(self) -> bool:
-        return self.ok and not self.open_conflicts
 
     @property
     def counts(self) -> dict[str, int]:
