@@ -58,9 +58,9 @@
     var search = form.querySelector("input[type=search]");
     if (search) {
       // search as you type: the form is sent after a pause in typing in its search field. If the field lies inside
-      // the part that is updated, it is kept as it is (hx-preserve needs an id), so what is typed meanwhile is not lost.
+      // the part that is updated, the template marks it hx-preserve (with an id; htmx looks for the mark in the new
+      // content), so it is kept as it is and what is typed meanwhile is not lost.
       trigger += ", input changed delay:400ms from:find input[type=search], search from:find input[type=search]";
-      if (search.id) { search.setAttribute("hx-preserve", "true"); }
     }
     setAll(form, Object.assign({"hx-get": action, "hx-trigger": trigger}, common));
     window.htmx.process(form);
@@ -127,6 +127,7 @@
     var active = -1;
     var options = [];
     var lastText = null;
+    var lastData = null;
     var lang = document.documentElement.lang === "en" ? "en" : "nl";
     var words = {
       nl: {search: "Zoek op", results: function (n) { return n === 1 ? "1 suggestie" : n + " suggesties"; },
@@ -210,6 +211,7 @@
     }
 
     function show(data) {
+      lastData = data;
       var p = parts();
       p.list.textContent = "";
       options = [];
@@ -276,6 +278,17 @@
         choose(active);
       } else if (event.key === "Escape" && open) {
         event.preventDefault();
+        close();
+      }
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      // live results replaced the part around the field (the field itself is kept): the list went with it, so
+      // draw it again with the same choice while the user is still in the field
+      if (!document.getElementById(listId) && options.length && document.activeElement === input) {
+        var keep = active;
+        show(lastData);
+        if (keep >= 0) { highlight(keep); }
+      } else if (document.activeElement !== input) {
         close();
       }
     });

@@ -111,9 +111,16 @@ def test_snippets_are_inside_their_card(page):
 def test_search_box_suggestions_are_an_accessible_combobox(page):
     page.goto("/instrumenten")
     field = page.locator("#f-q")
+    page.evaluate("() => { window.typedInto = document.getElementById('f-q'); }")
     field.press_sequentially("jobc", delay=30)
     page.wait_for_selector("#f-q-suggestions [role=option]")
     assert field.get_attribute("role") == "combobox" and field.get_attribute("aria-expanded") == "true"
+    # the results update as you type (the field lies inside them): the suggestions must survive that swap
+    page.wait_for_url("**q=jobc**")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_selector("#f-q-suggestions [role=option]")
+    assert page.evaluate("() => document.getElementById('f-q') === window.typedInto")  # kept, not replaced
+    assert field.get_attribute("aria-expanded") == "true"
     field.press("ArrowDown")
     active = field.get_attribute("aria-activedescendant")
     assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
