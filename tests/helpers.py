@@ -44,3 +44,27 @@ def declare_complete(session: Session, region_codes=("AM20", "AM11", "AM35"), ki
         session.add(CoverageDeclaration(municipality_id=m.id, kinds=list(kinds), declared_at=when,
                                         actor="redacteur@example.org", via="cli"))
     session.flush()
+
+
+def seeded_cli_database(tmp_path_factory, database_url: str, name: str):
+    """For a module fixture: an initialised and seeded SQLite file of its own that the `catalogue` commands use (through
+    the environment), yielding (url, folder). The command-line tests skip on the PostgreSQL run."""
+    import pytest
+    from click.testing import CliRunner
+
+    from catalogue.cli import main
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the command-line tests use their own SQLite file")
+    folder = tmp_path_factory.mktemp(name)
+    url = f"sqlite:///{folder / 'cli.sqlite'}"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CATALOGUE_DATABASE_URL", url)
+    mp.setenv("CATALOGUE_SECRET_KEY", "x")
+    mp.setenv("CATALOGUE_INDEX_DIR", str(folder / "index"))
+    runner = CliRunner()
+    for args in (["init"], ["seed"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+    yield url, folder
+    mp.undo()

@@ -9,24 +9,12 @@ from pypdf import PdfReader
 from sqlalchemy import create_engine, text
 
 from catalogue.cli import main
+from helpers import seeded_cli_database
 
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the command-line tests use their own SQLite file")
-    folder = tmp_path_factory.mktemp("cli-export")
-    url = f"sqlite:///{folder / 'cli.sqlite'}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CATALOGUE_DATABASE_URL", url)
-    mp.setenv("CATALOGUE_SECRET_KEY", "x")
-    mp.setenv("CATALOGUE_INDEX_DIR", str(folder / "index"))
-    runner = CliRunner()
-    for args in (["init"], ["seed"]):
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0, result.output
-    yield url, folder
-    mp.undo()
+    yield from seeded_cli_database(tmp_path_factory, database_url, "cli-export")
 
 
 def _count(url):

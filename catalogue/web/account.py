@@ -15,7 +15,7 @@ from ..accounts.audit import record
 from ..auth import create_api_token, verify_password
 from ..models import ApiToken
 from .accounts import SECOND_FACTOR
-from .auth_views import enrolment_context
+from .auth_views import enrolment_step
 from .forms import translate_error
 
 bp = Blueprint("account", __name__)
@@ -47,21 +47,9 @@ def overview():
 
 @bp.route("/tweestapsverificatie", methods=["GET", "POST"])
 def enrol():
-    me = _me()
-    secret = session.get("_enrol_secret") or two_factor.new_secret()
-    session["_enrol_secret"] = secret
-    context = enrolment_context(me, secret)
-    if request.method == "GET":
-        return render_template("auth/enrol.html", required=False, error=None, **context)
-    db = get_db()
-    try:
-        codes = two_factor.enable(db, me, secret, request.form.get("code"), request.remote_addr or "unknown")
-    except two_factor.CodeRefused as exc:
-        db.commit()
-        return render_template("auth/enrol.html", required=False, error=translate_error(str(exc)), **context), \
-            429 if exc.blocked else 400
-    db.commit()
-    session.pop("_enrol_secret", None)
+    page, codes = enrolment_step(_me(), required=False)
+    if page is not None:
+        return page
     session[SECOND_FACTOR] = True  # the code was just given
     return render_template("auth/recovery_codes.html", codes=codes, next=url_for("account.overview"))
 

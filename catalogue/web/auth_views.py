@@ -114,27 +114,33 @@ def enrol():
         return _login_again()
     if user.totp_enabled:
         return redirect(url_for("auth.second_factor"))
-    secret = session.get("_enrol_secret") or two_factor.new_secret()
-    session["_enrol_secret"] = secret
-    context = enrolment_context(user, secret)
-    if request.method == "GET":
-        return render_template("auth/enrol.html", required=True, error=None, **context)
-    db = get_db()
-    try:
-        codes = two_factor.enable(db, user, secret, request.form.get("code"), request.remote_addr or "unknown")
-    except two_factor.CodeRefused as exc:
-        db.commit()
-        return render_template("auth/enrol.html", required=True, error=translate_error(str(exc)), **context), \
-            429 if exc.blocked else 400
-    db.commit()
+    page, codes = enrolment_step(user, required=True)
+    if page is not None:
+        return page
     next_url = _safe_next(session.get(PENDING, {}).get("next")) or url_for("manage.dashboard")
     start_session(user, second_factor=True)
     return render_template("auth/recovery_codes.html", codes=codes, next=next_url)
 
 
-def enrolment_context(user, secret: str) -> dict:
+def enrolment_step(user, required: bool):
+    """Setting up the second factor (at login, or from Mijn account): the page with the QR code on GET or after a wrong
+    code, else (None, recovery codes) once the code was right. The secret waits in the session until then."""
+    secret = session.get("_enrol_secret") or two_factor.new_secret()
+    session["_enrol_secret"] = secret
     uri = two_factor.provisioning_uri(secret, user.email)
-    return {"uri": uri, "qr": two_factor.qr_data_uri(uri), "secret": two_factor.grouped(secret)}
+    context = {"uri": uri, "qr": two_factor.qr_data_uri(uri), "secret": two_factor.grouped(secret)}
+    if request.method == "GET":
+        return render_template("auth/enrol.html", required=required, error=None, **context), None
+    db = get_db()
+    try:
+        codes = two_factor.enable(db, user, secret, request.form.get("code"), request.remote_addr or "unknown")
+    except two_factor.CodeRefused as exc:
+        db.commit()
+        page = render_template("auth/enrol.html", required=required, error=translate_error(str(exc)), **context)
+        return (page, 429 if exc.blocked else 400), None
+    db.commit()
+    session.pop("_enrol_secret", None)
+    return None, codes
 
 
 @bp.post("/uitloggen")

@@ -4,7 +4,6 @@ Every view requires a login; every action checks `auth.can` on the object. All c
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,6 +30,7 @@ from ..models import AuditEntry, Instrument, InstrumentVersion, Notification, Re
 from ..queries import text_search_ids
 from ..review import needs_review
 from . import forms
+from .guards import refusals_as_http
 
 bp = Blueprint("manage", __name__)
 PER_PAGE = 50
@@ -58,20 +58,6 @@ def _instrument(slug: str) -> Instrument:
     if not can(_user(), "view_internal", item):
         abort(403)
     return item
-
-
-def _forbidden_handler(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except NotAllowed:
-            get_db().rollback()
-            abort(403)
-        except NotFound:
-            get_db().rollback()
-            abort(404)
-    return wrapper
 
 
 @bp.app_template_filter("field_label")
@@ -188,7 +174,7 @@ def _form_context(values: dict, errors: dict | None = None, instrument: Instrume
 
 
 @bp.route("/instrumenten/nieuw", methods=["GET", "POST"])
-@_forbidden_handler
+@refusals_as_http
 def new_instrument():
     user = _user()
     if not can(user, "create"):
@@ -221,7 +207,7 @@ def instrument(slug: str):
 
 
 @bp.route("/instrumenten/<slug>/bewerken", methods=["GET", "POST"])
-@_forbidden_handler
+@refusals_as_http
 def edit_instrument(slug: str):
     item = _instrument(slug)
     if not can(_user(), "edit", item):

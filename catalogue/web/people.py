@@ -3,7 +3,6 @@ and users of their own arbeidsmarktregio. The rules are in `catalogue.accounts.a
 pages (403 when not allowed; errors next to the fields, nothing changed, input kept)."""
 from __future__ import annotations
 
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,10 +10,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from .. import get_db
-from ..accounts.admin import AccountAdmin, InvalidInput, NotAllowed, organisation_by_slug
+from ..accounts.admin import AccountAdmin, InvalidInput, organisation_by_slug
 from ..accounts.audit import ACTIONS as EVENT_LABELS
 from ..models import ROLES, AccountEvent, ApiToken, Invitation, Membership, Organisation, User
 from .forms import translate_error
+from .guards import refusals_as_http
 
 bp = Blueprint("people", __name__)
 
@@ -56,16 +56,11 @@ def _type_label(kind: str) -> str:
     return _(TYPE_LABELS.get(kind, kind))
 
 
-def _guarded(view):
-    """NotAllowed -> 403 with nothing written."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except NotAllowed:
-            get_db().rollback()
-            abort(403)
-    return wrapper
+def _found(model, key: int):
+    row = get_db().get(model, key)
+    if row is None:
+        abort(404)
+    return row
 
 
 def _errors(exc: InvalidInput) -> dict[str, list[str]]:
@@ -93,7 +88,7 @@ def organisations():
 
 
 @bp.post("/organisaties")
-@_guarded
+@refusals_as_http
 def create_organisation():
     db = get_db()
     provider = (request.form.get("provider") or "").strip()[:200]
@@ -133,7 +128,7 @@ def organisation(slug: str):
 
 
 @bp.post("/organisaties/<slug>/uitnodigen")
-@_guarded
+@refusals_as_http
 def invite(slug: str):
     db = get_db()
     organisation = _organisation(slug)
@@ -150,7 +145,7 @@ def invite(slug: str):
 
 
 @bp.post("/uitnodigingen/<int:invitation_id>/intrekken")
-@_guarded
+@refusals_as_http
 def revoke_invitation(invitation_id: int):
     db = get_db()
     invitation = db.get(Invitation, invitation_id)
@@ -176,9 +171,7 @@ def users():
 
 
 def _user(user_id: int) -> User:
-    user = get_db().get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _found(User, user_id)
     if not _admin().may_manage_user(user):
         abort(403)
     return user
@@ -212,7 +205,7 @@ def _user_action(user_id: int, change, message: str):
 
 
 @bp.post("/gebruikers/<int:user_id>/rollen")
-@_guarded
+@refusals_as_http
 def add_role(user_id: int):
     db = get_db()
     person = _user(user_id)
@@ -229,16 +222,14 @@ def add_role(user_id: int):
 
 
 @bp.post("/gebruikers/<int:user_id>/rollen/<int:membership_id>/intrekken")
-@_guarded
+@refusals_as_http
 def remove_role(user_id: int, membership_id: int):
-    membership = get_db().get(Membership, membership_id)
-    if membership is None:
-        abort(404)
+    membership = _found(Membership, membership_id)
     return _user_action(user_id, lambda admin, person: admin.remove_role(person, membership), _("Rol ingetrokken."))
 
 
 @bp.post("/gebruikers/<int:user_id>/beheerder")
-@_guarded
+@refusals_as_http
 def set_admin(user_id: int):
     grant = request.form.get("admin") == "1"
     return _user_action(user_id, lambda admin, person: admin.set_admin(person, grant),
@@ -246,29 +237,27 @@ def set_admin(user_id: int):
 
 
 @bp.post("/gebruikers/<int:user_id>/deactiveren")
-@_guarded
+@refusals_as_http
 def deactivate(user_id: int):
     return _user_action(user_id, lambda admin, person: admin.deactivate(person),
                         _("%(email)s is gedeactiveerd: sessies en API-tokens werken niet meer."))
 
 
 @bp.post("/gebruikers/<int:user_id>/activeren")
-@_guarded
+@refusals_as_http
 def activate(user_id: int):
     return _user_action(user_id, lambda admin, person: admin.activate(person), _("%(email)s is weer actief."))
 
 
 @bp.post("/gebruikers/<int:user_id>/tokens/<int:token_id>/intrekken")
-@_guarded
+@refusals_as_http
 def revoke_token(user_id: int, token_id: int):
-    token = get_db().get(ApiToken, token_id)
-    if token is None:
-        abort(404)
+    token = _found(ApiToken, token_id)
     return _user_action(user_id, lambda admin, person: admin.revoke_token(person, token), _("API-token ingetrokken."))
 
 
 @bp.post("/gebruikers/<int:user_id>/tweestapsverificatie-resetten")
-@_guarded
+@refusals_as_http
 def reset_two_factor(user_id: int):
     return _user_action(user_id, lambda admin, person: admin.reset_two_factor(person),
                         _("De tweestapsverificatie van %(email)s is verwijderd; zijn of haar sessies zijn beëindigd."))
