@@ -16,6 +16,12 @@ Per instrument it reports errors (must be fixed; the command exits non-zero) and
 | ended_not_said | warning | the scheme has ended, but its summary does not say so |
 | dated_value_outside_scheme | warning | a dated value that starts after the scheme ended |
 | contacts_missing | warning | no contact, and the provider (or the region's WSP) has no phone, e-mail or website either |
+
+The national values of the estimate (seed_data/estimate.yaml: wettelijk minimumloon, loonkostensubsidie cap and
+werkgeverslasten allowance) are checked too when the whole catalogue is: never_checked, check_overdue and
+checked_in_future as for a national instrument (errors), and value_unconfirmed (warning) for a period whose value could
+not be confirmed on an official page ("niet bevestigd"). A value without an official source is refused when the file is
+loaded (catalogue/estimate/rules.py).
 """
 from __future__ import annotations
 
@@ -54,7 +60,12 @@ MESSAGES = {
     "ended_not_said": "De regeling is beëindigd op {until}, maar de samenvatting zegt dat niet.",
     "dated_value_outside_scheme": "Een gedateerde waarde van '{parameter}' begint op {start}, na het einde van de regeling.",
     "contacts_missing": "Geen contact: geen contactpersoon en geen telefoon, e-mail of website van de aanbieder.",
+    "value_unconfirmed": "Niet bevestigd: de waarde voor {period} staat niet op een officiële pagina; de schatting "
+                         "rekent er niet mee.",
 }
+NATIONAL_VALUE_NAMES = {"wml_per_hour": "Wettelijk minimumloon per uur (21 jaar en ouder)",
+                        "lks_cap_share_of_wml": "Loonkostensubsidie: maximum als deel van het WML",
+                        "lks_employer_charges_allowance": "Loonkostensubsidie: vergoeding werkgeverslasten"}
 
 
 @dataclass
@@ -178,6 +189,34 @@ def check_instrument(instrument: Instrument, today: date, review_months: int = D
     return found
 
 
+def check_national_values(today: date, values=None) -> list[Finding]:
+    """The estimate's national values: each row checked within the review period, and confirmed (or said not to be)."""
+    from .estimate.rules import load_values
+
+    values = values or load_values()
+    found: list[Finding] = []
+    limit = months_ago(today, DEFAULT_REVIEW_AFTER_MONTHS)
+    for name, rows in values.values.items():
+        label = NATIONAL_VALUE_NAMES.get(name, name)
+
+        def add(code: str, severity: str, **vals):
+            found.append(Finding(name, label, "szw", code, severity, MESSAGES[code].format(**vals),
+                                 {k: str(v) for k, v in vals.items()}))
+
+        for row in rows:
+            period = (f"{row.valid_from.isoformat() if row.valid_from else '…'} t/m "
+                      f"{row.valid_until.isoformat() if row.valid_until else '…'}")
+            if not row.confirmed:
+                add("value_unconfirmed", WARNING, period=period)
+            if row.last_checked is None:
+                add("never_checked", ERROR)
+            elif row.last_checked > today:
+                add("checked_in_future", ERROR, checked=row.last_checked.isoformat())
+            elif row.last_checked < limit:
+                add("check_overdue", ERROR, checked=row.last_checked.isoformat(), months=DEFAULT_REVIEW_AFTER_MONTHS)
+    return found
+
+
 def check_content(session: Session, today: date | None = None, provider_ids: set[int] | None = None,
                   include_drafts: bool = True) -> ContentReport:
     """Every instrument that is not deleted (optionally only those of `provider_ids`)."""
@@ -197,4 +236,6 @@ def check_content(session: Session, today: date | None = None, provider_ids: set
     for instrument in session.scalars(stmt):
         report.instruments += 1
         report.findings += check_instrument(instrument, today, _review_months(organisations, instrument))
+    if provider_ids is None:
+        report.findings += check_national_values(today)
     return report

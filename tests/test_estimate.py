@@ -118,3 +118,97 @@ def test_combination_rules_and_deadlines():
     assert [d.due for d in deadlines([lkv, lks], date(2027, 2, 1))] == [date(2027, 4, 30)]
     assert deadlines([lkv], date(2027, 1, 15))[0].due == date(2027, 4, 14)
     assert deadlines([lkv], date(2027, 11, 30))[0].due == date(2028, 2, 28)
+
+
+# Worked examples 8-10 (docs/estimate-examples.md): the WML changes on 1 January and 1 July. TESTWAARDEN, not the real
+# WML (which is not confirmed in the data): € 14.00 until 2027-06-30 and € 14.50 from 2027-07-01.
+def two_test_wml_periods():
+    real = load_values()
+    rows = (DatedValue(D("14.00"), date(2027, 1, 1), date(2027, 6, 30), "testwaarde", "https://www.rijksoverheid.nl/x"),
+            DatedValue(D("14.50"), date(2027, 7, 1), None, "testwaarde", "https://www.rijksoverheid.nl/y"))
+    return NationalValues({**real.values, "wml_per_hour": rows})
+
+
+def test_example_8_wml_wage_and_loonkostensubsidie_per_wml_period():
+    lks = instrument("loonkostensubsidie", "LKS", amount_type="loonwaarde")
+    year = estimate(inputs(uren="36", loon="wml", start="2027-01-01", loonwaarde="50"), [lks],
+                    two_test_wml_periods()).years[0]
+    assert year.paid_hours == D(1872)
+    assert year.wage_cost.amount == D("26676.00")  # 14.00 × 936 + 14.50 × 936
+    assert year.support[0].amount == D("16472.43")  # 7.00 × 1.235 × 936 + 7.25 × 1.235 × 936
+    assert year.net == D("10203.57")
+    assert "01-07-2027 t/m 31-12-2027" in year.support[0].rule and "23.5% vergoeding werkgeverslasten" in year.support[0].rule
+
+
+def test_example_9_the_cap_of_70_percent_per_period():
+    lks = instrument("loonkostensubsidie", "LKS", amount_type="loonwaarde")
+    year = estimate(inputs(uren="36", loon="16", start="2027-01-01", loonwaarde="20"), [lks],
+                    two_test_wml_periods()).years[0]
+    assert year.support[0].amount == D("23061.40")  # 9.80 × 1.235 × 936 + 10.15 × 1.235 × 936
+    assert year.wage_cost.amount == D("29952.00")  # the entered wage, 16.00 × 1872
+
+
+def test_example_9_a_year_that_starts_mid_month_splits_the_hours_by_calendar_days():
+    lks = instrument("loonkostensubsidie", "LKS", amount_type="loonwaarde")
+    year = estimate(inputs(uren="36", loon="wml", start="2027-06-16", loonwaarde="50"), [lks],
+                    two_test_wml_periods()).years[0]
+    # 16-30 June: 15 of 30 days of a month = 78 hours at € 14.00; the rest of the year (11.5 months) at € 14.50
+    assert year.wage_cost.amount == D("27105.00")  # 14.00 × 78 + 14.50 × 1794 = 1,092 + 26,013
+    assert year.paid_hours == D(1872)
+
+
+def test_example_10_an_unconfirmed_wml_says_niet_bevestigd_and_computes_nothing():
+    lks = instrument("loonkostensubsidie", "LKS", amount_type="loonwaarde")
+    result = estimate(inputs(loon="wml", loonwaarde="50", start="2027-02-01"), [lks])  # the real data
+    assert result.years[0].wage_cost.amount is None and result.years[0].support[0].amount is None
+    assert result.net_total is None
+    assert any("niet bevestigd" in text for text in result.unknown)
+    before = estimate(inputs(loon="wml", start="2023-03-01"), [])
+    assert "Vóór 1 januari 2024" in before.years[0].wage_cost.rule
+
+
+def test_a_gross_wage_still_computes_when_the_wml_is_not_confirmed():
+    lks = instrument("loonkostensubsidie", "LKS", amount_type="loonwaarde")
+    result = estimate(inputs(loonwaarde="50"), [lks, instrument("loonkostenvoordeel", "LKV", **LKV)])
+    year = result.years[0]
+    assert year.wage_cost.amount == D("26624.00") and year.support[1].amount == D("5075.20")
+    assert year.support[0].amount is None and "niet bevestigd" in year.support[0].rule
+
+
+def test_national_values_carry_source_period_and_last_check():
+    values = load_values()
+    allowance = values.on("lks_employer_charges_allowance", date(2027, 2, 1))
+    assert allowance.value == D("0.235") and "officielebekendmakingen.nl" in allowance.source_url
+    assert allowance.last_checked is not None and allowance.valid_from == date(2018, 1, 1)
+    cap = values.on("lks_cap_share_of_wml", date(2027, 2, 1))
+    assert cap.value == D("0.70") and "rijksoverheid.nl" in cap.source_url
+    rows = values.values["wml_per_hour"]
+    assert all(r.last_checked for r in rows) and all(r.value is None or r.source_url for r in rows)
+    # half-year periods from 2024: 1 January and 1 July
+    assert {(r.valid_from.month, r.valid_from.day) for r in rows if r.valid_from} == {(1, 1), (7, 1)}
+
+
+def test_a_value_without_an_official_source_is_refused(tmp_path):
+    from catalogue.estimate.rules import _load
+
+    bad = tmp_path / "estimate.yaml"
+    bad.write_text("wml_per_hour:\n  - value: '14.00'\n    valid_from: 2027-01-01\n    source_url: https://accountant.example/wml\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="official"):
+        _load(str(bad))
+    overlapping = tmp_path / "overlap.yaml"
+    overlapping.write_text("wml_per_hour:\n  - {value: null, reason: x, valid_until: 2027-06-30}\n"
+                           "  - {value: null, reason: y, valid_from: 2027-06-01}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="overlap"):
+        _load(str(overlapping))
+
+
+def test_content_check_reports_unconfirmed_and_overdue_national_values():
+    from catalogue.content_check import check_national_values
+
+    findings = check_national_values(date(2026, 12, 1))
+    codes = {(f.slug, f.code) for f in findings}
+    assert ("wml_per_hour", "value_unconfirmed") in codes
+    assert all(f.severity == "warning" for f in findings)
+    later = check_national_values(date(2028, 6, 1))
+    assert {f.code for f in later if f.severity == "error"} == {"check_overdue"}

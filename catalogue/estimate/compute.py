@@ -3,15 +3,19 @@ and the date its values are valid on. An estimate, never a promise. No Flask.
 
 Rules (worked examples in docs/estimate-examples.md):
 - a year is 52 weeks; paid hours per year = hours per week × 52, minus the months of a proefplaatsing (no wage then);
-- wage cost = gross wage per hour × paid hours, plus the werkgeverslasten percentage when one is given;
+- wage cost = gross wage per hour × paid hours, plus the werkgeverslasten percentage when one is given; with "wettelijk
+  minimumloon" the hourly WML of each period (it changes on 1 January and 1 July) × the hours in that period;
+- hours in a period = hours per week × 52 / 12 per month it covers (a part of a month by its calendar days);
 - LKV (amount per paid hour): rate × paid hours, at most the yearly maximum, for as many years as the LKV runs; with
   several LKVs only the highest counts (seed_data/combinations.yaml);
-- loonkostensubsidie: (WML − loonwaarde × WML) per hour, at most the cap share of the WML, plus the werkgeverslasten
-  allowance on top, × paid hours (needs the loonwaarde and the WML on that date);
+- loonkostensubsidie (Participatiewet art. 10d): per WML period (WML − loonwaarde × WML) per hour, at most the cap share
+  (70%) of the WML, plus the werkgeverslasten allowance (23.5% of it), × the hours in that period; needs the loonwaarde
+  and a confirmed WML for every period of the year, otherwise it is "niet berekend" with the reason;
 - loondispensatie: the employer pays wage for the loonwaarde only: (1 − loonwaarde) × wage cost (needs the loonwaarde);
 - a one-off premium (amount `vast`) in the first year; an amount per month for the months it runs;
 - risk cover (no-riskpolis) and services (jobcoaching, workplace, …) are listed beside the money, not counted.
-Amounts are taken on the first day of each year of the estimate (the dated parameter values of the instrument).
+An instrument's own amounts are taken on the first day of each year of the estimate (its dated parameter values); the
+national values (seed_data/estimate.yaml) per period within the year.
 """
 from __future__ import annotations
 
@@ -23,9 +27,10 @@ from typing import Sequence
 from ..combinations import Warning, add_months, check, load_rules
 from ..dated import amounts
 from .inputs import EstimateInput
-from .rules import NationalValues, load_values
+from .rules import DatedValue, NationalValues, load_values
 
 CENT = Decimal("0.01")
+LKS_VALUES = ("wml_per_hour", "lks_cap_share_of_wml", "lks_employer_charges_allowance")
 WEEKS_PER_YEAR = Decimal(52)
 MAX_YEARS = 5
 MONEY_KINDS = ("loonkostenvoordeel", "loonkostensubsidie", "loondispensatie", "premie", "proefplaatsing")
@@ -116,8 +121,9 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
         end = add_months(data.start, 12 * (n + 1)) - timedelta(days=1)
         working_months = Decimal(12 - trial if n == 0 else 12)
         paid_hours = data.hours_per_week * WEEKS_PER_YEAR * working_months / 12
-        wml = values.on("wml_per_hour", start)
-        wage_line = _wage(data, paid_hours, wml, start, n == 0 and trial)
+        work_start = add_months(start, trial) if n == 0 else start
+        span = Span(work_start, end, data.hours_per_week)
+        wage_line = _wage(data, paid_hours, values, span, start, n == 0 and trial)
         year = Year(n + 1, start, end, paid_hours, wage_line)
         best = _best_lkv(lkvs, paid_hours, start)
         for item in instruments:
@@ -128,7 +134,7 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
                     line = Line(line.label, Decimal(0), line.rule + " Niet meegeteld: bij meer LKV's telt alleen het "
                                 "hoogste.", line.source_url, start)
             elif kind == "loonkostensubsidie":
-                line = _lks(item, data, paid_hours, wml, values, start)
+                line = _lks(item, data, values, span, start)
             elif kind == "loondispensatie":
                 line = _dispensation(item, data, wage_line, start)
             elif kind == "premie":
@@ -148,16 +154,66 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
     return Estimate(out, beside, check(instruments, rules), unknown)
 
 
-def _wage(data: EstimateInput, paid_hours: Decimal, wml, start: date, trial: int) -> Line:
+@dataclass(frozen=True)
+class Span:
+    """The part of an estimate year in which wage is paid, and the hours per week."""
+
+    start: date
+    end: date
+    hours_per_week: Decimal
+
+    def hours(self, a: date, b: date) -> Decimal:
+        """Paid hours from a to b inclusive: hours per week × 52 / 12 per month (a part of a month by its days)."""
+        months, after = 0, b + timedelta(days=1)
+        while add_months(a, months + 1) <= after:
+            months += 1
+        rest = add_months(a, months)
+        fraction = Decimal(0)
+        if rest < after:
+            fraction = Decimal((after - rest).days) / Decimal((add_months(rest, 1) - rest).days)
+        return self.hours_per_week * WEEKS_PER_YEAR / 12 * (months + fraction)
+
+
+def _nl(day: date) -> str:
+    return day.strftime("%d-%m-%Y")
+
+
+def _unconfirmed(name: str, row: DatedValue | None, day: date) -> str:
+    what = {"wml_per_hour": "Het wettelijk minimumloon per uur", "lks_cap_share_of_wml": "Het maximum van de "
+            "loonkostensubsidie", "lks_employer_charges_allowance": "De vergoeding voor werkgeverslasten"}[name]
+    if row is None:
+        return f"{what} op {_nl(day)} staat niet in de gids: niet bevestigd."
+    return f"{what} op {_nl(day)}: niet bevestigd. {row.reason}".strip()
+
+
+def _wml_periods(values: NationalValues, span: Span, names: tuple[str, ...]) -> tuple[list, str | None]:
+    """The periods of the span with their rows, or the reason (niet bevestigd) why one of them has no value."""
+    periods = values.periods(names, span.start, span.end) if span.start <= span.end else []
+    for a, _b, rows in periods:
+        for name in names:
+            if rows[name] is None or not rows[name].confirmed:
+                return [], _unconfirmed(name, rows[name], a)
+    return periods, None
+
+
+def _wage(data: EstimateInput, paid_hours: Decimal, values: NationalValues, span: Span, start: date,
+          trial: int) -> Line:
     trial_note = f" De eerste {trial} maanden zijn een proefplaatsing: dan geen loonkosten." if trial else ""
+    source = None
     if data.use_wml:
-        if wml is None:
-            return Line("Loonkosten", None, "Het wettelijk minimumloon op deze datum staat niet (bevestigd) in de gids; "
-                        "vul het brutoloon per uur in.", None, start)
-        wage, source, rule = wml.value, wml.source_url, f"Wettelijk minimumloon € {wml.value} per uur × {paid_hours:.0f} uur"
+        periods, problem = _wml_periods(values, span, ("wml_per_hour",))
+        if problem:
+            return Line("Loonkosten", None, problem + " Vul het brutoloon per uur in.", None, start)
+        parts, amount = [], Decimal(0)
+        for a, b, rows in periods:
+            hours = span.hours(a, b)
+            amount += rows["wml_per_hour"].value * hours
+            parts.append(f"€ {rows['wml_per_hour'].value} × {hours:.0f} uur ({_nl(a)} t/m {_nl(b)})")
+        rule = "Wettelijk minimumloon per uur × uren per periode: " + " + ".join(parts)
+        source = periods[0][2]["wml_per_hour"].source_url if periods else None
     else:
-        wage, source, rule = data.wage_per_hour, None, f"Brutoloon € {data.wage_per_hour} per uur × {paid_hours:.0f} uur"
-    amount = wage * paid_hours
+        amount = data.wage_per_hour * paid_hours
+        rule = f"Brutoloon € {data.wage_per_hour} per uur × {paid_hours:.0f} uur"
     if data.employer_charges is not None:
         amount *= 1 + data.employer_charges / 100
         rule += f", plus {data.employer_charges}% werkgeverslasten"
@@ -197,21 +253,25 @@ def _lkv(item, paid_hours: Decimal, start: date, n: int) -> Line | None:
     return Line(item.name, amount, rule + " (UWV rekent per kalenderjaar).", item.source_url, start)
 
 
-def _lks(item, data: EstimateInput, paid_hours: Decimal, wml, values: NationalValues, start: date) -> Line:
-    cap, allowance = values.on("lks_cap_share_of_wml", start), values.on("lks_employer_charges_allowance", start)
+def _lks(item, data: EstimateInput, values: NationalValues, span: Span, start: date) -> Line:
     if data.loonwaarde is None:
         return Line(item.name, None, "Loonkostensubsidie: vul de loonwaarde in (die stelt de gemeente op de werkplek vast).",
                     item.source_url, start)
-    if wml is None or cap is None:
-        return Line(item.name, None, "Loonkostensubsidie: het wettelijk minimumloon op deze datum staat niet (bevestigd) in "
-                    "de gids, dus de subsidie is niet berekend.", item.source_url, start)
-    per_hour = min(wml.value - wml.value * data.loonwaarde / 100, wml.value * cap.value)
-    rule = (f"(WML € {wml.value} − loonwaarde {data.loonwaarde}%) per uur, hoogstens {cap.value * 100:.0f}% van het WML "
-            f"= € {_money(per_hour)} per uur")
-    if allowance is not None:
-        per_hour *= 1 + allowance.value
-        rule += f", plus {allowance.value * 100:.1f}% vergoeding werkgeverslasten"
-    return Line(item.name, _money(per_hour * paid_hours), rule + f", × {paid_hours:.0f} uur.", cap.source_url, start)
+    periods, problem = _wml_periods(values, span, LKS_VALUES)
+    if problem:
+        return Line(item.name, None, f"Loonkostensubsidie niet berekend. {problem}", item.source_url, start)
+    parts, amount = [], Decimal(0)
+    for a, b, rows in periods:
+        wml, cap, allowance = (rows[name].value for name in LKS_VALUES)
+        per_hour = min(wml - wml * data.loonwaarde / 100, wml * cap)
+        hours = span.hours(a, b)
+        amount += per_hour * (1 + allowance) * hours
+        parts.append(f"{_nl(a)} t/m {_nl(b)}: (WML € {wml} − loonwaarde {data.loonwaarde}%), hoogstens "
+                     f"{cap * 100:.0f}% van het WML = € {_money(per_hour)} per uur, plus {allowance * 100:.1f}% "
+                     f"vergoeding werkgeverslasten, × {hours:.0f} uur")
+    first = periods[0][2] if periods else {}
+    source = first["lks_cap_share_of_wml"].source_url if first else item.source_url
+    return Line(item.name, _money(amount), "; ".join(parts) + ".", source, start)
 
 
 def _dispensation(item, data: EstimateInput, wage_line: Line, start: date) -> Line:

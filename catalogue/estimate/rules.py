@@ -1,8 +1,9 @@
-"""The dated national values the estimate uses (seed_data/estimate.yaml): each with its rule, source and validity."""
+"""The dated national values the estimate uses (seed_data/estimate.yaml): each row with its period, rule, source and the
+date it was last checked. A row without a value is "niet bevestigd" for its period: nothing is computed from it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -17,11 +18,19 @@ NAMES = ("wml_per_hour", "lks_cap_share_of_wml", "lks_employer_charges_allowance
 
 @dataclass(frozen=True)
 class DatedValue:
-    value: Decimal
+    value: Decimal | None  # None: niet bevestigd (see `reason`)
     valid_from: date | None
     valid_until: date | None
     rule: str
-    source_url: str | None
+    source_url: str | None  # the official page the value was read on; None when not confirmed
+    last_checked: date | None = None
+    reason: str = ""  # why there is no value
+    lead: str = ""  # where the value is said to be published (not a source)
+    rule_source_url: str | None = None  # the official page of the rule itself
+
+    @property
+    def confirmed(self) -> bool:
+        return self.value is not None
 
     def holds_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_until is None or day <= self.valid_until)
@@ -32,8 +41,20 @@ class NationalValues:
     values: dict[str, tuple[DatedValue, ...]]
 
     def on(self, name: str, day: date) -> DatedValue | None:
-        """The value in force on `day`, or None (unknown: nothing is computed from it)."""
+        """The row in force on `day` (perhaps not confirmed), or None when the guide has no row for that day."""
         return next((v for v in self.values.get(name, ()) if v.holds_on(day)), None)
+
+    def periods(self, names: tuple[str, ...], start: date, end: date) -> list[tuple[date, date, dict]]:
+        """[start, end] cut where a row of any of `names` begins or ends: (from, until, {name: row or None})."""
+        cuts = {start}
+        for name in names:
+            for row in self.values.get(name, ()):
+                for day in (row.valid_from, row.valid_until and row.valid_until + timedelta(days=1)):
+                    if day is not None and start < day <= end:
+                        cuts.add(day)
+        edges = sorted(cuts)
+        return [(a, (edges[i + 1] - timedelta(days=1)) if i + 1 < len(edges) else end,
+                 {name: self.on(name, a) for name in names}) for i, a in enumerate(edges)]
 
 
 def load_values(path: Path | str | None = None) -> NationalValues:
@@ -46,16 +67,31 @@ def _date(value) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _row(path: str, name: str, row: dict) -> DatedValue:
+    from ..content_check import is_official
+
+    value = row.get("value")
+    source = row.get("source_url") or None
+    if value is not None and not is_official(source):
+        raise ValueError(f"{path}: {name} has a value without an official source_url ({source or 'none'})")
+    if value is None and not row.get("reason"):
+        raise ValueError(f"{path}: {name} has a row without value and without a reason")
+    if row.get("rule_source_url") and not is_official(row["rule_source_url"]):
+        raise ValueError(f"{path}: {name} has a rule_source_url that is not official ({row['rule_source_url']})")
+    return DatedValue(None if value is None else Decimal(str(value)), _date(row.get("valid_from")),
+                      _date(row.get("valid_until")), str(row.get("rule") or ""), source, _date(row.get("last_checked")),
+                      str(row.get("reason") or ""), str(row.get("lead") or ""), row.get("rule_source_url") or None)
+
+
 @lru_cache(maxsize=4)
 def _load(path: str) -> NationalValues:
     with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     out = {}
     for name in NAMES:
-        rows = data.get(name) or []
-        for row in rows:
-            if not row.get("source_url"):
-                raise ValueError(f"{path}: {name} has a value without source_url")
-        out[name] = tuple(DatedValue(Decimal(str(r["value"])), _date(r.get("valid_from")), _date(r.get("valid_until")),
-                                     str(r.get("rule") or ""), r.get("source_url")) for r in rows)
+        rows = tuple(_row(path, name, r) for r in data.get(name) or [])
+        spans = sorted((r.valid_from or date.min, r.valid_until or date.max) for r in rows)
+        if any(later[0] <= earlier[1] for earlier, later in zip(spans, spans[1:])):
+            raise ValueError(f"{path}: the periods of {name} overlap")
+        out[name] = rows
     return NationalValues(out)
