@@ -10,7 +10,8 @@ from typing import Mapping, Sequence
 from sqlalchemy.orm import Session
 
 from .combinations import Deadline, Warning, check, deadlines
-from .estimate import Estimate, EstimateInput, estimate, parse_input
+from .estimate import Estimate, EstimateInput, estimate_from_args
+from .estimate.rules import NationalOnDay
 from .wizard import Choices, Match, result
 
 MAX_SELECTED = 30
@@ -30,6 +31,7 @@ class Summary:
     warnings: list[Warning]
     deadlines: list[Deadline]
     documents: list[tuple[str, list[str]]] = field(default_factory=list)  # document, the instruments needing it
+    national: NationalOnDay | None = None  # the national values on the start date (shown with source and last check)
 
     @property
     def instruments(self) -> list:
@@ -53,15 +55,16 @@ def build_summary(session: Session, choices: Choices, args: Mapping[str, Sequenc
     selected = [by_slug[s] for s in slugs if s in by_slug]
     unknown = [s for s in slugs if s not in by_slug]
     instruments = [m.instrument for m in selected]
-    data = parse_input(args) if any(args.get(k) for k in ("uren", "loon", "start")) else EstimateInput()
-    computed = estimate(data, instruments) if data.raw and data.ok else None
+    outcome_estimate = estimate_from_args(args, instruments)
+    data, computed = outcome_estimate.data, outcome_estimate.estimate
     documents = []
     for attribute, label in DOCUMENTS.items():
         needing = [i.name for i in instruments if getattr(i, attribute, False)]
         if needing:
             documents.append((label, needing))
     due = deadlines(instruments, data.start) if data.raw and "start" not in data.errors and data.start else []
-    return Summary(choices, selected, unknown, data, computed, check(instruments), due, documents)
+    return Summary(choices, selected, unknown, data, computed, check(instruments), due, documents,
+                   outcome_estimate.national)
 
 
 def mail_body(summary: Summary, url: str) -> str:

@@ -228,3 +228,35 @@ def test_instrument_comparison_warns_about_combinations(client):
     html = client.get("/vergelijken?instrumenten=lkv-arbeidsgehandicapte-werknemer,"
                       "lkv-banenafspraak-scholingsbelemmerden").get_data(as_text=True)
     assert "alleen het hoogste bedrag" in html and "binnen 3 maanden" in html
+
+
+COMPARE_ESTIMATE = ("/vergelijken?instrumenten=lkv-arbeidsgehandicapte-werknemer,loonkostensubsidie-participatiewet,"
+                    "uwv-loondispensatie-wajong,uwv-no-riskpolis")
+
+
+def test_comparison_of_a_candidates_instruments_has_the_estimate(client):
+    empty = client.get(COMPARE_ESTIMATE).get_data(as_text=True)
+    assert "Wat kost deze medewerker mij? (schatting)" in empty and "Vul uren, loon en startdatum in" in empty
+    assert 'name="instrumenten" value="lkv-arbeidsgehandicapte-werknemer,' in empty  # the basket stays in the form
+    response = client.get(COMPARE_ESTIMATE + "&uren=32&loon=16&start=2027-02-01&loonwaarde=50")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Dit is een schatting, geen toezegging." in html and "Jaar 1: 01-02-2027 tot en met 31-01-2028" in html
+    assert "€ 26.624,00" in html  # 16.00 × 1,664 (docs/estimate-examples.md, example 1)
+    assert "per verloond uur" in html and "bedragen geldig op 01-02-2027" in html  # each number: rule and date
+    assert "sluiten elkaar voor dezelfde werknemer uit" in html  # loonkostensubsidie and loondispensatie
+    # the loonkostensubsidie needs the WML, which is not confirmed: it says so and computes nothing
+    assert "niet bevestigd" in html and "Landelijke waarden op 01-02-2027" in html
+    assert "laatst gecontroleerd" in html and "stcrt-2017-68248" in html
+    assert "No-riskpolis" in html and "Naast het geld" in html
+
+
+def test_comparison_estimate_bad_input_is_shown_next_to_the_field(client):
+    response = client.get(COMPARE_ESTIMATE + "&uren=0&loon=-3&start=2027-02-01&loonwaarde=150")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="est-uren-error"' in html and 'id="est-loon-error"' in html and 'id="est-loonwaarde-error"' in html
+    assert 'aria-invalid="true"' in html and 'value="-3"' in html and "Er is niets berekend" in html
+    assert "Jaar 1:" not in html and "Vergelijking van 4 instrumenten" in html  # the comparison itself stays
+    en = client.get("/en" + COMPARE_ESTIMATE + "&uren=0&loon=16&start=2027-02-01").get_data(as_text=True)
+    assert "What does this employee cost me? (estimate)" in en and "a number from 1 to 60" in en

@@ -2,6 +2,7 @@
 it needs (rules), and the computation (compute)."""
 from .compute import Estimate, Line, Year, estimate
 from .inputs import EstimateInput, parse_input
+from .outcome import EstimateOutcome, estimate_from_args
 from .rules import NationalValues, load_values
 
-__all__ = ["Estimate", "EstimateInput", "Line", "NationalValues", "Year", "estimate", "load_values", "parse_input"]
+__all__ = ["Estimate", "EstimateInput", "EstimateOutcome", "estimate_from_args", "Line", "NationalValues", "Year", "estimate", "load_values", "parse_input"]

@@ -44,6 +44,10 @@ class NationalValues:
         """The row in force on `day` (perhaps not confirmed), or None when the guide has no row for that day."""
         return next((v for v in self.values.get(name, ()) if v.holds_on(day)), None)
 
+    def on_day(self, day: date) -> "NationalOnDay":
+        """Every national value as it stands on `day` (a row perhaps not confirmed, or None: not in the guide)."""
+        return NationalOnDay(day, [(name, self.on(name, day)) for name in NAMES])
+
     def periods(self, names: tuple[str, ...], start: date, end: date) -> list[tuple[date, date, dict]]:
         """[start, end] cut where a row of any of `names` begins or ends: (from, until, {name: row or None})."""
         cuts = {start}
@@ -55,6 +59,12 @@ class NationalValues:
         edges = sorted(cuts)
         return [(a, (edges[i + 1] - timedelta(days=1)) if i + 1 < len(edges) else end,
                  {name: self.on(name, a) for name in names}) for i, a in enumerate(edges)]
+
+
+@dataclass(frozen=True)
+class NationalOnDay:
+    day: date
+    rows: list[tuple[str, DatedValue | None]]
 
 
 def load_values(path: Path | str | None = None) -> NationalValues:

@@ -21,6 +21,7 @@ from ..comparison import (
     split_list,
 )
 from ..dated import parse_peildatum
+from ..estimate import estimate_from_args
 from ..harmonisation import STATUS_ICONS, STATUSES, national_overview, region_harmonisation, score_band, status_label
 from ..i18n import current_language
 from ..models import Instrument, Municipality, Region, TaxonomyTerm
@@ -129,19 +130,22 @@ def compare_instruments():
             return redirect(url_for(".compare_instruments", instrumenten=",".join(basket)))
         matches = found
     context = {"basket": basket, "matches": matches, "add": add, "max_instruments": MAX_INSTRUMENTS, "comparison": None,
-               "basket_items": []}
+               "basket_items": [], "estimate": estimate_from_args({}, []),
+               "estimate_hidden": {"instrumenten": ",".join(basket), "peildatum": request.args.get("peildatum", "")}}
     if len(basket) > MAX_INSTRUMENTS:
         return _error_page("compare_instruments.html", ComparisonError(
             "instrumenten", _("u kunt hoogstens %(n)d instrumenten tegelijk vergelijken", n=MAX_INSTRUMENTS)), **context)
     try:
         if len(basket) >= 2:
             context["comparison"] = build_instrument_comparison(session, basket, current_language(), today=peildatum())
-            context["combination_warnings"] = check(build_basket(session, basket))
+            items = build_basket(session, basket)
+            context["combination_warnings"] = check(items)
+            context["estimate"] = estimate_from_args(request.args.to_dict(flat=False), items)
         else:
             context["basket_items"] = build_basket(session, basket)
     except ComparisonError as exc:
         return _error_page("compare_instruments.html", exc, **context)
-    return render_template("compare_instruments.html", **context)
+    return render_template("compare_instruments.html", **context), 400 if context["estimate"].data.errors else 200
 
 
 def build_basket(session, slugs: list[str]) -> list[Instrument]:
