@@ -6,7 +6,7 @@ The middleware moves a leading /en from PATH_INFO to SCRIPT_NAME, so every route
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 
 LANGUAGES = ("nl", "en")
@@ -82,8 +82,29 @@ def untranslated_mark() -> Markup:
     return Markup('<span class="untranslated">{}</span>').format(gettext("(in het Nederlands)"))
 
 
+_TRANSLATIONS: dict[str, object] = {}
+
+
+def _translations():
+    """The message catalogue of the page's language. The language follows from the URL alone (no locale is forced
+    anywhere), so its catalogue is looked up once per language rather than once per string: a result page translates
+    some thousand strings, and flask-babel's lookup walks the request context each time."""
+    language = current_language()
+    found = _TRANSLATIONS.get(language)
+    if found is None:
+        found = _TRANSLATIONS[language] = get_translations()
+    return found
+
+
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=current_language)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(
         current_language=current_language,
         url_in_language=url_in_language,

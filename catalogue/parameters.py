@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal
 
@@ -38,6 +39,7 @@ def _lang(language: str) -> str:
     return language if language in _T else "nl"
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct amounts; Babel's formatting is the costly part of a result page
 def euro(value: Decimal | float | None, language: str = "nl") -> str:
     if value is None:
         return ""

@@ -374,6 +374,40 @@ def available_for_municipality(session: Session, municipality: Municipality, tod
     return all_instruments(session, query, today)
 
 
+def available_ids_in_each(session: Session, municipalities: list[Municipality], today: date | None = None,
+                          lifecycle: tuple[str, ...] = ("current",)) -> dict[int, set[int]]:
+    """{gemeente id: ids of the public instruments an employer located there can use}. Answered by the search engine's
+    facet table (kept current by the change-log follower) when one is loaded, else by SQL; no instrument is loaded."""
+    today = today or date.today()
+    table = None
+    if municipalities:
+        from .search import engine_for
+
+        engine = engine_for(session)
+        if engine is not None:
+            engine.sync(session)
+            try:
+                table = engine.table(session, today, public_condition)
+            except RuntimeError:  # the follower has not loaded the facet table yet: SQL answers meanwhile
+                table = None
+    per: dict[int, set[int]] = {}
+    for m in municipalities:
+        if table is not None:
+            bits = table.all & table.selection("lifecycle", list(lifecycle)) & table.available_in(
+                [m.id], [m.region_id] if m.region_id is not None else [])
+            ids = set()
+            while bits:  # the set bits only (a page has a few hundred of 20,000)
+                low = bits & -bits
+                ids.add(table.ids[low.bit_length() - 1])
+                bits ^= low
+            per[m.id] = ids
+        else:
+            query = InstrumentQuery(municipalities=[m.code], facets={"lifecycle": list(lifecycle)})
+            per[m.id] = set(session.scalars(select(Instrument.id).where(*base_conditions(session, query, today),
+                                                                          *facet_conditions(query, today))))
+    return per
+
+
 def suggestions(session: Session, text: str, today: date | None = None, limit: int = 8) -> tuple[list[Instrument], list[str]]:
     """Search-as-you-type: public, current or upcoming instruments matching what was typed so far (the last word as a
     prefix), and completions of the last word. Without a search engine: names containing the text."""

@@ -28,12 +28,12 @@ from typing import Mapping, Sequence
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, selectinload
 
 from .config import SEED_DIR
-from .models import Instrument, Municipality, TaxonomyTerm
+from .models import Instrument, InstrumentKind, Municipality, Provider, TaxonomyTerm, instrument_term
 from .places import PlaceLookup, resolve_place
-from .queries import available_for_municipality
+from .queries import available_ids_in_each
 from .residence import ResidenceRules, load_rules
 
 WIZARD_FILE = SEED_DIR / "wizard.yaml"
@@ -355,6 +355,8 @@ class WizardResult:
     total: int
     available: int  # everything available, before matching the person
     rules: ResidenceRules | None = None
+    # per gemeente id of the employer (and the candidate): its own offer, as coverage.municipality_coverage takes it
+    own_offer: tuple[dict[int, int], dict[int, set[str]]] = field(default_factory=lambda: ({}, {}))
 
 
 def _origin(item: Instrument, decider: str, employer: Municipality, residence: Municipality | None) -> Origin:
@@ -380,21 +382,22 @@ def result(session: Session, choices: Choices, today: date | None = None,
     employer, residence = choices.municipality, choices.residence.municipality
     elsewhere = residence is not None and residence.id != employer.id
     ages = age_ranges() if choices.age_groups else None
-    candidates: list[tuple[Instrument, str]] = []
-    for item in available_for_municipality(session, employer, today):
-        decider = rules.decider(item.provider.type, item.kind.code)
-        if not (decider == "candidate" and elsewhere):
+    places = [employer, residence] if elsewhere else [employer]
+    available_in = available_ids_in_each(session, places, today)
+    facts = _facts(session, set().union(*available_in.values()))
+    candidates: list[tuple[Facts, str]] = []
+    for item in facts:  # the residence rule decides whose offer counts (catalogue/residence.py)
+        decider = rules.decider(item.provider_type, item.kind_code)
+        if item.id in available_in[employer.id] and not (decider == "candidate" and elsewhere):
             candidates.append((item, decider))
-    if elsewhere:
-        for item in available_for_municipality(session, residence, today):
-            decider = rules.decider(item.provider.type, item.kind.code)
-            if decider == "candidate":
-                candidates.append((item, decider))
-    matches: list[Match] = []
-    for item, decider in candidates:
-        status = fit(item, choices, matching, ages)
-        if status is not None:
-            matches.append(Match(item, status, _origin(item, decider, employer, residence)))
+        elif elsewhere and item.id in available_in[residence.id] and decider == "candidate":
+            candidates.append((item, decider))
+    fitting = [(item, decider, status) for item, decider in candidates
+               for status in [fit(item, choices, matching, ages)] if status is not None]
+    loaded = {i.id: i for i in session.scalars(_card_relations(
+        select(Instrument).where(Instrument.id.in_([item.id for item, _d, _s in fitting]))))} if fitting else {}
+    matches = [Match(loaded[item.id], status, _origin(loaded[item.id], decider, employer, residence))
+               for item, decider, status in fitting]
     available = len(candidates)
     reach_order = {"lokaal": 0, "regionaal": 1, "landelijk": 2}
     grouped: OrderedDict[str, list[Match]] = OrderedDict((b.code, []) for b in benefits + (OTHER,))
@@ -404,10 +407,58 @@ def result(session: Session, choices: Choices, today: date | None = None,
     groups = [
         BenefitGroup(by_code[code], sorted(items, key=lambda m: (m.fit != "past", reach_order.get(m.instrument.reach, 3),
                                                                  m.instrument.kind.sort_order,
-                                                                 m.instrument.name.lower())))
+                                                                 m.instrument.name.lower(), m.instrument.id)))
         for code, items in grouped.items() if items
     ]
-    return WizardResult(groups, len(matches), available, rules)
+    own = {m.id: [f for f in facts if f.reach == "lokaal" and f.id in available_in[m.id]] for m in places}
+    offer = ({mid: len(items) for mid, items in own.items()}, {mid: {f.kind_code for f in items} for mid, items in own.items()})
+    return WizardResult(groups, len(matches), available, rules, offer)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What matching needs of an instrument (fit, the residence rule), read without loading the instrument itself:
+    only the instruments that fit are loaded, with what their cards show."""
+
+    id: int
+    kind_code: str
+    provider_type: str
+    reach: str
+    terms: dict[str, list["TermCode"]]
+
+    def terms_of(self, taxonomy: str) -> list["TermCode"]:
+        return self.terms.get(taxonomy, [])
+
+
+@dataclass(frozen=True)
+class TermCode:
+    code: str
+
+
+def _facts(session: Session, ids: set[int]) -> list[Facts]:
+    if not ids:
+        return []
+    id_list = sorted(ids)
+    terms: dict[int, dict[str, list[TermCode]]] = {}
+    for iid, taxonomy, code in session.execute(
+            select(instrument_term.c.instrument_id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
+            .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
+            .where(instrument_term.c.instrument_id.in_(id_list))):
+        terms.setdefault(iid, {}).setdefault(taxonomy, []).append(TermCode(code))
+    rows = session.execute(select(Instrument.id, InstrumentKind.code, Provider.type, Instrument.reach)
+                           .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
+                           .join(Provider, Provider.id == Instrument.provider_id).where(Instrument.id.in_(id_list)))
+    return [Facts(iid, kind, provider_type, reach, terms.get(iid, {})) for iid, kind, provider_type, reach in rows]
+
+
+def _card_relations(stmt):
+    """What the result cards, the summary and the estimate show of an instrument: loaded in a few batched queries; the
+    long texts and lists they never show are not loaded (and raise if touched, so no query per instrument sneaks in)."""
+    return stmt.options(selectinload(Instrument.kind), selectinload(Instrument.provider),
+                        selectinload(Instrument.terms), selectinload(Instrument.parameter_values),
+                        *(defer(column, raiseload=True) for column in (
+                            Instrument.description, Instrument.contacts, Instrument.links, Instrument.internal_notes,
+                            Instrument.funding_source)))
 
 
 def restrictions(instrument: Instrument) -> dict[str, list[TaxonomyTerm]]:

@@ -262,3 +262,47 @@ def test_summary_by_email_goes_to_the_outbox(client, session):
     assert response.status_code == 302 and "verstuurd=1" in response.headers["Location"]
     message = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "werkgever@example.org")).one()
     assert "30-04-2027" in message.body and "/werkgever/overzicht?" in message.body
+
+
+def test_available_ids_in_each_agree_with_the_old_query_and_follow_changes(app, session):
+    """Which instruments the employer's and the candidate's gemeente offer is answered by the facet table (kept current
+    by the change-log follower) or, without one, by SQL: both agree with the old query, and a change is followed."""
+    from catalogue.models import Instrument, Municipality
+    from catalogue.queries import available_for_municipality, available_ids_in_each
+    from catalogue.search import register, unregister
+
+    gouda, zoetermeer = (session.scalar(select(Municipality).where(Municipality.code == c)) for c in ("GM0513", "GM0637"))
+    per = available_ids_in_each(session, [gouda, zoetermeer])
+    for m in (gouda, zoetermeer):
+        assert per[m.id] == {i.id for i in available_for_municipality(session, m)}
+    engine = app.extensions["catalogue_search"]
+    unregister(app.config["DATABASE_URL"])
+    try:
+        by_sql = available_ids_in_each(session, [gouda, zoetermeer])
+    finally:
+        register(app.config["DATABASE_URL"], engine)
+    assert by_sql == per
+    local = next(session.get(Instrument, i) for i in sorted(per[gouda.id]) if session.get(Instrument, i).reach == "lokaal")
+    local.status = "draft"
+    session.flush()  # the change log's trigger records it; the follower applies it to the facet table
+    after = available_ids_in_each(session, [gouda, zoetermeer])
+    assert local.id not in after[gouda.id] and after[zoetermeer.id] == per[zoetermeer.id]
+
+
+def test_the_wizard_result_queries_do_not_grow_with_the_instruments(session):
+    from sqlalchemy import event
+
+    from catalogue.wizard import parse_choices, result
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        choices = parse_choices(session, {"gemeente": ["GM0513"], "woont": ["GM0637"], "uitkering": ["participatiewet"]})
+        statements.clear()
+        outcome = result(session, choices)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+    assert outcome.total > 10
+    instrument_loads = [s for s in statements if s.lstrip().upper().startswith("SELECT INSTRUMENT.ID, INSTRUMENT.SLUG")]
+    assert len(instrument_loads) == 1 and len(statements) <= 14, statements

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from .. import get_db
-from ..coverage import coverage_of
+from ..coverage import municipality_coverage
 from ..i18n import current_language
 from ..models import Municipality
 from ..auth import send_mail
@@ -30,8 +30,9 @@ PARAMETER_LABELS = {"doelgroep": "Doelgroep", "uitkering": "Uitkering of regelin
 
 
 def _municipalities():
+    """The current gemeenten' names for the place fields' suggestions (rows with .name; no objects are loaded)."""
     today = date.today()
-    return get_db().scalars(select(Municipality).where(
+    return get_db().execute(select(Municipality.name).where(
         or_(Municipality.valid_until.is_(None), Municipality.valid_until >= today)).order_by(Municipality.name)).all()
 
 
@@ -73,14 +74,17 @@ def start():
 
     outcome = result(session, choices)
     record_wizard(choices, outcome)
+    residence = choices.residence.municipality
+    places = [choices.municipality] + ([residence] if residence is not None and residence.id != choices.municipality.id
+                                       else [])
+    coverage = municipality_coverage(session, places, offered=outcome.own_offer)  # the offers are loaded already
     return render_template("wizard_result.html", choices=choices, result=outcome, options=options(session),
                            region=choices.municipality.region, restrictions=restrictions,
                            municipalities=_municipalities(),
                            language=current_language(), taxonomies=CHOICE_PARAMETERS,
-                           coverage=coverage_of(session, choices.municipality).to_dict(),
-                           residence_coverage=(coverage_of(session, choices.residence.municipality).to_dict()
-                                               if choices.residence.municipality is not None
-                                               and choices.residence.municipality.id != choices.municipality.id else None))
+                           coverage=coverage[choices.municipality.code].to_dict(),
+                           residence_coverage=(coverage[residence.code].to_dict() if residence is not None
+                                               and residence.id != choices.municipality.id else None))
 
 
 def _summary_or_error():
