@@ -8,6 +8,8 @@ pytestmark = pytest.mark.browser
 WIZARD_RESULT = "/werkgever?gemeente=GM0513&doelgroep=arbeidsbeperking&uitkering=wajong&leeftijd=27-55"
 SUMMARY = ("/werkgever/overzicht?gemeente=GM0513&woont=GM0513&uitkering=wia&leeftijd=27-55&doelgroep="
            "&i=lkv-arbeidsgehandicapte-werknemer,uwv-no-riskpolis,uwv-proefplaatsing&uren=32&loon=16&start=2027-02-01")
+COMPARE_ESTIMATE = ("/vergelijken?instrumenten=lkv-arbeidsgehandicapte-werknemer,loonkostensubsidie-participatiewet,"
+                    "uwv-loondispensatie-wajong,uwv-no-riskpolis&uren=32&loon=16&start=2027-02-01&loonwaarde=50")
 
 # (name, endpoint that must exist, URL, whether the page needs a logged-in editor)
 PAGES = [
@@ -45,6 +47,9 @@ PAGES = [
     ("comparison", "harmonisation.compare_instruments",
      "/vergelijken?instrumenten=uwv-proefplaatsing,gouda-werkervaringsplaats,waddinxveen-proefplaatsing", False),
     ("comparison-one", "harmonisation.compare_instruments", "/vergelijken?instrumenten=uwv-proefplaatsing", False),
+    ("comparison-estimate", "harmonisation.compare_instruments", COMPARE_ESTIMATE, False),
+    ("comparison-estimate-errors", "harmonisation.compare_instruments",
+     COMPARE_ESTIMATE.replace("uren=32", "uren=0").replace("loon=16", "loon=-1"), False),
     ("comparison-gemeenten", "harmonisation.compare_municipalities", "/vergelijken/gemeenten?a=GM0513&b=GM0627", False),
     ("comparison-gemeente-uwv", "harmonisation.compare_municipality_uwv", "/vergelijken/gemeente-uwv?gemeente=GM0513",
      False),
@@ -81,6 +86,7 @@ def test_no_wcag_violations(axe_page, live_app, name, endpoint, url, needs_login
 
 
 @pytest.mark.parametrize("url", ["/", "/werkgever?gemeente=GM0513", WIZARD_RESULT, "/gemeenten/gouda", SUMMARY,
+                                 COMPARE_ESTIMATE,
                                  "/instrumenten/lkv-oudere-werknemer?peildatum=2024-06-01", "/dekking"])
 def test_phone_layout_has_no_horizontal_scrolling(phone_page, url):
     phone_page.goto(url)
