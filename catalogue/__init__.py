@@ -70,13 +70,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     _init_search(app)
 
-    from .web import api, coverage, dennis, exports, feedback, harmonisation, jobs, public, wizard
+    from .web import api, coverage, dennis, embed, exports, feedback, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
     from .web.http_cache import init_http_cache
     from .web.ops import init_ops
 
     init_ops(app)  # request id, JSON access log, latency histogram, /healthz /readyz /metrics
     init_http_cache(app)  # ETag/Last-Modified from the followed change-log position, 304s
+    from .web.cors import init_cors
+
+    init_cors(app)  # cross-origin GETs of the public read API, without credentials
     from .web.analytics import init_analytics
 
     app.register_blueprint(public.bp)
@@ -89,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(coverage.bp)  # /dekking and the coverage template helpers
     app.register_blueprint(dennis.bp)  # /beheer/import/dennis and the review list of parameter proposals
     app.register_blueprint(feedback.bp)  # "Klopt er iets niet?" on instrument, region and gemeente pages
+    app.register_blueprint(embed.bp)  # /embed/…: pages for other websites' iframes
     init_analytics(app)  # anonymous search events, /beheer/analyse
 
     @app.teardown_appcontext
@@ -101,14 +105,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.after_request
     def _security_headers(response):
+        from .embed.origins import content_security_policy
+
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+            response.headers.setdefault("X-Frame-Options", "DENY")  # only the embedded pages may be framed (embed.py)
         return response
 
     return app

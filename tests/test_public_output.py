@@ -79,6 +79,14 @@ SAMPLES = {
     "api.coverage_national": [{}],
     "api.municipality_coverage_view": [{"code": "GM0513"}, {"code": "GM0363"}],
     "api.region_coverage_view": [{"code": "AM20"}, {"code": "AM01"}],
+    # the embeddable guide (issue 15 §4): the same content as the full pages, for other websites' iframes
+    "embed.region": [{"slug": "midden-holland"}, {"slug": "groningen"}],
+    "embed.municipality": [{"slug": "gouda"}, {"slug": "almere"}],
+    "embed.wizard": [{"regio": "midden-holland"}, {"regio": "midden-holland", "gemeente": "GM0513"},
+                     {"regio": "midden-holland", "gemeente": "GM0513", "doelgroep": "", "uitkering": "", "leeftijd": ""},
+                     {"regio": "midden-holland", "gemeente": "GM0513", "doelgroep": "onbekend"}, {}],
+    "embed.style": [{"slug": "midden-holland"}],
+    "embed.logo": [{"slug": "midden-holland"}],
 }
 NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.", "analytics.",  # login required
                        "feedback_manage.",  # readers' reports queue, login required (tests/test_feedback.py)

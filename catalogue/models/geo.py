@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..db import Base
 
@@ -32,6 +32,13 @@ class Region(Base):
     example: Mapped[bool] = mapped_column(Boolean, default=False)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # the embeddable guide (catalogue/embed/), set by the region's coordinator: accent colour (#rrggbb), the logo (an
+    # uploaded PNG/JPEG/WebP, or none) and the origins (https://host[:port]) allowed to frame the /embed/ pages
+    embed_colour: Mapped[str | None] = mapped_column(String(7))
+    embed_origins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    embed_logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    embed_logo_type: Mapped[str | None] = mapped_column(String(20))
+    embed_logo_hash: Mapped[str | None] = mapped_column(String(16))
 
     municipalities: Mapped[list["Municipality"]] = relationship(
         back_populates="region", foreign_keys="Municipality.region_id", order_by="Municipality.name"

@@ -230,3 +230,4 @@ def patch_region(code: str):
 
 WRITE_VIEWS = [create_instrument, replace_instrument, patch_instrument, delete_instrument, publish_instrument,
                unpublish_instrument, restore_instrument, patch_region]
+TOKEN_READ_VIEWS = [instrument_internal]  # token-authenticated GETs: no CORS allowance (web/cors.py), like WRITE_VIEWS

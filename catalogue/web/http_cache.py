@@ -24,7 +24,7 @@ from flask import Flask, current_app, g, request, session
 
 from ..i18n import current_language
 
-CACHEABLE = ("public", "api", "harmonisation", "wizard")  # not exports: large ones become background jobs
+CACHEABLE = ("public", "api", "harmonisation", "wizard", "embed")  # not exports: large ones become background jobs
 
 
 def _release() -> str:

@@ -431,3 +431,5 @@ def links():
 
 
 from . import manage_coverage  # noqa: E402,F401  (/beheer/dekking: declaring an offer complete)
+
+from . import manage_embed  # noqa: E402,F401  (/beheer/regios/<slug>/insluiten: the embeddable pages' settings)

@@ -238,14 +238,22 @@ def regions():
 @bp.get("/regios/<slug>")
 def region(slug: str):
     session = get_db()
+    return render_template("region.html", **region_page(session, find_region(session, slug)))
+
+
+def find_region(session, slug: str) -> Region:
     item = session.scalar(select(Region).where(Region.slug == slug).options(selectinload(Region.municipalities)))
     if item is None:
         abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
+    return item
+
+
+def region_page(session, item: Region) -> dict:
+    """What region.html shows (the full page and the embedded one, catalogue/web/embed.py)."""
     instruments = all_instruments(session, InstrumentQuery(regions=[item.code], facets={"lifecycle": ["current"]}))
-    groups = _group_by_provider_type(instruments)
-    return render_template("region.html", region=item, groups=groups, total=len(instruments),
-                           coverage=region_coverage(session, [item])[item.code].to_dict(),
-                           gemeenten=municipality_coverage(session, item.municipalities))
+    return dict(region=item, groups=_group_by_provider_type(instruments), total=len(instruments),
+                coverage=region_coverage(session, [item])[item.code].to_dict(),
+                gemeenten=municipality_coverage(session, item.municipalities))
 
 
 @bp.get("/gemeenten")
@@ -257,18 +265,26 @@ def municipalities():
 @bp.get("/gemeenten/<slug>")
 def municipality(slug: str):
     session = get_db()
+    return render_template("municipality.html", **municipality_page(session, find_municipality(session, slug)))
+
+
+def find_municipality(session, slug: str) -> Municipality:
     item = session.scalar(select(Municipality).where(Municipality.slug == slug))
     if item is None:
         abort(404, description=_("Deze gemeente bestaat niet."))
+    return item
+
+
+def municipality_page(session, item: Municipality) -> dict:
+    """What municipality.html shows (the full page and the embedded one)."""
     current = available_for_municipality(session, item)
     upcoming = available_for_municipality(session, item, lifecycle=("upcoming",))
     groups = _group_by_provider_type(current)
     cov = coverage_of(session, item)
     named = resolve_place(session, request.args.get("woonplaats"))  # the woonplaats typed on the home page, checked
     woonplaats = named.woonplaats if named.municipality is not None and named.municipality.id == item.id else None
-    return render_template("municipality.html", municipality=item, region=item.region, groups=groups,
-                           total=len(current), upcoming=upcoming, coverage=cov.to_dict(), complete=cov.complete,
-                           offer=offer_rows(session, cov), woonplaats=woonplaats)
+    return dict(municipality=item, region=item.region, groups=groups, total=len(current), upcoming=upcoming,
+                coverage=cov.to_dict(), complete=cov.complete, offer=offer_rows(session, cov), woonplaats=woonplaats)
 
 
 @bp.get("/soorten")

@@ -9,7 +9,7 @@ from datetime import date
 
 import re
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -27,6 +27,16 @@ bp = Blueprint("wizard", __name__)
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PARAMETER_LABELS = {"doelgroep": "Doelgroep", "uitkering": "Uitkering of regeling", "leeftijd": "Leeftijd"}
+
+
+@bp.app_template_global()
+def wizard_url(**args) -> str:
+    """The wizard's URL with these answers: the embedded wizard's (/embed/werkgever, keeping its region) inside an
+    embedded page, else /werkgever."""
+    embedded = g.get("embed")
+    if embedded is not None:
+        return url_for("embed.wizard", regio=embedded.region.slug, **args)
+    return url_for("wizard.start", **args)
 
 
 def _municipalities():
@@ -56,7 +66,7 @@ def start():
         args = choices.query_args()
         if step in ("1", "2"):
             args["stap"] = step
-        return redirect(url_for(".start", **args))
+        return redirect(wizard_url(**args))
 
     if choices.municipality is None or step == "1":
         status = 404 if choices.municipality_input and not choices.candidates else 200
@@ -93,9 +103,9 @@ def _summary_or_error():
     try:
         choices = parse_choices(session, request.args.to_dict(flat=False))
     except WizardError:
-        return None, redirect(url_for(".start", gemeente=request.args.get("gemeente", "")))
+        return None, redirect(wizard_url(gemeente=request.args.get("gemeente", "")))
     if choices.municipality is None or choices.residence.problem or not choices.canonical:
-        return None, redirect(url_for(".start", **choices.query_args()))
+        return None, redirect(wizard_url(**choices.query_args()))
     return build_summary(session, choices, request.args.to_dict(flat=False)), None
 
 
