@@ -8,7 +8,7 @@
  * Every iframe marked data-instrumentengids then takes the height of its content: the embedded page posts
  * {type: "instrumentengids:height", height: n} (static/js/embed.js); this script accepts it only from the guide's own
  * origin (where this script came from) and only for the iframe that sent it, and sets that iframe's height (between
- * 150 and 20000 px) and removes its border. Without JavaScript the iframe keeps its height attribute and scrolls.
+ * 150 and 100000 px) and removes its border. Without JavaScript the iframe keeps its height attribute and scrolls.
  */
 (function () {
   "use strict";
@@ -22,7 +22,7 @@
     var frames = document.querySelectorAll("iframe[data-instrumentengids]");
     for (var i = 0; i < frames.length; i++) {
       if (frames[i].contentWindow === event.source) {
-        frames[i].style.height = Math.max(150, Math.min(20000, Math.ceil(data.height))) + "px";
+        frames[i].style.height = Math.max(150, Math.min(100000, Math.ceil(data.height))) + "px";
         frames[i].style.border = "0";
         frames[i].setAttribute("data-instrumentengids-height", String(Math.ceil(data.height)));
       }

@@ -1,0 +1,147 @@
+"""The embeddable guide in a real browser (issue 15 §4): a host page on a second local origin (another port) frames the
+embedded pages; axe (WCAG 2.1 AA) runs inside the iframe; the height message arrives and sizes the iframe through
+static/js/embed-host.js; a host page on an origin the region does not list is refused by the browser
+(frame-ancestors). At 390 px and at desktop width."""
+import threading
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from conftest import CHROMIUM_ARGS, describe, run_axe, screenshot  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("region", "/embed/regios/midden-holland"),
+    ("gemeente", "/embed/gemeenten/gouda"),
+    ("gemeente-en", "/en/embed/gemeenten/gouda"),
+    ("wizard", "/embed/werkgever?regio=midden-holland"),
+    ("wizard-result", "/embed/werkgever?regio=midden-holland&gemeente=GM0513&doelgroep=arbeidsbeperking&uitkering=&leeftijd="),
+]
+SIZES = [("390", {"width": 390, "height": 844}), ("1280", {"width": 1280, "height": 900})]
+
+
+def _host_server(live_server: str):
+    """A website on its own origin whose page /?src=<embed path> shows that page in an iframe with the snippet."""
+
+    class Host(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            src = parse_qs(urlsplit(self.path).query).get("src", ["/embed/regios/midden-holland"])[0]
+            body = (f'<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Gastpagina</title></head>'
+                    f'<body><main><h1>Website van een gemeente</h1>'
+                    f'<iframe src="{escape(live_server + src)}" title="Instrumentengids" width="100%" height="300" '
+                    f'data-instrumentengids></iframe>'
+                    f'<script src="{live_server}/static/js/embed-host.js" async></script></main></body></html>').encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def hosts(live_app, live_server):
+    """Two host websites: the first is listed by Midden-Holland's coordinator, the second is not."""
+    from catalogue.models import Region
+
+    listed, listed_url = _host_server(live_server)
+    other, other_url = _host_server(live_server)
+    db = live_app.extensions["catalogue_db"]
+    with db.session() as session:
+        region = session.scalar(select(Region).where(Region.code == "AM20"))
+        region.embed_origins, region.embed_colour = [listed_url], "#e17000"
+        session.commit()
+    yield listed_url, other_url
+    with db.session() as session:
+        region = session.scalar(select(Region).where(Region.code == "AM20"))
+        region.embed_origins, region.embed_colour = [], None
+        session.commit()
+    listed.shutdown()
+    other.shutdown()
+
+
+def _context(browser, viewport, **options):
+    context = browser.new_context(viewport=viewport, locale="nl-NL", device_scale_factor=1, **options)
+    context.set_default_timeout(10_000)
+    return context
+
+
+def _embedded_frame(page, path):
+    frame = page.locator("iframe[data-instrumentengids]").element_handle().content_frame()
+    assert frame is not None and frame is not page.main_frame and frame.url.endswith(path.split("?")[0]) \
+        or path.split("?")[0] in frame.url, frame.url
+    return frame
+
+
+@pytest.mark.parametrize("size,viewport", SIZES, ids=[s for s, _ in SIZES])
+@pytest.mark.parametrize("name,path", PAGES, ids=[p[0] for p in PAGES])
+def test_framed_by_a_listed_origin_sized_to_its_content(browser, hosts, name, path, size, viewport):
+    listed, _ = hosts
+    context = _context(browser, viewport)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto(f"{listed}/?src={path}")
+    page.wait_for_function("() => document.querySelector('iframe').dataset.instrumentengidsHeight", timeout=10_000)
+    frame = _embedded_frame(page, path)
+    for _ in range(50):  # the last message follows the last layout change (fonts, styles, scripts)
+        reported = int(page.locator("iframe").get_attribute("data-instrumentengids-height"))
+        content = frame.evaluate("() => Math.ceil(document.documentElement.getBoundingClientRect().height)")
+        if abs(reported - content) <= 2:
+            break
+        page.wait_for_timeout(100)
+    box = page.locator("iframe").bounding_box()
+    assert reported > 300 and abs(reported - content) <= 2, (reported, content)
+    assert abs(box["height"] - max(150, reported)) <= 2, (box["height"], reported)
+    assert frame.locator("h1").count() == 1 and frame.locator(".main-nav").count() == 0
+    assert frame.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+    link = frame.locator("main a[target=_blank]").first
+    assert link.get_attribute("rel") == "noopener"
+    assert "(opent in nieuw tabblad)" in link.inner_text() or "(opens in a new tab)" in link.inner_text()
+    screenshot(page, f"embed-{name}-{size}")
+    context.close()
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("size,viewport", SIZES, ids=[s for s, _ in SIZES])
+@pytest.mark.parametrize("name,path", PAGES, ids=[p[0] for p in PAGES])
+def test_no_wcag_violations_inside_the_iframe(browser, hosts, name, path, size, viewport):
+    listed, _ = hosts
+    context = _context(browser, viewport, bypass_csp=True)  # only so axe can be injected into the frame
+    page = context.new_page()
+    page.goto(f"{listed}/?src={path}")
+    page.wait_for_function("() => document.querySelector('iframe').dataset.instrumentengidsHeight", timeout=10_000)
+    frame = _embedded_frame(page, path)
+    violations = run_axe(frame, f"embed-{name}-{size}")
+    context.close()
+    assert not violations, describe(violations)
+
+
+def test_an_origin_the_region_does_not_list_is_refused(browser, hosts):
+    listed, other = hosts
+    context = _context(browser, {"width": 1280, "height": 900})
+    page = context.new_page()
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "frame-ancestors" in m.text else None)
+    for host, path in ((other, "/embed/regios/midden-holland"), (other, "/embed/werkgever?regio=midden-holland"),
+                       (listed, "/embed/regios/flevoland")):  # the listed host, another region's page
+        refused.clear()
+        page.goto(f"{host}/?src={path}")
+        page.wait_for_timeout(1500)
+        frame = page.locator("iframe").element_handle().content_frame()
+        # Chromium shows its own error page in the frame instead of the guide's
+        assert frame.url.startswith("chrome-error://") and frame.locator(".embed-header").count() == 0, (host, path)
+        assert page.locator("iframe").get_attribute("data-instrumentengids-height") is None, (host, path)
+        assert refused and "frame-ancestors" in refused[0], (host, path, refused)
+    context.close()
