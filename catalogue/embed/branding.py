@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from .errors import SettingError
 
 MAX_LOGO_BYTES = 300 * 1024
 MAX_LOGO_PIXELS = 2000
@@ -23,13 +25,8 @@ LOGO_PIXELS = "Het logo is groter dan %(max)d bij %(max)d pixels; maak het klein
 LOGO_DAMAGED = "Dit bestand is geen leesbare afbeelding."
 
 
-@dataclass
-class BrandingError(ValueError):
-    message: str
-    values: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message % self.values
+class BrandingError(SettingError):
+    pass
 
 
 def parse_colour(text: str | None) -> str | None:

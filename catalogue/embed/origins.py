@@ -9,7 +9,8 @@ frame-ancestors`, so nothing that could end or extend the directive can get thro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from .errors import SettingError
 
 MAX_ORIGINS = 20
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
@@ -25,13 +26,8 @@ PORT = "‘%(value)s’: het poortnummer moet een getal van 1 tot en met 65535 z
 TOO_MANY = "Noem ten hoogste %(max)d websites."
 
 
-@dataclass
-class OriginError(ValueError):
-    message: str  # a msgid with %(name)s placeholders
-    values: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message % self.values
+class OriginError(SettingError):
+    pass
 
 
 def parse_origin(text: str) -> str:
