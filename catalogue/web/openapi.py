@@ -79,7 +79,9 @@ def _build(vocab: dict[str, list[str]]) -> dict:
         version="1.0.0",
         openapi_version="3.0.3",
         info={"description": "Instrumenten voor werkgevers die mensen met een afstand tot de arbeidsmarkt aannemen. "
-                             "Alleen openbare velden; voorbeeldcontent heeft `example: true`."},
+                             "Alleen openbare velden; voorbeeldcontent heeft `example: true`. De openbare GET-routes "
+                             "zijn vanaf elke website op te vragen (CORS: `Access-Control-Allow-Origin: *`, zonder "
+                             "credentials); schrijvende en token-routes niet."},
         plugins=[MarshmallowPlugin()],
     )
     spec.components.schema("Instrument", schema=InstrumentOutSchema)

@@ -147,3 +147,45 @@ def test_an_origin_the_region_does_not_list_is_refused(browser, hosts):
         assert page.locator("iframe").get_attribute("data-instrumentengids-height") is None, (host, path)
         assert refused and "frame-ancestors" in refused[0], (host, path, refused)
     context.close()
+
+
+def _coordinator_cookie(live_app) -> dict:
+    """A logged-in session of a Midden-Holland coordinator (second factor given), as the login would set it: the
+    password and code forms themselves are tested in test_accounts_pages.py."""
+    from catalogue.accounts.sessions import clock
+    from catalogue.auth import add_membership, create_user, organisation_for_provider
+    from catalogue.models import User
+    from catalogue.web.accounts import SECOND_FACTOR, SEEN
+
+    db = live_app.extensions["catalogue_db"]
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == "coordinator@midden-holland.example.org"))
+        if user is None:
+            user = create_user(session, "coordinator@midden-holland.example.org", "Coördinator", "correct horse battery")
+            add_membership(session, user, organisation_for_provider(session, "regio-midden-holland"), "coordinator")
+            session.commit()
+        user_id = user.get_id()
+    serializer = live_app.session_interface.get_signing_serializer(live_app)
+    value = serializer.dumps({"_user_id": user_id, "_fresh": True, SECOND_FACTOR: True, SEEN: clock(), "_permanent": True})
+    return {"name": live_app.config["SESSION_COOKIE_NAME"], "value": value, "domain": "127.0.0.1", "path": "/"}
+
+
+@pytest.mark.parametrize("size", ["390", "1280"])
+def test_settings_page_and_snippet_are_accessible(browser, live_app, live_server, hosts, size):
+    context = _context(browser, VIEWPORTS[size], bypass_csp=True, base_url=live_server)
+    context.add_cookies([_coordinator_cookie(live_app)])
+    page = context.new_page()
+    for name, url in (("settings", "/beheer/regios/midden-holland/insluiten"), ("region-snippet", "/regios/midden-holland")):
+        page.goto(url)
+        assert page.locator("textarea.code").count() >= 1, url
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= VIEWPORTS[size]["width"], url
+        violations = run_axe(page, f"embed-{name}-{size}")
+        assert not violations, describe(violations)
+    page.goto("/beheer/regios/midden-holland/insluiten")
+    page.locator("#f-embed_origins").fill("https://www.gouda.nl/werkgevers")
+    page.locator("form.stacked-form button[type=submit]").click()
+    assert page.locator("#error-summary").is_visible() and "zonder pad" in page.locator("#error-summary").inner_text()
+    assert page.locator("#f-embed_origins").input_value() == "https://www.gouda.nl/werkgevers"  # kept
+    violations = run_axe(page, f"embed-settings-error-{size}")
+    context.close()
+    assert not violations, describe(violations)
