@@ -11,18 +11,12 @@ import io
 import re
 from dataclasses import dataclass
 
-from .errors import SettingError
+from .errors import COLOUR, LOGO_DAMAGED, LOGO_PIXELS, LOGO_SIZE, LOGO_TYPE, SettingError
 
 MAX_LOGO_BYTES = 300 * 1024
 MAX_LOGO_PIXELS = 2000
 LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 _COLOUR = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
-
-COLOUR = "Kies een kleur als #rrggbb, bijvoorbeeld #01689b."
-LOGO_TYPE = "Het logo moet een PNG-, JPEG- of WebP-afbeelding zijn."
-LOGO_SIZE = "Het logo is groter dan %(max)d kB; maak het kleiner."
-LOGO_PIXELS = "Het logo is groter dan %(max)d bij %(max)d pixels; maak het kleiner."
-LOGO_DAMAGED = "Dit bestand is geen leesbare afbeelding."
 
 
 class BrandingError(SettingError):

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 import re
 
-from .errors import SettingError
+from .errors import HOST, PATH, PORT, SCHEME, TOO_MANY, USERINFO, WILDCARD, SettingError
 
 MAX_ORIGINS = 20
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-
-# msgids: translated by the web layer (messages.po)
-SCHEME = "‘%(value)s’: begin met https:// (http:// mag alleen voor localhost)."
-WILDCARD = "‘%(value)s’: jokertekens (*) zijn niet toegestaan; noem elke website apart."
-PATH = "‘%(value)s’: alleen de herkomst, zonder pad, zoekvraag of #; bijvoorbeeld https://www.gouda.nl."
-USERINFO = "‘%(value)s’: een gebruikersnaam of wachtwoord hoort niet in het adres."
-HOST = "‘%(value)s’: dit is geen geldige domeinnaam."
-PORT = "‘%(value)s’: het poortnummer moet een getal van 1 tot en met 65535 zijn."
-TOO_MANY = "Noem ten hoogste %(max)d websites."
 
 
 class OriginError(SettingError):

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from conftest import CHROMIUM_ARGS, describe, run_axe, screenshot  # noqa: F401
+from conftest import describe, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
