@@ -70,7 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_i18n(app)
     _init_search(app)
 
-    from .web import api, coverage, dennis, embed, exports, feedback, harmonisation, jobs, public, wizard
+    from .web import api, api_hsds, coverage, dennis, embed, exports, feedback, harmonisation, jobs, public, wizard
     from .web.accounts import init_accounts
     from .web.http_cache import init_http_cache
     from .web.ops import init_ops
@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(api_hsds.bp, url_prefix="/api/hsds")  # Open Referral HSDS 3.0 (catalogue/hsds/)
     app.register_blueprint(harmonisation.bp)  # harmonisation and comparison pages
     init_accounts(app)  # login, CSRF, /beheer, write API
     app.register_blueprint(wizard.bp)  # employer wizard, /werkgever
