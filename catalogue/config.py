@@ -9,6 +9,9 @@ CATALOGUE_TRUSTED_PROXIES  how many reverse proxies in front of the app set X-Fo
                         clients can choose their own address.
 CATALOGUE_SEARCH_OPTIMIZE_AFTER  quiet seconds after which a node merges its search index (default 60)
 CATALOGUE_LOG_FORMAT    json (default: one JSON object per line with the request id) or text
+CATALOGUE_PUBLISHER_NAME, CATALOGUE_PUBLISHER_URL, CATALOGUE_CONTACT_EMAIL  who publishes this instance, for the
+                        DCAT-AP-NL description (/api/v1/dcat.jsonld); default: the guide itself at its own address, no
+                        e-mail address
 """
 from __future__ import annotations
 
@@ -56,4 +59,7 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_SORT_KEYS": False,
         "SEARCH_OPTIMIZE_AFTER": os.environ.get("CATALOGUE_SEARCH_OPTIMIZE_AFTER"),
+        "PUBLISHER_NAME": os.environ.get("CATALOGUE_PUBLISHER_NAME"),
+        "PUBLISHER_URL": os.environ.get("CATALOGUE_PUBLISHER_URL"),
+        "CONTACT_EMAIL": os.environ.get("CATALOGUE_CONTACT_EMAIL"),
     }

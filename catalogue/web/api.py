@@ -238,3 +238,4 @@ def openapi_document():
 from . import api_compare  # noqa: E402,F401  (harmonisation and comparison routes on this blueprint)
 from . import api_write  # noqa: E402,F401  (token-authenticated write API on this blueprint)
 from . import api_coverage  # noqa: E402,F401  (data coverage; declaring an offer complete)
+from . import api_dcat  # noqa: E402,F401  (DCAT-AP-NL description of the catalogue)
