@@ -153,7 +153,11 @@ def test_mapping_of_one_instrument(client, session):
     assert total["amount"] == 5000 and total["currency"] == "EUR" and "valid_from" not in total
     assert service["contacts"][0]["phones"][0]["number"] == "0182 000000"
     codes = {a["taxonomy_term"]["code"] for a in service["attributes"]}
-    assert {"loonkostensubsidie", "arbeidsbeperking", "27-55"} <= codes
+    assert {"loonkostensubsidie", "arbeidsbeperking", "27-55", "lokaal", "gemeente"} <= codes
+    lokaal = next(a for a in service["attributes"] if a["value"] == "lokaal")
+    by_reach = _all_pages(client, f"/api/hsds/services?taxonomy_term_id={lokaal['taxonomy_term_id']}&full=true")
+    assert service["id"] in {s["id"] for s in by_reach}
+    assert all(any(a["taxonomy_term_id"] == lokaal["taxonomy_term_id"] for a in s["attributes"]) for s in by_reach)
     term = next(a for a in service["attributes"] if a["value"] == "arbeidsbeperking")
     hits = client.get(f"/api/hsds/services?taxonomy_term_id={term['taxonomy_term_id']}"
                       f"&organization_id={service['organization_id']}&per_page=100").json

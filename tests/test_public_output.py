@@ -2,12 +2,17 @@
 import pytest
 
 from accounts import login, people  # noqa: F401
+from catalogue.hsds import ids
 from helpers import make_instrument
 
 SECRET_NOTE = "GEHEIME-NOTITIE-7c1f"
 DRAFT_NAME = "CONCEPT-INSTRUMENT-93ab"
 DRAFT_SLUG = "concept-instrument-93ab"
 SECRET_REPORT = "LEZERSMELDING-5e2d"  # a reader's "Klopt er iets niet?" report: never public
+HSDS_SERVICE_ID = ids.make("service", 1)  # the first seeded instrument
+HSDS_ORGANIZATION_ID = ids.make("organization", 1)
+HSDS_TAXONOMY_ID = ids.make("taxonomy", 2)
+HSDS_TERM_ID = ids.make("taxonomy_term", 1)
 
 # Sample arguments for every public route; a public route without a sample makes the test below fail.
 SAMPLES = {
@@ -87,6 +92,22 @@ SAMPLES = {
                      {"regio": "midden-holland", "gemeente": "GM0513", "doelgroep": "onbekend"}, {}],
     "embed.style": [{"slug": "midden-holland"}],
     "embed.logo": [{"slug": "midden-holland"}],
+    # open data (issue 15): HSDS 3.0 and DCAT-AP-NL (the export zip is opened, see _text_of)
+    "hsds.root": [{}],
+    "hsds.profile": [{}],
+    "hsds.services": [{"per_page": "100"}, {"per_page": "100", "page": "2"}, {"per_page": "100", "page": "3"},
+                      {"per_page": "100", "full": "true"}, {"per_page": "100", "page": "2", "full": "true"},
+                      {"per_page": "100", "page": "3", "full": "true"}, {"modified_after": "2000-01-01", "full": "true",
+                                                                          "per_page": "100"}],
+    "hsds.service": [{"service_id": HSDS_SERVICE_ID}],
+    "hsds.organizations": [{"full": "true", "per_page": "100"}],
+    "hsds.organization": [{"organization_id": HSDS_ORGANIZATION_ID}],
+    "hsds.taxonomies": [{}],
+    "hsds.taxonomy": [{"taxonomy_id": HSDS_TAXONOMY_ID}],
+    "hsds.taxonomy_terms": [{"per_page": "100"}],
+    "hsds.taxonomy_term": [{"term_id": HSDS_TERM_ID}],
+    "hsds.export_zip": [{}],
+    "api.dcat": [{"fmt": "jsonld"}, {"fmt": "ttl"}],
 }
 NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.", "analytics.",  # login required
                        "feedback_manage.",  # readers' reports queue, login required (tests/test_feedback.py)
@@ -134,13 +155,24 @@ def _public_urls(app):
     return urls
 
 
+def _text_of(response) -> str:
+    """The response as text; a zip (the HSDS export) is opened and its files read."""
+    if response.mimetype == "application/zip":
+        import io
+        import zipfile
+
+        archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+        return "\n".join(archive.read(name).decode() for name in archive.namelist())
+    return response.get_data(as_text=True)
+
+
 def _assert_public_output_clean(client, urls, seeded_notes, seeded_drafts):
     checked = 0
     for url in urls:
         for prefix in ("", "/en"):
             response = client.get(prefix + url)
             assert response.status_code in (200, 302, 400, 404), (prefix + url, response.status_code)
-            body = response.get_data(as_text=True)
+            body = _text_of(response)
             assert SECRET_NOTE not in body, prefix + url
             assert DRAFT_NAME not in body, prefix + url
             assert SECRET_REPORT not in body and "lezer@example.org" not in body, prefix + url

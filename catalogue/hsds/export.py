@@ -17,7 +17,7 @@ from . import HSDS_VERSION
 from .listing import each_public_instrument, providers
 from .organizations import organization_out
 from .services import service_out
-from .taxonomies import TAXONOMIES, all_terms, taxonomy_out, term_out
+from .taxonomies import TAXONOMIES, all_terms, instrument_wide_terms, taxonomy_out, term_out
 
 LICENCE = {"name": "CC0 1.0 Universal (Public Domain Dedication)",
            "url": "https://creativecommons.org/publicdomain/zero/1.0/"}
@@ -64,12 +64,13 @@ def iter_zip(session: Session, guide_url: str, today: date | None = None, progre
             yield pipe.take()
 
         def services():
+            wide_terms = instrument_wide_terms(session)
             n = 0
             for instrument in each_public_instrument(session, today):
                 n += 1
                 if progress is not None and n % 500 == 0:
                     progress(n)
-                yield service_out(instrument, guide_url, today)
+                yield service_out(instrument, guide_url, today, wide_terms=wide_terms)
             counts["services"] = n
 
         yield from entry("services.json", services())

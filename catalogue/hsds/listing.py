@@ -36,22 +36,22 @@ class ServiceFilter:
 
 def parse_filter(session: Session, args: dict[str, str]) -> ServiceFilter:
     out = ServiceFilter()
-    if args.get("modified_after", "").strip():
+    if args.get("modified_after", "") != "":
         try:
             out.modified_after = modified.parse(args["modified_after"])
         except modified.ModifiedAfterError as exc:
             raise ListError("modified_after", exc.message) from None
-    if args.get("organization_id", "").strip():
-        number = ids.number_of("organization", args["organization_id"].strip())
+    if args.get("organization_id", "") != "":
+        number = ids.number_of("organization", args["organization_id"])
         if number is None or session.get(Provider, number) is None:
             raise ListError("organization_id", f"onbekende organization '{args['organization_id'][:60]}'")
         out.organization_ids = [number]
-    if args.get("taxonomy_term_id", "").strip():
-        out.term = find_term(session, args["taxonomy_term_id"].strip())
+    if args.get("taxonomy_term_id", "") != "":
+        out.term = find_term(session, args["taxonomy_term_id"])
         if out.term is None:
             raise ListError("taxonomy_term_id", f"onbekende taxonomy_term '{args['taxonomy_term_id'][:60]}'")
-    if args.get("taxonomy_id", "").strip():
-        taxonomy = BY_ID.get(args["taxonomy_id"].strip().lower())
+    if args.get("taxonomy_id", "") != "":
+        taxonomy = BY_ID.get(args["taxonomy_id"])
         if taxonomy is None:
             raise ListError("taxonomy_id", f"onbekende taxonomy '{args['taxonomy_id'][:60]}'")
         out.taxonomy_key = taxonomy.key

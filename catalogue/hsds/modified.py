@@ -8,6 +8,7 @@ consumer that asks with the time of its previous request misses nothing that bec
 (Services that stopped being public are not listed any more; the change feed `/api/v1/changes` tells those.)"""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from sqlalchemy import and_, or_
 from ..models import Instrument
 
 NL = ZoneInfo("Europe/Amsterdam")
+FORMAT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$")
 
 
 class ModifiedAfterError(ValueError):
@@ -31,18 +33,14 @@ class ModifiedAfterError(ValueError):
 
 def parse(value: str) -> datetime:
     """RFC 3339 date-time with offset (or Z), or a date (00:00 in the Netherlands) -> aware UTC datetime."""
-    text = value.strip()
+    text = value
     try:
+        if not FORMAT.match(text):
+            raise ValueError
         if len(text) == 10:
             moment = datetime.combine(date.fromisoformat(text), time(), NL)
         else:
-            if text[-1:] in "zZ":
-                text = text[:-1] + "+00:00"
-            if len(text) < 19 or text[10] not in "Tt ":
-                raise ValueError
-            moment = datetime.fromisoformat(text)
-            if moment.tzinfo is None:
-                raise ValueError
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
         raise ModifiedAfterError(value) from None
     if not 1900 <= moment.year <= 2200:

@@ -65,9 +65,13 @@ def _alert(instrument, lifecycle: str) -> str | None:
     return None
 
 
-def attributes(instrument, sid: str, hsds_url: str | None) -> list[dict]:
-    """One attribute per taxonomy term of the instrument (its kind first), linking the service to the term."""
+def attributes(instrument, sid: str, hsds_url: str | None, wide_terms: dict | None = None) -> list[dict]:
+    """One attribute per taxonomy term of the instrument (its kind first, its reach and provider type last), linking the
+    service to the term. `wide_terms`: taxonomies.instrument_wide_terms()."""
     terms = [instrument.kind, *[t for tax in INSTRUMENT_TERM_TAXONOMIES for t in instrument.terms_of(tax)]]
+    for key in (("reach", instrument.reach), ("provider_type", instrument.provider.type)):
+        if wide_terms and key in wide_terms:
+            terms.append(wide_terms[key])
     out = []
     for term in terms:
         number = (1 << 19) | term.id if term is instrument.kind else term.id
@@ -79,9 +83,10 @@ def attributes(instrument, sid: str, hsds_url: str | None) -> list[dict]:
     return out
 
 
-def service_out(instrument, guide_url: str, today: date | None = None, full: bool = True) -> dict:
+def service_out(instrument, guide_url: str, today: date | None = None, full: bool = True,
+                wide_terms: dict | None = None) -> dict:
     """`guide_url`: the site's root URL (https://host, without a trailing slash); the HSDS API lives at
-    `{guide_url}/api/hsds`."""
+    `{guide_url}/api/hsds`. `wide_terms`: the reach and provider-type terms (taxonomies.instrument_wide_terms)."""
     today = today or date.today()
     sid = service_id(instrument)
     lifecycle = instrument.lifecycle(today)
@@ -123,7 +128,7 @@ def service_out(instrument, guide_url: str, today: date | None = None, full: boo
     out["service_areas"] = service_areas(instrument, sid)
     out["cost_options"] = cost_options(instrument, sid)
     out["contacts"] = contacts(instrument, sid)
-    out["attributes"] = attributes(instrument, sid, hsds_url)
+    out["attributes"] = attributes(instrument, sid, hsds_url, wide_terms)
     return out
 
 

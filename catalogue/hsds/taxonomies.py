@@ -92,3 +92,9 @@ def find_term(session: Session, value: str) -> TaxonomyTerm | InstrumentKind | N
         return session.get(TaxonomyTerm, number)
     number = ids.number_of("kind_term", value)
     return session.get(InstrumentKind, number) if number is not None else None
+
+
+def instrument_wide_terms(session: Session) -> dict[tuple[str, str], TaxonomyTerm]:
+    """The terms an instrument has through its columns rather than instrument_term: its reach and its provider's type."""
+    rows = session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy.in_(("reach", "provider_type"))))
+    return {(t.taxonomy, t.code): t for t in rows}

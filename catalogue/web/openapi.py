@@ -51,6 +51,9 @@ def vocabulary(session) -> dict[str, list[str]]:
     codes["region"] = sorted(session.scalars(select(Region.code)))
     codes["municipality"] = sorted(session.scalars(select(Municipality.code)))
     codes["provider"] = sorted(session.scalars(select(Provider.slug)))
+    from .api_hsds import vocabulary as hsds_vocabulary
+
+    codes["hsds"] = hsds_vocabulary(session)
     return codes
 
 
@@ -197,6 +200,9 @@ def _build(vocab: dict[str, list[str]]) -> dict:
     from .api_coverage import document_paths as coverage_paths  # data coverage, declaring an offer complete
 
     coverage_paths(spec)
+    from .api_hsds import document_paths as hsds_paths  # the HSDS 3.0 API and the DCAT-AP-NL description
+
+    hsds_paths(spec, vocab.get("hsds", {}))
     doc = spec.to_dict()
     for operations in doc["paths"].values():
         for operation in operations.values():  # the server refuses request lines over 4 KB before the app sees them
