@@ -1,8 +1,10 @@
-"""The whole public catalogue as one HSDS dataset: a zip with the fully nested services and organizations and the
-taxonomies as JSON (`services.json`, `organizations.json`, `taxonomies.json`, `taxonomy_terms.json`, `metadata.json`).
+"""The whole public catalogue as one HSDS dataset: a zip with JSON files (`services.json`, `organizations.json`,
+`taxonomies.json`, `taxonomy_terms.json`, `metadata.json`). Services carry their service areas, cost options, contacts
+and attributes; their organization and taxonomy terms are in their own files, referred to by id (`organization_id`,
+`taxonomy_term_id`), so a provider or term is written once instead of with every instrument.
 
-Written as a stream: instruments are read 500 at a time and each service is written to the zip as soon as it is
-mapped, so memory stays bounded whatever the size of the catalogue, and `iter_zip` can feed an HTTP response.
+Written as a stream: instruments are read in bulk 1,000 at a time (`bulk.py`) and each service is compressed as soon
+as it is mapped, so memory stays bounded whatever the size of the catalogue, and `iter_zip` can feed an HTTP response.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from typing import Iterable, Iterator
 from sqlalchemy.orm import Session
 
 from . import HSDS_VERSION
-from .listing import each_public_instrument, providers
+from .bulk import public_instruments
+from .listing import providers
 from .organizations import organization_out
 from .services import service_out
 from .taxonomies import TAXONOMIES, all_terms, instrument_wide_terms, taxonomy_out, term_out
@@ -57,7 +60,7 @@ def iter_zip(session: Session, guide_url: str, today: date | None = None, progre
     pipe = _Pipe()
     hsds_url = f"{guide_url}/api/hsds"
     counts = {}
-    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         def entry(name: str, items: Iterable[dict]) -> Iterator[bytes]:
             with archive.open(name, "w", force_zip64=True) as handle:
                 yield from _json_array(handle, items, pipe)
@@ -66,11 +69,11 @@ def iter_zip(session: Session, guide_url: str, today: date | None = None, progre
         def services():
             wide_terms = instrument_wide_terms(session)
             n = 0
-            for instrument in each_public_instrument(session, today):
+            for instrument in public_instruments(session, today):
                 n += 1
                 if progress is not None and n % 500 == 0:
                     progress(n)
-                yield service_out(instrument, guide_url, today, wide_terms=wide_terms)
+                yield service_out(instrument, guide_url, today, wide_terms=wide_terms, nested=False)
             counts["services"] = n
 
         yield from entry("services.json", services())
@@ -88,7 +91,8 @@ def iter_zip(session: Session, guide_url: str, today: date | None = None, progre
             "peildatum": today.isoformat(),
             "license": LICENCE,
             "counts": counts,
-            "files": {"services.json": "fully nested HSDS services (one per public instrument, ended schemes included)",
+            "files": {"services.json": "HSDS services, one per public instrument (ended schemes included), with their "
+                                       "service areas, cost options, contacts and attributes",
                       "organizations.json": "HSDS organizations (the providers)",
                       "taxonomies.json": "HSDS taxonomies", "taxonomy_terms.json": "HSDS taxonomy terms"},
         }

@@ -29,10 +29,14 @@ _BITS = 60  # 12 bits in the fourth group, 48 in the fifth
 PART_BITS = 20  # a part number inside a service (area, term, contact index)
 
 
+_HEADS = {kind: f"{PREFIX}-{code:04x}-8000-" for kind, code in TYPES.items()}
+_LOW = 2**48 - 1
+
+
 def make(kind: str, number: int) -> str:
     if not 0 <= number < 2**_BITS:
         raise ValueError(f"{kind} number out of range: {number}")
-    return f"{PREFIX}-{TYPES[kind]:04x}-8000-{0x8000 | (number >> 48):04x}-{number & (2**48 - 1):012x}"
+    return f"{_HEADS[kind]}{0x8000 | (number >> 48):04x}-{number & _LOW:012x}"
 
 
 def make_part(kind: str, instrument_id: int, part: int) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterator
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -102,19 +100,6 @@ def public_service(session: Session, value: str, today: date) -> Instrument | No
     if number is None:
         return None
     return session.scalar(with_relations(select(Instrument).where(Instrument.id == number, public_condition(today))))
-
-
-def each_public_instrument(session: Session, today: date, chunk: int = 500) -> Iterator[Instrument]:
-    """Every public instrument by id, loaded `chunk` at a time and let go afterwards (bounded memory)."""
-    all_ids = list(session.scalars(select(Instrument.id).where(public_condition(today)).order_by(Instrument.id)))
-    for start in range(0, len(all_ids), chunk):
-        part = all_ids[start:start + chunk]
-        rows = list(session.scalars(with_relations(select(Instrument).where(Instrument.id.in_(part)).order_by(Instrument.id))))
-        yield from rows
-        for row in rows:
-            for pv in row.parameter_values:
-                session.expunge(pv)
-            session.expunge(row)
 
 
 def page_shape(total: int, page: int, per_page: int, contents: list) -> dict:

@@ -7,7 +7,7 @@ from datetime import date
 
 from ..models import INSTRUMENT_TERM_TAXONOMIES
 from ..parameters import decision_period_text, duration_text
-from ..sanitize import readable_text
+from ..sanitize import readable_stored_text as readable_text
 from . import ids
 from .areas import service_areas
 from .contacts import contacts
@@ -84,9 +84,11 @@ def attributes(instrument, sid: str, hsds_url: str | None, wide_terms: dict | No
 
 
 def service_out(instrument, guide_url: str, today: date | None = None, full: bool = True,
-                wide_terms: dict | None = None) -> dict:
+                wide_terms: dict | None = None, nested: bool = True) -> dict:
     """`guide_url`: the site's root URL (https://host, without a trailing slash); the HSDS API lives at
-    `{guide_url}/api/hsds`. `wide_terms`: the reach and provider-type terms (taxonomies.instrument_wide_terms)."""
+    `{guide_url}/api/hsds`. `wide_terms`: the reach and provider-type terms (taxonomies.instrument_wide_terms).
+    `full`: with its parts (service areas, cost options, contacts, attributes); `nested`: also the organization and
+    each attribute's taxonomy term in full (the export has those in files of their own and refers to them by id)."""
     today = today or date.today()
     sid = service_id(instrument)
     lifecycle = instrument.lifecycle(today)
@@ -123,12 +125,12 @@ def service_out(instrument, guide_url: str, today: date | None = None, full: boo
     out = {k: v for k, v in out.items() if v is not None}
     if not full:
         return out
-    hsds_url = f"{guide_url}/api/hsds"
-    out["organization"] = organization_out(instrument.provider, guide_url)
+    if nested:
+        out["organization"] = organization_out(instrument.provider, guide_url)
     out["service_areas"] = service_areas(instrument, sid)
     out["cost_options"] = cost_options(instrument, sid)
     out["contacts"] = contacts(instrument, sid)
-    out["attributes"] = attributes(instrument, sid, hsds_url, wide_terms)
+    out["attributes"] = attributes(instrument, sid, f"{guide_url}/api/hsds" if nested else None, wide_terms)
     return out
 
 

@@ -51,6 +51,9 @@ def taxonomy_out(taxonomy: Taxonomy, hsds_url: str) -> dict:
 
 
 def term_id(term: TaxonomyTerm | InstrumentKind) -> str:
+    known = getattr(term, "hsds_id", None)  # bulk.py's copies carry it
+    if known is not None:
+        return known
     return ids.make("kind_term", term.id) if isinstance(term, InstrumentKind) else ids.make("taxonomy_term", term.id)
 
 
