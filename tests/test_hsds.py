@@ -275,3 +275,31 @@ def test_export_zip_is_the_whole_catalogue_and_valid(client, session):
         assert_valid("organization.json", org)
     for term in json.loads(archive.read("taxonomy_terms.json")):
         assert_valid("taxonomy_term.json", term)
+
+
+def test_export_is_kept_until_the_catalogue_changes(app, client, session, tmp_path):
+    """With the cache on (as outside tests), the first download is made while it is sent and kept; the next one is the
+    kept file; after a change (a new change-log position) it is made again. An interrupted download keeps nothing."""
+    from catalogue.hsds.cache import ExportCache
+
+    app.config.update(HSDS_EXPORT_CACHE=True, HSDS_EXPORT_DIR=str(tmp_path))
+    try:
+        first = client.get("/api/hsds/export.zip")
+        assert first.is_streamed and first.status_code == 200
+        data = first.get_data()
+        kept = list(tmp_path.glob("export-*.zip"))
+        assert len(kept) == 1 and kept[0].read_bytes() == data
+        second = client.get("/api/hsds/export.zip")
+        assert second.get_data() == data and second.headers["Content-Disposition"].startswith("attachment;")
+        make_instrument(session, "hsds-na-de-export")
+        third = client.get("/api/hsds/export.zip")
+        assert b"hsds-na-de-export" in zipfile.ZipFile(io.BytesIO(third.get_data())).read("services.json")
+        assert len(list(tmp_path.glob("export-*.zip"))) == 1
+    finally:
+        app.config.pop("HSDS_EXPORT_CACHE")
+        app.config.pop("HSDS_EXPORT_DIR")
+    cache = ExportCache(tmp_path / "other")
+    stream = cache.tee("k", iter([b"a", b"b"]))
+    assert next(stream) == b"a"
+    stream.close()  # the client went away
+    assert not list((tmp_path / "other").iterdir())

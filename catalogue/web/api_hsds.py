@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, request, stream_with_context, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file, stream_with_context, url_for
 from werkzeug.exceptions import HTTPException
 
 from .. import get_db
 from ..hsds import HSDS_VERSION, extensions, listing
+from ..hsds.cache import ExportCache
 from ..hsds.export import iter_zip
 from ..hsds.organizations import organization_out
 from ..hsds.services import service_out
@@ -167,11 +170,23 @@ def taxonomy_term(term_id: str):
 
 @bp.get("/export.zip")
 def export_zip():
-    """The whole public catalogue as a zip, streamed while it is made (bounded memory, see catalogue.hsds.export)."""
+    """The whole public catalogue as a zip: streamed while it is made (bounded memory, see catalogue.hsds.export) and
+    kept on disk for the next downloads until the catalogue changes (catalogue.hsds.cache)."""
+    from .http_cache import followed_position
+
     _only(set())
-    session = get_db()
-    response = Response(stream_with_context(iter_zip(session, _guide_url())), mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="instrumentengids-hsds-{date.today().isoformat()}.zip"'
+    today = date.today()
+    filename = f"instrumentengids-hsds-{today.isoformat()}.zip"
+    # HSDS_EXPORT_CACHE: default on; off when testing (like PAGE_CACHE: tests roll back within one change-log position)
+    position = followed_position() if current_app.config.get("HSDS_EXPORT_CACHE", not current_app.testing) else None
+    cache = ExportCache(Path(current_app.config.get("HSDS_EXPORT_DIR") or Path(current_app.instance_path) / "hsds"))
+    key = ExportCache.key(position, today, _guide_url()) if position is not None else None
+    kept = cache.file(key) if key else None
+    if kept is not None:
+        return send_file(kept, mimetype="application/zip", as_attachment=True, download_name=filename)
+    chunks = iter_zip(get_db(), _guide_url(), today)
+    response = Response(stream_with_context(cache.tee(key, chunks) if key else chunks), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
