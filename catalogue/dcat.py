@@ -11,17 +11,17 @@ Nothing is invented: an unknown e-mail address or phone number is left out.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Callable
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from .models import Instrument, Provider, Region
-from .queries import available_in_municipalities, public_condition
+from .models import Instrument, Municipality, Provider, Region, instrument_municipality, instrument_region
+from .queries import public_condition
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
@@ -58,14 +58,46 @@ class Urls:
     hsds_export: str
 
 
-def _modified(session: Session, today: date, condition=None) -> datetime | None:
-    stmt = select(func.max(Instrument.updated_at)).where(public_condition(today))
-    if condition is not None:
-        stmt = stmt.where(condition)
-    value = session.scalar(stmt)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
+@dataclass
+class Scope:
+    """What one dataset holds: when its newest instrument changed, and whose instruments they are."""
+
+    modified: datetime | None = None
+    provider_ids: set[int] = field(default_factory=set)
+
+    def add(self, provider_id: int, updated_at: datetime) -> None:
+        self.provider_ids.add(provider_id)
+        if self.modified is None or updated_at > self.modified:
+            self.modified = updated_at
+
+
+def scopes(session: Session, today: date) -> tuple[Scope, dict[int, Scope]]:
+    """The national scope (every public instrument) and one per region (what is available to an employer there:
+    landelijk, the region's regionaal ones and the lokaal ones of its gemeenten), in three queries."""
+    rows = session.execute(select(Instrument.id, Instrument.provider_id, Instrument.reach, Instrument.updated_at)
+                           .where(public_condition(today))).all()
+    in_regions: dict[int, set[int]] = {}
+    for instrument_id, region_id in session.execute(select(instrument_region.c.instrument_id, instrument_region.c.region_id)):
+        in_regions.setdefault(instrument_id, set()).add(region_id)
+    for instrument_id, region_id in session.execute(
+            select(instrument_municipality.c.instrument_id, Municipality.region_id)
+            .join(Municipality, Municipality.id == instrument_municipality.c.municipality_id)):
+        in_regions.setdefault(-instrument_id, set()).add(region_id)  # negative: through its gemeenten
+    region_ids = list(session.scalars(select(Region.id)))
+    national, per_region = Scope(), {rid: Scope() for rid in region_ids}
+    for instrument_id, provider_id, reach, updated_at in rows:
+        if updated_at.tzinfo is None:
+            updated_at = updated_at.replace(tzinfo=timezone.utc)
+        national.add(provider_id, updated_at)
+        if reach == "landelijk":
+            targets = region_ids
+        elif reach == "regionaal":
+            targets = in_regions.get(instrument_id, ())
+        else:
+            targets = in_regions.get(-instrument_id, ())
+        for region_id in targets:
+            per_region[region_id].add(provider_id, updated_at)
+    return national, per_region
 
 
 def _typed(graph: Graph, node: URIRef, cls, label: str | None = None) -> URIRef:
@@ -143,13 +175,10 @@ def _dataset(graph: Graph, catalog: URIRef, iri: URIRef, title: str, description
         graph.add((iri, DCTERMS.modified, Literal(modified.isoformat(timespec="seconds"), datatype=XSD.dateTime)))
 
 
-def _creators(graph: Graph, session: Session, today: date, condition, agents: dict[int, BNode]) -> list[BNode]:
+def _creators(graph: Graph, session: Session, scope: Scope, agents: dict[int, BNode]) -> list[BNode]:
     """The providers whose public instruments the dataset holds."""
-    stmt = select(Instrument.provider_id).where(public_condition(today)).distinct()
-    if condition is not None:
-        stmt = stmt.where(condition)
     out = []
-    for provider_id in sorted(session.scalars(stmt)):
+    for provider_id in sorted(scope.provider_ids):
         if provider_id not in agents:
             provider = session.get(Provider, provider_id)
             agents[provider_id] = _agent(graph, provider.name, provider.website, provider.type)
@@ -181,7 +210,8 @@ def catalog_graph(session: Session, urls: Urls, settings: Settings | None = None
     graph.add((catalog, DCTERMS.language, _typed(graph, LANGUAGE_NL, DCTERMS.LinguisticSystem)))
     for theme, label in THEMES.items():
         graph.add((catalog, DCAT.theme, _typed(graph, theme, SKOS.Concept, label)))
-    modified = _modified(session, today)
+    national_scope, region_scopes = scopes(session, today)
+    modified = national_scope.modified
     if modified is not None:
         graph.add((catalog, DCTERMS.modified, Literal(modified.isoformat(timespec="seconds"), datatype=XSD.dateTime)))
 
@@ -189,7 +219,7 @@ def catalog_graph(session: Session, urls: Urls, settings: Settings | None = None
     national = URIRef(urls.catalog + "#dataset-nederland")
     _dataset(graph, catalog, national, "Instrumenten voor werkgevers in heel Nederland",
              "Elk openbaar instrument van de gids: landelijk, regionaal en lokaal, ook beëindigde regelingen.",
-             modified, publisher, _creators(graph, session, today, None, agents), contact, urls.home)
+             modified, publisher, _creators(graph, session, national_scope, agents), contact, urls.home)
     for key, title, url, fmt, download, description in (
         ("json", "JSON API", urls.api_instruments(None), "json", False, "Lijst met filters en paginering (/api/v1)."),
         ("csv", "CSV", urls.export(None, "csv"), "csv", True, "Alle openbare instrumenten als CSV."),
@@ -200,16 +230,15 @@ def catalog_graph(session: Session, urls: Urls, settings: Settings | None = None
     ):
         _distribution(graph, national, key, title, url, fmt, download, description)
 
-    regions = session.scalars(select(Region).options(selectinload(Region.municipalities)).order_by(Region.code))
-    for region in regions:
-        condition = available_in_municipalities([m.id for m in region.municipalities], [region.id])
+    for region in session.scalars(select(Region).order_by(Region.code)):
+        scope = region_scopes[region.id]
         iri = URIRef(urls.catalog + f"#dataset-{region.code.lower()}")
         region_contact = (_contact(graph, region.wsp_name, region.wsp_website, region.wsp_email, region.wsp_phone)
                           if region.wsp_name else contact)
         _dataset(graph, catalog, iri, f"Instrumenten voor werkgevers in arbeidsmarktregio {region.name}",
                  f"Alles wat een werkgever in arbeidsmarktregio {region.name} (CBS-code {region.code}) kan krijgen: "
                  "van de gemeenten, het werkgeversservicepunt, UWV en landelijke aanbieders.",
-                 _modified(session, today, condition), publisher, _creators(graph, session, today, condition, agents),
+                 scope.modified, publisher, _creators(graph, session, scope, agents),
                  region_contact, urls.region_page(region))
         for key, title, url, fmt, download in (
             ("json", "JSON API", urls.api_instruments(region.code), "json", False),
