@@ -92,6 +92,11 @@ def test_every_public_service_of_the_seed_is_valid_and_complete(client, session)
         assert_valid("compiled/service_list.json", service)
     one = client.get(f"/api/hsds/services/{listed[0]['id']}").json
     assert one == next(s for s in listed if s["id"] == one["id"])
+    # the list of every service area: the nested ones, in the same order, each valid
+    areas = _all_pages(client, "/api/hsds/service_areas")
+    assert areas == [a for s in listed for a in s["service_areas"]]
+    for area in areas:
+        assert_valid("service_area.json", area)
 
 
 def test_organizations_taxonomies_and_terms_are_valid(client, session):

@@ -101,6 +101,7 @@ SAMPLES = {
                                                                           "per_page": "100"}],
     "hsds.service": [{"service_id": HSDS_SERVICE_ID}],
     "hsds.organizations": [{"full": "true", "per_page": "100"}],
+    "hsds.service_areas": [{"per_page": "100"}],
     "hsds.organization": [{"organization_id": HSDS_ORGANIZATION_ID}],
     "hsds.taxonomies": [{}],
     "hsds.taxonomy": [{"taxonomy_id": HSDS_TAXONOMY_ID}],

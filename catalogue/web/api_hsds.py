@@ -108,6 +108,17 @@ def service(service_id: str):
     return jsonify(service_out(item, _guide_url(), wide_terms=instrument_wide_terms(session)))
 
 
+@bp.get("/service_areas")
+def service_areas():
+    """Every public service's service areas (an addition to the HSDS API reference, which nests them in services)."""
+    from ..hsds.areas import page_of_areas
+
+    _only({"page", "per_page"})
+    page, per_page = _paging()
+    total, contents = page_of_areas(get_db(), date.today(), page, per_page)
+    return jsonify(listing.page_shape(total, page, per_page, contents))
+
+
 @bp.get("/organizations")
 def organizations():
     _only({"page", "per_page", "full"})
@@ -248,6 +259,9 @@ def document_paths(spec, vocab: dict[str, list[str]]) -> None:
                        ("/api/hsds/taxonomy_terms/{id}", "Eén taxonomy term, met zijn taxonomy")):
         spec.path(path=path, operations={"get": {"tags": tag, "summary": what, "parameters": one,
                                                  "responses": {"200": ok(what), "404": missing, "400": bad}}})
+    spec.path(path="/api/hsds/service_areas", operations={"get": {"tags": tag,
+        "summary": "De service areas van alle openbare services (gemeente, arbeidsmarktregio of Nederland, met CBS-code)",
+        "parameters": paging, "responses": {"200": ok("Een pagina service areas", page), "400": bad}}})
     full = param("full", "Met telefoon en CBS-code", {"type": "boolean"})
     spec.path(path="/api/hsds/organizations", operations={"get": {"tags": tag, "summary": "Aanbieders als HSDS-organizations",
         "parameters": [*paging, full], "responses": {"200": ok("Een pagina organizations", page), "400": bad}}})
