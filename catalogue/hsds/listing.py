@@ -8,20 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Instrument, InstrumentKind, Provider, TaxonomyTerm, instrument_term
-from ..queries import public_condition, with_relations
+from ..queries import QueryError, public_condition, with_relations
 from . import ids, modified
 from .taxonomies import BY_ID, find_term
 
 MAX_PER_PAGE = 100
 
 
-class ListError(ValueError):
-    """A parameter that cannot be used; `parameter` names it."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-        self.message = message
+ListError = QueryError  # a parameter that cannot be used; `parameter` names it (the same error as /api/v1's filters)
 
 
 @dataclass
