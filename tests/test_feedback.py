@@ -1,4 +1,6 @@
 """'Klopt er iets niet?': reports from public pages, routed to the owning organisation, resolved, never public."""
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import func, select
 
@@ -6,15 +8,14 @@ from accounts import login, people, post  # noqa: F401
 from catalogue.editing import Editor
 from catalogue.feedback import reports
 from catalogue.feedback.ratelimit import RateLimit
-from catalogue.models import FeedbackReport, OutboxMessage
+from catalogue.models import FeedbackReport, OutboxMessage, RateLimitHit
 from helpers import make_instrument
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limit(app):
-    app.extensions["feedback_limit"].reset()
-    yield
-    app.extensions["feedback_limit"].reset()
+def _fresh_limit(app, session):
+    app.extensions["feedback_limit"].reset(session)  # inside the test's transaction: rolled back afterwards
+    session.commit()
 
 
 @pytest.fixture()
@@ -111,12 +112,46 @@ def test_twenty_a_minute_then_refused(client, session, gouda_item):
     assert _count(session) == before + 20
 
 
-def test_rate_limit_window_slides():
-    now = [0.0]
-    limit = RateLimit(2, 60, clock=lambda: now[0])
-    assert limit.hit("a") and limit.hit("a") and not limit.hit("a") and limit.hit("b")
-    now[0] = 61
-    assert limit.hit("a")
+def test_rate_limit_window_slides(session):
+    start = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+    now = [start]
+    limit = RateLimit("test", 2, 60, secret="s", clock=lambda: now[0])
+    assert limit.hit(session, "a") and limit.hit(session, "a") and not limit.hit(session, "a") and limit.hit(session, "b")
+    now[0] = start + timedelta(seconds=61)
+    assert limit.hit(session, "a")
+    keys = set(session.scalars(select(RateLimitHit.key).where(RateLimitHit.bucket == "test")))
+    assert keys and not any("a" == k or "b" == k for k in keys)  # a keyed hash, never the address
+
+
+def test_rate_limit_holds_across_two_app_instances(app, connection, session, gouda_item, tmp_path):
+    """Two app instances (as two worker processes or nodes) on one database share the limit: 10 reports through each,
+    the 21st through either is refused."""
+    from sqlalchemy.orm import sessionmaker
+
+    from catalogue import create_app
+    from catalogue.search import register
+
+    other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "test-secret",
+                        "INDEX_DIR": str(tmp_path / "index")})
+    register(app.config["DATABASE_URL"], app.extensions["catalogue_search"])  # searches stay with the main app
+    original = app.extensions["catalogue_db"].session_factory
+    clients = []
+    for instance in (app, other):
+        instance.extensions["catalogue_db"].session_factory = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        clients.append(instance.test_client())
+    try:
+        before = _count(session)
+        for i in range(20):
+            r = post(clients[i % 2], "/regios/midden-holland/klopt-er-iets-niet", {"message": f"melding {i}"})
+            assert r.status_code == 200, i
+        for c in clients:
+            r = post(c, "/regios/midden-holland/klopt-er-iets-niet", {"message": "nog een"})
+            assert r.status_code == 429 and "te veel meldingen" in r.get_data(as_text=True)
+        assert _count(session) == before + 20
+    finally:
+        app.extensions["catalogue_db"].session_factory = original
+        other.extensions["catalogue_db"].engine.dispose()
 
 
 def test_resolve_fixed_with_version_tells_the_reporter(client, session, people, gouda_item):

@@ -13,6 +13,7 @@ from .account import (
     RecoveryCode,
     User,
 )
+from .alert import ALERT_FREQUENCIES, ALERT_SOURCES, AlertDigest, AlertSubscription, RateLimitHit
 from .changelog import IndexChange
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .coverage import CoverageDeclaration
@@ -55,4 +56,6 @@ __all__ = [
     "IndexChange",
     # feedback
     "REPORT_PAGES", "REPORT_STATES", "FeedbackReport", "SEARCH_SOURCES", "SearchEvent", "SearchTally", "GapTally",
+    # following a search, rate limits
+    "ALERT_FREQUENCIES", "ALERT_SOURCES", "AlertDigest", "AlertSubscription", "RateLimitHit",
 ]

@@ -25,7 +25,8 @@ HONEYPOT = "website"  # hidden from people; bots fill it in
 @bp.record_once
 def _limit(state):
     app = state.app
-    app.extensions["feedback_limit"] = RateLimit(app.config.get("FEEDBACK_REPORTS_PER_MINUTE", 20), 60)
+    app.extensions["feedback_limit"] = RateLimit("report", app.config.get("FEEDBACK_REPORTS_PER_MINUTE", 20), 60,
+                                                 secret=str(app.config.get("SECRET_KEY") or ""))
 
 
 def _messages() -> dict[str, str]:
@@ -85,9 +86,10 @@ def _report(page: str, slug: str):
     if form.get(HONEYPOT):
         return render_template("feedback/thanks.html", back=_target_page(target), email=False)
     error = None
-    if not current_app.extensions["feedback_limit"].hit(request.remote_addr or "unknown"):
+    if not current_app.extensions["feedback_limit"].hit(get_db(), request.remote_addr or "unknown"):
         error = reports.ReportError("rate")
     else:
+        get_db().commit()  # the attempt counts, whatever becomes of the report
         try:
             reports.submit(get_db(), target, form.get("message"), form.get("email"), language=current_language(),
                            seen_version=form.get("version"))
