@@ -149,3 +149,37 @@ def test_prune_command(tmp_path, monkeypatch, database_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT query FROM search_event")).scalars().all() == ["nieuw"]
     engine.dispose()
+
+
+def test_searches_answered_by_the_http_cache_are_still_recorded(app, client, recorder):
+    """A 304 (and a stored page) skips the view; the search is recorded all the same, also for a URL this process
+    never rendered (another node did), and page 2 still records nothing."""
+    from catalogue.web.http_cache import page_cache, recorded_cache
+
+    url = "/instrumenten?q=jobcoach&municipality=GM0513"
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and recorder.pending() == 1
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and recorder.pending() == 2
+    recorded_cache.clear()  # as on a node that did not render it
+    elsewhere = client.get(url, headers={"If-None-Match": tag})
+    assert elsewhere.status_code == 304 and not elsewhere.get_data() and recorder.pending() == 3
+    assert client.get(url + "&page=2", headers={"If-None-Match": tag}).status_code == 304
+    assert client.get(url + "&page=2", headers={"If-None-Match": tag}).status_code == 304
+    assert recorder.pending() == 3
+    wizard = "/werkgever?gemeente=GM0513&doelgroep=arbeidsbeperking&uitkering=&leeftijd="
+    client.get(wizard)
+    assert client.get(wizard, headers={"If-None-Match": tag}).status_code == 304 and recorder.pending() == 5
+    assert client.get(url, headers={"If-None-Match": tag, "DNT": "1"}).status_code == 304 and recorder.pending() == 5
+    app.config["PAGE_CACHE"] = True
+    try:
+        page_cache.clear()
+        client.get(url)  # rendered and stored
+        stored = client.get(url)  # from the page cache, no view
+        assert stored.status_code == 200 and recorder.pending() == 7
+    finally:
+        app.config.pop("PAGE_CACHE")
+        page_cache.clear()
+    events = recorder._buffer
+    assert {e["query"] for e in events} == {"jobcoach", ""} and all(e["municipality_code"] == "GM0513" for e in events)

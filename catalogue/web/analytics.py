@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -20,16 +20,29 @@ from ..models import Region
 bp = Blueprint("analytics", __name__)
 
 
+RECORDED_ENDPOINTS = ("public.instruments", "wizard.start")  # pages whose use is recorded, also when cached
+
+
 def init_analytics(app) -> None:
     db = app.extensions["catalogue_db"]
     app.extensions["search_events"] = Recorder(lambda: db.session_factory(),
                                                interval=app.config.get("ANALYTICS_FLUSH_SECONDS", 2.0),
                                                background=not app.testing)
+    # the HTTP cache answers these pages without running the view (a stored page, a 304): it keeps what the view
+    # recorded with the page and records it again through `record_again` (catalogue/web/http_cache.py)
+    app.extensions["recorded_endpoints"] = RECORDED_ENDPOINTS
+    app.extensions["record_again"] = record_again
     app.register_blueprint(bp, url_prefix="/beheer/analyse")
 
 
 def _record(**values) -> None:
-    if tracking_refused(request.headers):
+    g.search_event = values  # what this URL records, for the HTTP cache
+    record_again(values)
+
+
+def record_again(values: dict | None) -> None:
+    """Record the event a page records (None: this URL records nothing, e.g. page 2 or a wizard step)."""
+    if values is None or tracking_refused(request.headers):
         return
     current_app.extensions["search_events"].record(event(language=current_language(), **values))
 

@@ -11,6 +11,11 @@ CSRF token), with an `Authorization` header, and everything under /beheer get `p
 `page_cache` keeps the rendered anonymous responses per validator and URL (a page is rendered once per position, date,
 language and URL; ≤ 512 entries of ≤ 2 MB). `position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
 request after the follower has applied it.
+
+Recorded pages (the search list, the wizard result: `recorded_endpoints`, catalogue/web/analytics.py) still count when
+the cache answers them: `recorded_cache` keeps what the view recorded per validator and URL and records it again on a
+304 or a stored page; when this process does not know it (the page was rendered on another node), the view runs and
+the answer is still a 304.
 """
 from __future__ import annotations
 
@@ -101,11 +106,24 @@ def init_http_cache(app: Flask) -> None:
         elif request.if_modified_since is not None:
             since = request.if_modified_since
             fresh = since.replace(tzinfo=since.tzinfo or timezone.utc) >= modified
+        recorded = request.endpoint in app.extensions.get("recorded_endpoints", ())
         if fresh:
+            if recorded:  # a search answered with 304 still counts: record what this URL recorded when rendered
+                known, values = recorded_cache.get(tag, request.full_path)
+                if not known:  # rendered elsewhere (another node) or forgotten: run the view, then answer 304
+                    g.http_conditional = True
+                    return None
+                app.extensions["record_again"](values)
             response = app.response_class(status=304)
             _public_headers(response, tag, modified)
             return response
         stored = page_cache.get(tag, request.full_path) if _page_cache_on() else None
+        if stored is not None and recorded:
+            known, values = recorded_cache.get(tag, request.full_path)
+            if known:
+                app.extensions["record_again"](values)
+            else:
+                stored = None
         if stored is not None:  # the same anonymous page at the same position: no view, no template
             body, mimetype = stored
             response = app.response_class(body, mimetype=mimetype)
@@ -123,9 +141,13 @@ def init_http_cache(app: Flask) -> None:
                 response.headers.setdefault("Vary", "Cookie")
             return response
         _public_headers(response, *validators)
+        if request.endpoint in current_app.extensions.get("recorded_endpoints", ()):
+            recorded_cache.put(validators[0], request.full_path, g.get("search_event"))
         if request.method == "GET" and not response.is_streamed and not response.direct_passthrough \
                 and _page_cache_on():
             page_cache.put(validators[0], request.full_path, response.get_data(), response.mimetype)
+        if g.pop("http_conditional", False):
+            response.make_conditional(request)  # the view ran only to record the search: the client still gets 304
         return response
 
 
@@ -214,6 +236,36 @@ class PageCache:
 
 
 page_cache = PageCache()
+
+
+class RecordedCache:
+    """What a recorded page (search list, wizard result) recorded when it was rendered, per validator and URL (None:
+    it records nothing, e.g. page 2), so a 304 or a stored page records the same event without running the view."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tag: str, url: str) -> tuple[bool, dict | None]:
+        with self._lock:
+            if (tag, url) not in self._items:
+                return False, None
+            self._items.move_to_end((tag, url))
+            return True, self._items[(tag, url)]
+
+    def put(self, tag: str, url: str, values: dict | None) -> None:
+        with self._lock:
+            self._items[(tag, url)] = values
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+recorded_cache = RecordedCache()
 
 
 def cached(key, compute):
