@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import GapTally, Municipality, SearchTally
+from ..models import GapTally, Municipality, Region, SearchTally
 from .retention import cutoff
 
 TOP = 25
+
+
+class Gap(NamedTuple):
+    """Asked in a gemeente, nothing found: with what the dashboard links to (the region's harmonisation matrix at the
+    kind, the gemeente's offer per kind)."""
+    municipality: str  # name (the code when the gemeente is unknown)
+    kinds: str
+    target_groups: str
+    n: int
+    code: str
+    slug: str | None = None
+    region_slug: str | None = None
+
+    @property
+    def kind_list(self) -> list[str]:
+        return [k for k in self.kinds.split(",") if k]
 
 
 @dataclass
@@ -22,7 +39,7 @@ class Figures:
     top_queries: list[tuple[str, int, int]] = field(default_factory=list)  # query, searches, without results
     zero_queries: list[tuple[str, int]] = field(default_factory=list)
     ended_only: list[tuple[str, int]] = field(default_factory=list)  # only ended schemes matched
-    gaps: list[tuple[str, str, str, int]] = field(default_factory=list)  # gemeente, kinds, target groups, times
+    gaps: list[Gap] = field(default_factory=list)
     months: list[tuple[str, int, int]] = field(default_factory=list)  # month, searches, without results
 
 
@@ -63,9 +80,11 @@ def figures(session: Session, region_code: str | None = None, now: datetime | No
         .group_by(GapTally.municipality_code, GapTally.kinds, GapTally.target_groups)
         .order_by(g.desc(), GapTally.municipality_code).limit(top)).all()
     codes = {r[0] for r in rows}
-    names = dict(session.execute(select(Municipality.code, Municipality.name).where(Municipality.code.in_(codes)))
-                 .all()) if codes else {}
-    out.gaps = [(names.get(code, code), kinds, groups, count) for code, kinds, groups, count in rows]
+    places = {code: (name, slug, region_slug) for code, name, slug, region_slug in session.execute(
+        select(Municipality.code, Municipality.name, Municipality.slug, Region.slug)
+        .outerjoin(Region, Region.id == Municipality.region_id).where(Municipality.code.in_(codes)))} if codes else {}
+    out.gaps = [Gap(places.get(code, (code,))[0], kinds, groups, count, code, *places.get(code, (None, None, None))[1:])
+                for code, kinds, groups, count in rows]
     return out
 
 
@@ -77,6 +96,6 @@ def csv_rows(f: Figures) -> list[list]:
     rows += [["zonder resultaat", q, n, n] for q, n in f.zero_queries]
     rows += [["alleen beëindigde regelingen", q, n, n] for q, n in f.ended_only]
     rows += [["gevraagd, niets gevonden", f"{g} | soort: {k or '-'} | doelgroep: {t or '-'}", n, n]
-             for g, k, t, n in f.gaps]
+             for g, k, t, n, *_place in f.gaps]
     rows += [["per maand", m, n, z] for m, n, z in f.months]
     return rows
