@@ -94,6 +94,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dennis.bp)  # /beheer/import/dennis and the review list of parameter proposals
     app.register_blueprint(feedback.bp)  # "Klopt er iets niet?" on instrument, region and gemeente pages
     app.register_blueprint(embed.bp)  # /embed/…: pages for other websites' iframes
+    from .web import alerts
+    from .web.accounts import csrf
+
+    app.register_blueprint(alerts.bp)  # "Houd mij op de hoogte": /volgen, confirmation and unsubscribe links
+    app.register_blueprint(alerts.account_bp, url_prefix="/beheer/account/volgen")  # my subscriptions
+    csrf.exempt(alerts.unsubscribe)  # the signed link is the authority (mail programs' one-click POST carries no token)
     init_analytics(app)  # anonymous search events, /beheer/analyse
 
     @app.teardown_appcontext

@@ -640,3 +640,38 @@ def analytics_prune():
     with _db().session() as session:
         removed = prune(session)
     click.echo(f"{removed} zoekopdrachten ouder dan {RETENTION_MONTHS} maanden verwijderd.")
+
+
+@main.group()
+def alerts():
+    """Followed searches ("Houd mij op de hoogte")."""
+
+
+@alerts.command("send")
+@click.option("--date", "on_date", default=None, help="send as if today were this day (YYYY-MM-DD); default today")
+@with_appcontext
+def alerts_send(on_date):
+    """Send the daily and weekly digests of the last complete day/week through the outbox (run daily, e.g. at 06:00).
+    Idempotent per period: a second run, or a run on another node, sends nothing twice."""
+    from datetime import date
+
+    from .alerts.digest import send_due
+    from .web.alerts import link_for
+
+    try:
+        today = date.fromisoformat(on_date) if on_date else date.today()
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    app = current_app._get_current_object()
+    engine = app.extensions["catalogue_search"]
+    base = app.config["PUBLIC_URL"].rstrip("/")
+    with _db().session() as session:
+        if engine.store.exists() and not engine.ready:  # search words are matched by the search engine, as on the page
+            engine.load_table(session)
+        sent = empty = before = 0
+        for language in ("nl", "en"):  # links in the subscriber's language (/en/ for English)
+            with app.test_request_context("/", base_url=base + ("/en" if language == "en" else "")):
+                outcome = send_due(session, app.config["SECRET_KEY"], link_for, today, language=language)
+            sent, empty, before = sent + outcome.sent, empty + outcome.empty, before + outcome.done_before
+    click.echo(f"{sent} e-mail(s) in de outbox gezet, {empty} abonnement(en) zonder nieuws, {before} al eerder "
+               f"verstuurd; {outcome.pruned} onbevestigde aanmelding(en) verwijderd.")

@@ -8,6 +8,7 @@ CATALOGUE_TRUSTED_PROXIES  how many reverse proxies in front of the app set X-Fo
                         the client address is the connection's). Set it to exactly the number of your own proxies, or
                         clients can choose their own address.
 CATALOGUE_SEARCH_OPTIMIZE_AFTER  quiet seconds after which a node merges its search index (default 60)
+CATALOGUE_PUBLIC_URL    the site's address in links of mails sent by worker commands (default http://127.0.0.1:5000)
 CATALOGUE_LOG_FORMAT    json (default: one JSON object per line with the request id) or text
 CATALOGUE_PUBLISHER_NAME, CATALOGUE_PUBLISHER_URL, CATALOGUE_CONTACT_EMAIL  who publishes this instance, for the
                         DCAT-AP-NL description (/api/v1/dcat.jsonld); default: the guide itself at its own address, no
@@ -62,4 +63,5 @@ def from_environment() -> dict:
         "PUBLISHER_NAME": os.environ.get("CATALOGUE_PUBLISHER_NAME"),
         "PUBLISHER_URL": os.environ.get("CATALOGUE_PUBLISHER_URL"),
         "CONTACT_EMAIL": os.environ.get("CATALOGUE_CONTACT_EMAIL"),
+        "PUBLIC_URL": os.environ.get("CATALOGUE_PUBLIC_URL") or "http://127.0.0.1:5000",
     }

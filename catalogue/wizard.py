@@ -367,6 +367,34 @@ def _origin(item: Instrument, decider: str, employer: Municipality, residence: M
     return Origin(decider, place, unconfirmed=decider == "candidate" and residence is None)
 
 
+def _candidates(session: Session, choices: Choices, rules: ResidenceRules, today: date | None,
+                lifecycle: tuple[str, ...] = ("current",)) -> list[tuple["Facts", str]]:
+    """(facts, who decides) for everything available where the choices say: the employer's gemeente, and for the
+    gemeente's own instruments the candidate's gemeente when it is known and another one (catalogue/residence.py)."""
+    employer, residence = choices.municipality, choices.residence.municipality
+    elsewhere = residence is not None and residence.id != employer.id
+    places = [employer, residence] if elsewhere else [employer]
+    available_in = available_ids_in_each(session, places, today, lifecycle)
+    candidates: list[tuple[Facts, str]] = []
+    for item in _facts(session, set().union(*available_in.values())):
+        decider = rules.decider(item.provider_type, item.kind_code)
+        if item.id in available_in[employer.id] and not (decider == "candidate" and elsewhere):
+            candidates.append((item, decider))
+        elif elsewhere and item.id in available_in[residence.id] and decider == "candidate":
+            candidates.append((item, decider))
+    return candidates
+
+
+def matching_ids(session: Session, choices: Choices, today: date | None = None,
+                 lifecycle: tuple[str, ...] = ("current", "upcoming", "ended")) -> set[int]:
+    """The instruments the result for these choices shows (in any of these lifecycles): what a follower of the
+    wizard result is told about (catalogue/alerts)."""
+    matching = load_matching()
+    ages = age_ranges() if choices.age_groups else None
+    return {item.id for item, _decider in _candidates(session, choices, load_rules(), today, lifecycle)
+            if fit(item, choices, matching, ages) is not None}
+
+
 def result(session: Session, choices: Choices, today: date | None = None,
            benefits: Sequence[Benefit] | None = None, rules: ResidenceRules | None = None) -> WizardResult:
     """What applies to an employer in choices.municipality hiring the person described, grouped by benefit category in
@@ -380,18 +408,8 @@ def result(session: Session, choices: Choices, today: date | None = None,
     rules = rules or load_rules()
     matching = load_matching()
     employer, residence = choices.municipality, choices.residence.municipality
-    elsewhere = residence is not None and residence.id != employer.id
     ages = age_ranges() if choices.age_groups else None
-    places = [employer, residence] if elsewhere else [employer]
-    available_in = available_ids_in_each(session, places, today)
-    facts = _facts(session, set().union(*available_in.values()))
-    candidates: list[tuple[Facts, str]] = []
-    for item in facts:  # the residence rule decides whose offer counts (catalogue/residence.py)
-        decider = rules.decider(item.provider_type, item.kind_code)
-        if item.id in available_in[employer.id] and not (decider == "candidate" and elsewhere):
-            candidates.append((item, decider))
-        elif elsewhere and item.id in available_in[residence.id] and decider == "candidate":
-            candidates.append((item, decider))
+    candidates = _candidates(session, choices, rules, today)
     fitting = [(item, decider, status) for item, decider in candidates
                for status in [fit(item, choices, matching, ages)] if status is not None]
     loaded = {i.id: i for i in session.scalars(_card_relations(

@@ -116,7 +116,7 @@ def init_accounts(app: Flask) -> None:
 
     @app.after_request
     def _no_store(response):
-        if request.endpoint and (request.endpoint.startswith(("auth.", "manage.", "people.", "account.", "feedback", "analytics.")) or current_user.is_authenticated):
+        if request.endpoint and (request.endpoint.startswith(("auth.", "manage.", "people.", "account.", "feedback", "analytics.", "alerts")) or current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
             response.headers.setdefault("Vary", "Cookie")
         if app.config["SESSION_COOKIE_SECURE"]:

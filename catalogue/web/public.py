@@ -18,6 +18,7 @@ from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
 from ..parameters import amount_text, applicant_text, decision_period_text, euro, duration_text
 from ..places import resolve_place
 from ..search.intent import load as facet_words
+from .alerts import follow_args
 from .analytics import record_search
 from ..queries import (
     InstrumentQuery,
@@ -198,6 +199,7 @@ def instruments():
     ended_url = url_for(".instruments", **dict(args, lifecycle="ended", page=1)) if result.ended else None
     record_search(query, result, location, region)
     return render_template("instruments.html", result=result, query=query, location=location, region=region,
+                           follow_args=follow_args("list", search_args),
                            municipalities=municipalities, regions=regions, suggestion_url=suggestion_url,
                            ended_url=ended_url, coverage=coverage, chips=chips, typed_q=" ".join(args.get("q") or []).strip(),
                            alternatives=_alternatives(args, query) if not result.items else [])
