@@ -30,6 +30,12 @@ SAMPLES = {
     "feedback.instrument_report": [{"slug": "test-met-notitie"}, {"slug": DRAFT_SLUG}],
     "feedback.region_report": [{"slug": "midden-holland"}],
     "feedback.municipality_report": [{"slug": "gouda"}],
+    # "Houd mij op de hoogte": the subscribe form's own page (list filters, a wizard result, a bad filter) and the
+    # signed links (forged here: refused with a page)
+    "alerts.subscribe": [{"municipality": "GM0513"}, {"q": "concept"}, {"kind": "bestaat-niet"},
+                         {"bron": "wizard", "gemeente": "GM0513", "doelgroep": "", "uitkering": "", "leeftijd": ""}],
+    "alerts.confirm": [{"token": "vervalst"}],
+    "alerts.unsubscribe": [{"token": "vervalst"}],
     "public.municipalities": [{}],
     "public.municipality": [{"slug": "gouda"}],
     "public.kinds": [{}],
@@ -112,6 +118,7 @@ SAMPLES = {
 }
 NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.", "analytics.",  # login required
                        "feedback_manage.",  # readers' reports queue, login required (tests/test_feedback.py)
+                       "alerts_account.",  # my followed searches, login required (tests/test_alerts.py)
                        "exports.import_upload", "exports.import_job",  # /beheer/import and an import job's result (login)
                        "dennis.")  # /beheer/import/dennis… and /beheer/voorstellen (login)
 # GET routes of the write API: token-only, checked below to refuse anonymous requests.
@@ -200,6 +207,38 @@ def test_no_internal_notes_or_drafts_in_any_public_output(app, client, secret_co
     urls = _public_urls(app)
     assert len(urls) > 20
     _assert_public_output_clean(client, urls, seeded_notes, seeded_drafts)
+
+
+def test_digest_mails_hold_no_internal_data(app, session, secret_content, people):
+    """A followed search's digest lists public changes only: no internal notes, drafts or readers' reports, even when
+    they changed in the same period as public fields."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from catalogue.alerts import digest, filters
+    from catalogue.editing import Editor
+    from catalogue.models import AlertSubscription, Instrument, OutboxMessage
+    from catalogue.web.alerts import link_for
+
+    normalised = filters.normalise(session, "list", {"municipality": ["GM0513"]})
+    session.add(AlertSubscription(email="volger@example.org", source="list", filter=normalised, frequency="daily",
+                                  filter_key=filters.filter_key("list", normalised), language="nl",
+                                  confirmed_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+    session.commit()
+    editor = Editor(session, people["admin"])
+    item = session.scalar(select(Instrument).where(Instrument.slug == "test-met-notitie"))
+    editor.update(item, {"internal_notes": SECRET_NOTE + " bijgewerkt", "duration_max": 4, "duration_unit": "week"},
+                  partial=True)
+    draft = session.scalar(select(Instrument).where(Instrument.slug == DRAFT_SLUG))
+    editor.update(draft, {"summary": "Nog steeds een concept, nooit publiek."}, partial=True)
+    session.commit()
+    with app.test_request_context("/", base_url="https://gids.example.nl"):
+        assert digest.send_due(session, "test-secret", link_for, date.today() + timedelta(days=1)).sent == 1
+    body = session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == "volger@example.org")).one()
+    assert "test-met-notitie" in body and "duur" in body
+    assert SECRET_NOTE not in body and DRAFT_NAME not in body and DRAFT_SLUG not in body and SECRET_REPORT not in body
+    assert "internal_notes" not in body and "Intern" not in body
 
 
 # Where a logged-in user who may read an instrument's internal notes sees them, marked "Intern" (issue 18): the
