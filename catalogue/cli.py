@@ -665,7 +665,7 @@ def alerts_send(on_date):
     app = current_app._get_current_object()
     engine = app.extensions["catalogue_search"]
     base = app.config["PUBLIC_URL"].rstrip("/")
-    with _db().session() as session:
+    with _db().session(write=True) as session:  # SQLite: each transaction takes the write lock up front (BEGIN IMMEDIATE)
         if engine.store.exists() and not engine.ready:  # search words are matched by the search engine, as on the page
             engine.load_table(session)
         sent = empty = before = 0

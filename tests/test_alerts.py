@@ -16,12 +16,6 @@ SECRET = "test-secret"
 LIST_URL = "/volgen?municipality=GM0513&kind=jobcoaching"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limit(app, session):
-    app.extensions["subscribe_limit"].reset(session)
-    session.commit()
-
-
 def _subs(session, email):
     return session.scalars(select(AlertSubscription).where(AlertSubscription.email == email)).all()
 
@@ -264,3 +258,43 @@ def test_plain_words():
     assert d.describe({"target_groups": [[], ["statushouder"]]}) == ["doelgroepen: erbij: Statushouders"]
     assert d.describe({"valid_until": [None, "2027-06-30"]}) == ["einddatum geen → 30-06-2027"]
     assert d.describe({"internal_notes": ["a", "b"], "status": ["draft", "published"]}) == []
+
+
+def test_two_nodes_claim_a_period_once(database):
+    """Two processes sending at the same moment (two nodes on one database): the digest row is claimed by exactly one;
+    the other's insert waits for the first transaction and then does nothing."""
+    import threading
+    import time
+
+    from sqlalchemy import delete
+
+    from catalogue.alerts.digest import _claim
+
+    with database.session() as s:
+        item = AlertSubscription(email="twee-nodes@example.org", source="list", filter={}, frequency="weekly",
+                                 filter_key=filters.filter_key("list", {}), language="nl",
+                                 confirmed_at=datetime.now(timezone.utc))
+        s.add(item)
+        s.commit()
+        sid = item.id
+    barrier, results = threading.Barrier(2), []
+
+    def node():
+        with database.session(write=True) as s:  # as `catalogue alerts send` does (SQLite: BEGIN IMMEDIATE)
+            barrier.wait()
+            won = _claim(s, sid, "2026-W01")
+            time.sleep(0.3)  # hold the transaction open, as while composing the mail
+            s.commit()
+            results.append(won)
+
+    threads = [threading.Thread(target=node) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(results) == [False, True]
+    finally:
+        with database.session() as s:
+            s.execute(delete(AlertSubscription).where(AlertSubscription.id == sid))
+            s.commit()
