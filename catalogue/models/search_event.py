@@ -37,7 +37,8 @@ class SearchTally(Base):
     are written, so a dashboard never scans a year of events)."""
 
     __tablename__ = "search_tally"
-    __table_args__ = (UniqueConstraint("month", "region_code", "query", "outcome"),)
+    __table_args__ = (UniqueConstraint("month", "region_code", "query", "outcome"),
+                      Index("ix_search_tally_region_month", "region_code", "month", "query", "outcome", "n"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7))
@@ -51,7 +52,9 @@ class GapTally(Base):
     """Searches and wizard uses in a gemeente that asked for kinds or target groups and found nothing."""
 
     __tablename__ = "gap_tally"
-    __table_args__ = (UniqueConstraint("month", "region_code", "municipality_code", "kinds", "target_groups"),)
+    __table_args__ = (UniqueConstraint("month", "region_code", "municipality_code", "kinds", "target_groups"),
+                      Index("ix_gap_tally_region_month", "region_code", "month", "municipality_code", "kinds",
+                            "target_groups", "n"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7))

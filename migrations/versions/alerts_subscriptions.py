@@ -53,9 +53,20 @@ def upgrade() -> None:
     with op.batch_alter_table("rate_limit_hit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rate_limit_hit_created_at"), ["created_at"], unique=False)
         batch_op.create_index("ix_rate_limit_hit_bucket_key_at", ["bucket", "key", "created_at"], unique=False)
+    # the region dashboard reads one region's tallies (the unique keys start with the month)
+    with op.batch_alter_table("search_tally", schema=None) as batch_op:
+        batch_op.create_index("ix_search_tally_region_month", ["region_code", "month", "query", "outcome", "n"],
+                                unique=False)  # covering: the dashboard reads the index only
+    with op.batch_alter_table("gap_tally", schema=None) as batch_op:
+        batch_op.create_index("ix_gap_tally_region_month",
+                                ["region_code", "month", "municipality_code", "kinds", "target_groups", "n"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("gap_tally", schema=None) as batch_op:
+        batch_op.drop_index("ix_gap_tally_region_month")
+    with op.batch_alter_table("search_tally", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_tally_region_month")
     with op.batch_alter_table("rate_limit_hit", schema=None) as batch_op:
         batch_op.drop_index("ix_rate_limit_hit_bucket_key_at")
         batch_op.drop_index(batch_op.f("ix_rate_limit_hit_created_at"))
