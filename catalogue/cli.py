@@ -634,11 +634,13 @@ def analytics():
 @analytics.command("prune")
 @with_appcontext
 def analytics_prune():
-    """Delete search events older than 13 months (run daily)."""
+    """Delete search events older than 13 months, and rate-limit entries of quiet addresses (run daily)."""
     from .analytics.retention import RETENTION_MONTHS, prune
+    from .feedback import ratelimit
 
     with _db().session() as session:
         removed = prune(session)
+        ratelimit.prune(session)
     click.echo(f"{removed} zoekopdrachten ouder dan {RETENTION_MONTHS} maanden verwijderd.")
 
 

@@ -181,6 +181,9 @@ def test_sending_is_idempotent_per_period(app, session, period_changes):
         first = digest.send_due(session, SECRET, link_for, run)
         second = digest.send_due(session, SECRET, link_for, run)
     assert first.sent == 1 and second.sent == 0 and second.done_before >= 1
+    with app.test_request_context("/", base_url="https://gids.example.nl"):  # a day late: the missed day still goes
+        late = digest.send_due(session, SECRET, link_for, run + timedelta(days=1))
+    assert late.sent == 0 and late.empty == 1 and late.done_before == 1
     mails = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "lezer@example.org")).all()
     assert len(mails) == 1
     body = mails[0].body
@@ -223,9 +226,10 @@ def test_cli_sends_once(app, client, session, period_changes):
 
     runner = app.test_cli_runner()
     info = ScriptInfo(create_app=lambda: app)
-    run = (period_changes["today"] + timedelta(days=1)).isoformat()
-    first = runner.invoke(main, ["alerts", "send", "--date", run], obj=info)
+    late = (period_changes["today"] + timedelta(days=2)).isoformat()  # cron missed a day: today's digest still goes
+    first = runner.invoke(main, ["alerts", "send", "--date", late], obj=info)
     assert first.exit_code == 0 and "1 e-mail(s)" in first.output, first.output
+    run = (period_changes["today"] + timedelta(days=1)).isoformat()
     second = runner.invoke(main, ["alerts", "send", "--date", run], obj=info)
     assert second.exit_code == 0 and "0 e-mail(s)" in second.output, second.output
     assert runner.invoke(main, ["alerts", "send", "--date", "gisteren"], obj=info).exit_code != 0

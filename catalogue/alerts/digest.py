@@ -1,6 +1,7 @@
 """The digest of one period for one subscription, and sending every due digest once.
 
-Periods are the last complete day (daily) or ISO week, Monday to Sunday (weekly), before the day the command runs.
+Periods are the last complete day (daily) or ISO week, Monday to Sunday (weekly), before the day the command runs;
+a late run also sends the few periods before it that were not sent yet (`CATCH_UP`).
 An instrument that matches the filter and is public is listed once, in the first section that applies:
 
 - new: it became public in the period (created, published, scheduled or restored in the audit trail, or its
@@ -43,6 +44,17 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         return (datetime.combine(self.start, time.min, timezone.utc), datetime.combine(self.end, time.min, timezone.utc))
+
+
+CATCH_UP = {"daily": 7, "weekly": 2}  # periods a late run still sends (cron missed a day, the database was away)
+
+
+def periods_due(frequency: str, today: date) -> list[Period]:
+    """The last complete period and the ones before it that a late run still sends, oldest first."""
+    periods = [period_for(frequency, today)]
+    for _ in range(CATCH_UP[frequency] - 1):
+        periods.append(period_for(frequency, periods[-1].start))
+    return periods[::-1]
 
 
 def period_for(frequency: str, today: date) -> Period:
@@ -206,21 +218,21 @@ def send_due(session: Session, secret: str, link_for, today: date | None = None,
         subscription = session.get(AlertSubscription, sid)
         if subscription is None:  # unsubscribed meanwhile
             continue
-        period = period_for(subscription.frequency, today)
-        if _aware(subscription.confirmed_at) >= period.bounds()[1]:
-            continue  # confirmed after this period: its first digest is the next one
-        if not _claim(session, sid, period.key):
-            outcome.done_before += 1
-            session.rollback()
-            continue
-        items = collect(session, subscription, period, today)
-        if items:
-            subject, body = compose(session, subscription, period, items, link_for, secret)
-            send_mail(session, subscription.email, subject, body)
-            session.execute(AlertDigest.__table__.update().where(
-                AlertDigest.subscription_id == sid, AlertDigest.period == period.key).values(items=len(items)))
-            outcome.sent += 1
-        else:
-            outcome.empty += 1
-        session.commit()
+        for period in periods_due(subscription.frequency, today):
+            if _aware(subscription.confirmed_at) >= period.bounds()[1]:
+                continue  # confirmed after this period: nothing to tell about it
+            if not _claim(session, sid, period.key):
+                outcome.done_before += 1
+                session.rollback()
+                continue
+            items = collect(session, subscription, period, today)
+            if items:
+                subject, body = compose(session, subscription, period, items, link_for, secret)
+                send_mail(session, subscription.email, subject, body)
+                session.execute(AlertDigest.__table__.update().where(
+                    AlertDigest.subscription_id == sid, AlertDigest.period == period.key).values(items=len(items)))
+                outcome.sent += 1
+            else:
+                outcome.empty += 1
+            session.commit()
     return outcome
