@@ -199,8 +199,8 @@ def _claim(session: Session, subscription_id: int, key: str) -> bool:
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(AlertDigest).values(subscription_id=subscription_id, period=key, items=0,
                                       created_at=datetime.now(timezone.utc))
-    result = session.execute(stmt.on_conflict_do_nothing(index_elements=["subscription_id", "period"]))
-    return bool(result.rowcount)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["subscription_id", "period"]).returning(AlertDigest.id)
+    return session.execute(stmt).first() is not None  # a row back: this run claimed it (rowcount is not reliable here)
 
 
 def send_due(session: Session, secret: str, link_for, today: date | None = None,
