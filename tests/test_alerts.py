@@ -77,6 +77,16 @@ def test_double_opt_in_then_unsubscribe_deletes_the_address(client, session):
     assert client.get("/volgen/afmelden/nonsense").status_code == 400
 
 
+def test_english_form_posts_to_the_english_page(client, session):
+    body = client.get("/en" + LIST_URL).get_data(as_text=True)
+    assert 'action="/en/volgen?' in body and "Keep me posted" in body and "Municipality" in body
+    r = post(client, "/en" + LIST_URL, {"email": "reader@example.org", "frequency": "weekly"})
+    assert r.status_code == 200 and "Check your mailbox" in r.get_data(as_text=True)
+    (item,) = _subs(session, "reader@example.org")
+    mail = _last_mail(session, "reader@example.org")
+    assert item.language == "en" and "Please confirm" in mail.subject and "/en/volgen/bevestigen/" in mail.body
+
+
 def test_expired_confirmation_link_is_refused(session):
     normalised = filters.normalise(session, "list", {"region": ["AM20"]})
     links = []

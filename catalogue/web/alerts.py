@@ -88,7 +88,7 @@ def subscribe():
     source, normalised = _filter_or_400()
     db = get_db()
     context = {"parts": filters.describe(db, source, normalised, current_language()), "back": _back(source, normalised),
-               "action": request.full_path.rstrip("?"), "frequencies": ALERT_FREQUENCIES}
+               "action": request.script_root + request.full_path.rstrip("?"), "frequencies": ALERT_FREQUENCIES}
     if request.method == "GET":
         return render_template("alerts/subscribe.html", values={"frequency": "weekly"}, error=None, **context)
     form = request.form
