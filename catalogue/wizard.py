@@ -368,21 +368,23 @@ def _origin(item: Instrument, decider: str, employer: Municipality, residence: M
 
 
 def _candidates(session: Session, choices: Choices, rules: ResidenceRules, today: date | None,
-                lifecycle: tuple[str, ...] = ("current",)) -> list[tuple["Facts", str]]:
+                lifecycle: tuple[str, ...] = ("current",)):
     """(facts, who decides) for everything available where the choices say: the employer's gemeente, and for the
-    gemeente's own instruments the candidate's gemeente when it is known and another one (catalogue/residence.py)."""
+    gemeente's own instruments the candidate's gemeente when it is known and another one (catalogue/residence.py).
+    Also returns the facts read, the available ids per gemeente and the gemeenten looked at."""
     employer, residence = choices.municipality, choices.residence.municipality
     elsewhere = residence is not None and residence.id != employer.id
     places = [employer, residence] if elsewhere else [employer]
     available_in = available_ids_in_each(session, places, today, lifecycle)
+    facts = _facts(session, set().union(*available_in.values()))
     candidates: list[tuple[Facts, str]] = []
-    for item in _facts(session, set().union(*available_in.values())):
+    for item in facts:
         decider = rules.decider(item.provider_type, item.kind_code)
         if item.id in available_in[employer.id] and not (decider == "candidate" and elsewhere):
             candidates.append((item, decider))
         elif elsewhere and item.id in available_in[residence.id] and decider == "candidate":
             candidates.append((item, decider))
-    return candidates
+    return candidates, facts, available_in, places
 
 
 def matching_ids(session: Session, choices: Choices, today: date | None = None,
@@ -391,8 +393,8 @@ def matching_ids(session: Session, choices: Choices, today: date | None = None,
     wizard result is told about (catalogue/alerts)."""
     matching = load_matching()
     ages = age_ranges() if choices.age_groups else None
-    return {item.id for item, _decider in _candidates(session, choices, load_rules(), today, lifecycle)
-            if fit(item, choices, matching, ages) is not None}
+    candidates = _candidates(session, choices, load_rules(), today, lifecycle)[0]
+    return {item.id for item, _decider in candidates if fit(item, choices, matching, ages) is not None}
 
 
 def result(session: Session, choices: Choices, today: date | None = None,
@@ -409,7 +411,7 @@ def result(session: Session, choices: Choices, today: date | None = None,
     matching = load_matching()
     employer, residence = choices.municipality, choices.residence.municipality
     ages = age_ranges() if choices.age_groups else None
-    candidates = _candidates(session, choices, rules, today)
+    candidates, facts, available_in, places = _candidates(session, choices, rules, today)
     fitting = [(item, decider, status) for item, decider in candidates
                for status in [fit(item, choices, matching, ages)] if status is not None]
     loaded = {i.id: i for i in session.scalars(_card_relations(
