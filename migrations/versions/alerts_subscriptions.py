@@ -1,14 +1,14 @@
 """following a search (alert subscriptions and digests), rate limits shared across processes, tally indexes
 
 Revision ID: alerts_subscriptions
-Revises: feedback_search_events
+Revises: embed_region_settings
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "alerts_subscriptions"
-down_revision = "feedback_search_events"
+down_revision = "embed_region_settings"
 branch_labels = None
 depends_on = None
 
