@@ -44,6 +44,8 @@ def test_every_public_page_type_links_to_the_form(client, gouda_item):
         assert "niet verstuurd" not in body, url
     assert 'name="version" value="1"' in client.get("/instrumenten/gouda-meldtest/klopt-er-iets-niet").get_data(
         as_text=True)
+    english = client.get("/en/instrumenten/gouda-meldtest/klopt-er-iets-niet").get_data(as_text=True)
+    assert 'action="/en/instrumenten/gouda-meldtest/klopt-er-iets-niet"' in english  # the answer stays English
 
 
 def test_report_is_stored_with_version_and_routed(client, session, people, gouda_item):

@@ -79,7 +79,7 @@ def _report(page: str, slug: str):
         # the form lives on its own page, so the public pages carry no CSRF token: they set no session cookie and stay
         # cacheable (HTTP caching, catalogue/web/http_cache.py)
         version = target.instrument.version if target.instrument is not None else None
-        return render_template("feedback/form_page.html", target=target, action=request.path, error=None,
+        return render_template("feedback/form_page.html", target=target, action=request.script_root + request.path, error=None,
                                error_field=None, values={"version": version} if version else {},
                                back=_target_page(target))
     form = request.form
@@ -97,7 +97,7 @@ def _report(page: str, slug: str):
             error = exc
     if error is not None:
         get_db().rollback()
-        return render_template("feedback/form_page.html", target=target, action=request.path,
+        return render_template("feedback/form_page.html", target=target, action=request.script_root + request.path,
                                error=_messages()[error.code], error_field=error.field, values=form,
                                back=_target_page(target)), (429 if error.code == "rate" else 400)
     return render_template("feedback/thanks.html", back=_target_page(target), email=bool(form.get("email")))
