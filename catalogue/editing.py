@@ -24,6 +24,7 @@ from .models import (
     Instrument,
     InstrumentVersion,
     Notification,
+    ParameterValue,
     Region,
     User,
     Watch,
@@ -105,6 +106,28 @@ def snapshot(instrument: Instrument) -> dict:
     return out
 
 
+def applied_snapshot(loader: InstrumentLoader, before: dict, data: dict) -> dict:
+    """The snapshot an instrument whose snapshot is `before` would have after `loader.apply(instrument, data)`, without
+    applying it (an import's check shows the changes it would make)."""
+    out = dict(before)
+    provider = loader.providers[data["provider"]]
+    regions, municipalities = list(data.get("regions", [])), list(data.get("municipalities", []))
+    if data["reach"] == "regionaal" and not regions and provider.region is not None:
+        regions = [provider.region.code]
+    if data["reach"] == "lokaal" and not municipalities and provider.municipality is not None:
+        municipalities = [provider.municipality.code]
+    out.update(kind=data["kind"], provider=provider.slug, regions=sorted(regions), municipalities=sorted(municipalities))
+    for key in TERM_KEYS:
+        terms = [loader.terms[(TAXONOMY_KEYS[key], code)] for code in data.get(key, [])]
+        out[key] = [t.code for t in sorted(terms, key=lambda t: (t.sort_order, t.code))]
+    if "parameter_values" in data:
+        out["parameter_values"] = [ParameterValue(**pv).to_record() for pv in data["parameter_values"]]
+    for key, value in data.items():
+        if key in out and key not in RELATION_FIELDS and key != "parameter_values":
+            out[key] = json_safe(deepcopy(value))
+    return out
+
+
 def normalised(value):
     """The value as compared for the audit: strings stripped, "" = None, None/empty keys dropped from dicts and empty
     rows from lists, so a contact saved back unchanged from the form ({"phone": ""}) equals the stored one (no key)."""
@@ -164,13 +187,15 @@ class Editor:
         if not can(self.user, action, target):
             raise NotAllowed(action)
 
-    def validate(self, raw: dict) -> dict:
+    def validate(self, raw: dict, data: dict | None = None) -> dict:
+        """The validated record; `data`: `raw` as the loader already validated it (an import checks it first)."""
         if not isinstance(raw, dict):
             raise InvalidInput({"_schema": ["Verwacht een object met velden."]})
-        try:
-            data = self.loader.validate(raw)
-        except ValidationError as exc:
-            raise InvalidInput(exc.messages) from exc
+        if data is None:
+            try:
+                data = self.loader.validate(raw)
+            except ValidationError as exc:
+                raise InvalidInput(exc.messages) from exc
         provider = self.loader.providers[data["provider"]]
         if data["reach"] == "regionaal" and not data.get("regions") and provider.region is None:
             raise InvalidInput({"regions": ["Kies minstens één arbeidsmarktregio."]})
@@ -239,16 +264,22 @@ class Editor:
 
     # -- instrument actions -------------------------------------------------------------------------------------------
 
-    def create(self, raw: dict) -> Instrument:
+    def check_create(self, raw: dict, slug_taken=None, data: dict | None = None) -> dict:
+        """Everything `create` checks, without writing: the validated record, or NotAllowed / InvalidInput.
+        `slug_taken(slug)`: whether the slug is in use (default: asks the database)."""
         if not can(self.user, "create"):
             raise NotAllowed("create")
-        data = self.validate(raw)
+        data = self.validate(raw, data)
         provider = self.loader.providers[data["provider"]]
         self._require("create", provider)
         if data.get("status") == "published":
             self._require("publish", provider)
-        if self._slug_taken(data["slug"]):
+        if (slug_taken or self._slug_taken)(data["slug"]):
             raise InvalidInput({"slug": ["Deze slug is al in gebruik."]})
+        return data
+
+    def create(self, raw: dict) -> Instrument:
+        data = self.check_create(raw)
         instrument = Instrument(slug=data["slug"])
         self.loader.apply(instrument, data)
         self.session.add(instrument)
@@ -256,26 +287,35 @@ class Editor:
         self._save(instrument, "create", {}, submitted=raw)
         return instrument
 
-    def update(self, instrument: Instrument, raw: dict, expected_version=None, partial: bool = False,
-               action: str = "update", permission: str = "edit") -> AuditEntry | None:
+    def check_update(self, instrument: Instrument, raw: dict, expected_version=None, partial: bool = False,
+                     permission: str = "edit", action: str = "update", slug_taken=None,
+                     data: dict | None = None) -> tuple[dict, dict, dict]:
+        """Everything `update` checks, without writing: (the snapshot before, the full record, the validated record),
+        or NotAllowed / NotFound / InvalidInput / VersionConflict. `slug_taken(slug)`: whether another instrument uses
+        the slug (default: asks the database)."""
         self._require(permission, instrument)
         if instrument.deleted_at is not None and action != "restore_version":
             raise NotFound(instrument.slug)
         raw = dict(raw)
         self._check_version(instrument, expected_version, raw)
         before = snapshot(instrument)
-        if not _has_versions(self.session, instrument):
-            record_version(self.session, instrument, "initial", state=before)
         full = {**before, **raw} if partial else raw
-        data = self.validate(full)
+        data = self.validate(full, data)
         provider = self.loader.providers[data["provider"]]
         if provider.id != instrument.provider_id:
             self._require("edit", provider)
         if data.get("status") != before.get("status") or data.get("publish_from") != instrument.publish_from \
                 or data.get("publish_to") != instrument.publish_to:
             self._require("publish", instrument)
-        if data["slug"] != instrument.slug and self._slug_taken(data["slug"], instrument):
+        if data["slug"] != instrument.slug and (slug_taken or (lambda s: self._slug_taken(s, instrument)))(data["slug"]):
             raise InvalidInput({"slug": ["Deze slug is al in gebruik."]})
+        return before, full, data
+
+    def update(self, instrument: Instrument, raw: dict, expected_version=None, partial: bool = False,
+               action: str = "update", permission: str = "edit") -> AuditEntry | None:
+        before, full, data = self.check_update(instrument, raw, expected_version, partial, permission, action)
+        if not _has_versions(self.session, instrument):
+            record_version(self.session, instrument, "initial", state=before)
         self.loader.apply(instrument, data)
         return self._save(instrument, action, before, submitted=full)
 

@@ -4,19 +4,21 @@
    (> 5 MB or > 5,000 rows), formulas, merged cells, unreadable encodings.
 2. Headers are mapped onto the column model of `catalogue.exports` (Dutch and English names and aliases).
 3. `run_import(...)` turns every row into an instrument record (names of gemeenten, kinds and target groups resolved to
-   codes), matches it with an existing instrument (external id, else slug, else provider + name), validates it with the
-   shared `InstrumentInputSchema` (through `editing.Editor`, which uses `seed.InstrumentLoader`) and writes it through
-   `Editor`, so permissions, the audit trail and versions are the same as for editing by hand. Rows that would change
-   nothing are "unchanged" and are not written.
-4. Everything happens in one transaction: a dry run, or any error in any row, rolls all of it back; otherwise it commits.
+   codes), matches it with an existing instrument (external id, else slug, else provider + name; looked up in bulk) and
+   checks it without writing: the shared `InstrumentInputSchema` and every check of `editing.Editor` (permissions,
+   region scope, slugs, conflicts with newer work). Rows that would change nothing are "unchanged". A preview (dry run)
+   stops there and writes nothing, so it is fast and reports exactly what the import would do.
+4. A real import of a file without errors or open conflicts writes the checked rows through `Editor` (permissions, the
+   audit trail and versions as for editing by hand) in batches of `writing.BATCH_ROWS` rows, each committed, so other
+   editors can save during a large import. Any error in the file: nothing is written.
 
 Messages are Dutch and name the row, the column (as headed in the file) and what is wrong:
 "Rij 7, kolom 'Soort': onbekende soort 'loonsubsidie'".
 
 The package, one concept per module: `files` (reading), `limits` (hostile and damaged files), `header` (column mapping), `cells` (cell values),
-`resolve` (names to codes, row to record), `matching` (which instrument a row is about), `writing` (through the editing
-service), `conflicts` (re-imports never lose newer work), `messages` (Dutch row messages), `result` (what happened),
-`run` (the transaction) and `proposals` (the review list of parameters read from imported text). `dennis/` is the
+`resolve` (names to codes, row to record), `known` and `matching` (which instrument a row is about), `checking` (a row
+checked without writing), `writing` (the checked rows, through the editing service, in batches), `conflicts` (re-imports never lose newer work), `messages` (Dutch row messages), `result` (what happened),
+`run` (check, then write) and `proposals` (the review list of parameters read from imported text). `dennis/` is the
 migration from Dennis, the VNG instrumentengids.
 """
 from .files import (MAX_BYTES, MAX_ROWS, MAX_UNCOMPRESSED, CellError, Formula, ImportFileError, Sheet, Table,

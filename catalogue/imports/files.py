@@ -10,10 +10,12 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
+from . import xlsx
 from .limits import (BROKEN_XLSX, BROKEN_ZIP, MAX_COLUMNS, MAX_EMPTY_RUN, MAX_ROWS, MAX_UNCOMPRESSED, LimitError,
                      check_sheets, count_rows, empty_run_warning)
 
 MAX_BYTES = 5 * 1024 * 1024
+CellError, Formula = xlsx.CellError, xlsx.Formula  # cell values that are refused (see cells)
 
 
 class ImportFileError(ValueError):
@@ -176,8 +178,6 @@ def _read_xlsx(data: bytes) -> Table:
 
 
 def _read_xlsx_archive(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
     archive = zipfile.ZipFile(io.BytesIO(data))
     infos = archive.infolist()
     if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
@@ -187,35 +187,26 @@ def _read_xlsx_archive(data: bytes) -> Table:
         if "content.xml" in names:
             raise ImportFileError("OpenDocument-spreadsheets (.ods) worden niet ondersteund. Sla het op als .xlsx of CSV.")
         raise ImportFileError("Dit is een zip-bestand, maar geen Excel-werkmap (.xlsx).")
-    check_sheets(archive, _sheet_paths(archive))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of errors for broken files
-        raise ImportFileError(f"Dit Excel-bestand kunnen we niet openen ({type(exc).__name__}).") from exc
+    paths = _sheet_paths(archive)
+    check_sheets(archive, paths)
     sheets = []
     warnings: list[str] = []
     total = 0
     try:
-        for ws in workbook.worksheets:
+        strings, dates, base = xlsx.shared_strings(archive), xlsx.date_styles(archive), xlsx.epoch(archive)
+        for title, path in paths.items():
+            if "worksheets/" not in path or path not in names:
+                continue  # chart sheets, or a sheet the workbook names but does not contain
             header: list | None = None
             rows: list[tuple[int, list]] = []
-            empty_run = 0
-            for number, cells in enumerate(ws.iter_rows(), start=1):  # not padded: a row as long as its last cell
-                values = []
-                for cell in cells[:MAX_COLUMNS]:  # (the cells of all sheets together are limited by check_sheets)
-                    value = getattr(cell, "value", None)
-                    if getattr(cell, "data_type", None) == "f":
-                        value = Formula(str(value))
-                    elif getattr(cell, "data_type", None) == "e":
-                        value = CellError(str(value))
-                    values.append(value)
+            last = 0  # the last row with content
+            for number, values in xlsx.rows(archive, path, strings, dates, base):
                 if not any(v is not None and str(v).strip() != "" for v in values):
-                    empty_run += 1
-                    if empty_run >= MAX_EMPTY_RUN:
-                        warnings.append(empty_run_warning(ws.title, number - empty_run))
-                        break
                     continue
-                empty_run = 0
+                if number - last - 1 >= MAX_EMPTY_RUN:
+                    warnings.append(empty_run_warning(title, last))
+                    break
+                last = number
                 if header is None:
                     header = ["" if v is None else str(v) for v in values]
                     continue
@@ -224,15 +215,9 @@ def _read_xlsx_archive(data: bytes) -> Table:
                 if total > MAX_ROWS:
                     raise ImportFileError(f"Het bestand heeft meer dan {MAX_ROWS:,} rijen; splits het in kleinere "
                                           "bestanden.".replace(",", "."))
-            sheets.append(Sheet(ws.title, header or [], rows))
-    finally:
-        workbook.close()
+            sheets.append(Sheet(title, header or [], rows))
+    except xlsx.XMLError as exc:
+        raise ImportFileError(f"Dit Excel-bestand kunnen we niet openen ({type(exc).__name__}).") from exc
     return Table("xlsx", sheets, warnings=warnings)
 
 
-class Formula(str):
-    """A cell with a formula (never evaluated)."""
-
-
-class CellError(str):
-    """A cell with an error value such as #DIV/0!."""

@@ -1,34 +1,31 @@
 """Finding the existing instrument a row is about: external id, else slug, else provider + name."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from ..models import Instrument, Provider
+from ..models import Provider
+from .known import Known, KnownInstruments
 
 
-def match_existing(session: Session, values: dict, provider: Provider | None):
-    """The existing instrument this row is about: external id, else slug, else provider + name."""
+def match_existing(known: KnownInstruments, values: dict, provider: Provider | None):
+    """The instrument this row is about (a `Known`, or None for a new one) and a problem (column key, message) or None:
+    external id, else slug, else provider + name."""
     ext = values.get("external_id")
     if ext:
-        found = session.scalars(select(Instrument).where(Instrument.external_id == ext).limit(2)).all()
+        found = known.by_external_id.get(ext) or []
         if len(found) > 1:
             return None, ("external_id", f"extern ID '{ext}' hoort bij meer dan één instrument")
         if found:
             return _not_deleted(found[0], "external_id")
     slug = values.get("slug")
     if slug:
-        found = session.scalar(select(Instrument).where(Instrument.slug == slug))
-        if found is not None:
-            if ext and found.external_id and found.external_id != ext:
+        item = known.by_slug.get(slug)
+        if item is not None:
+            if ext and item.external_id and item.external_id != ext:
                 return None, ("slug", f"slug '{slug}' hoort bij een instrument met een ander extern ID "
-                                      f"('{found.external_id}')")
-            return _not_deleted(found, "slug")
+                                      f"('{item.external_id}')")
+            return _not_deleted(item, "slug")
     name = values.get("name")
     if name and provider is not None:
-        found = session.scalars(select(Instrument).where(
-            Instrument.provider_id == provider.id, func.lower(Instrument.name) == name.lower(),
-            Instrument.deleted_at.is_(None)).limit(2)).all()
+        found = known.named(provider.id, name)
         if len(found) > 1:
             return None, ("name", f"'{provider.name}' heeft meer dan één instrument met de naam '{name}'; "
                                   "vul de slug of het extern ID in")
@@ -37,7 +34,7 @@ def match_existing(session: Session, values: dict, provider: Provider | None):
     return None, None
 
 
-def _not_deleted(instrument: Instrument, key: str):
-    if instrument.deleted_at is not None:
-        return None, (key, f"instrument '{instrument.slug}' is verwijderd; zet het eerst terug in het beheer")
-    return instrument, None
+def _not_deleted(item: Known, key: str):
+    if item.deleted:
+        return None, (key, f"instrument '{item.slug}' is verwijderd; zet het eerst terug in het beheer")
+    return item, None

@@ -59,8 +59,8 @@ class ImportResult(Outcome):
     errors: list[str] = field(default_factory=list)  # file-level errors and every row error, in order
     warnings: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)  # header in the file -> column label
-    committed: bool = False
-
+    committed: bool = False  # every checked row is saved
+    saved: int = 0  # rows written and committed (less than planned only when a row was refused while writing)
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -80,6 +80,9 @@ class ImportResult(Outcome):
             return text + "; opgeslagen."
         if self.dry_run and self.ready:
             return text + "; proefimport, niets opgeslagen."
+        if self.saved:
+            return text + (f"; de eerste {self.saved} te schrijven rijen zijn opgeslagen, de rest niet (importeer het "
+                           "bestand opnieuw: opgeslagen rijen zijn dan ongewijzigd).")
         return text + "; niets opgeslagen."
 
 

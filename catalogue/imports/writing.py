@@ -1,178 +1,55 @@
-"""Writing one row through the editing service (`editing.Editor`): what may be written (region and national scope), whether
-it changes anything, and the update or creation itself, each in a savepoint."""
+"""Writing the rows that passed their check (`checking.Planned`) through the editing service (`editing.Editor`), in
+batches of BATCH_ROWS rows that are committed one by one, so that a large import never holds the write lock for long
+and other editors can save in between. When the editing service refuses a row now (someone changed the instrument or
+took the slug after the check), that row's batch is rolled back and the import stops: the batches before it stay
+saved and the result says how many rows were; importing the file again goes on from there (saved rows are then
+"unchanged"). No Flask."""
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import Callable
 
-from marshmallow import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..editing import Editor, InvalidInput, NotAllowed, snapshot
-from ..exports import COLUMNS, TERM_COLUMNS
-from ..models import Instrument, Provider, Region, User
+from ..editing import Editor, InvalidInput, NotAllowed, VersionConflict
 from ..seed import SeedError
-from ..slugs import slugify
-from .conflicts import apply_choices, find_conflicts
-from .messages import RowReport, schema_errors
+from .checking import Planned, editor_refusal
+
+BATCH_ROWS = 100
 
 
-NATIONAL_TYPES = ("uwv", "belastingdienst", "landelijk")
+def write_planned(session: Session, editor: Editor, planned: list[Planned], commit: Callable[[], None],
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Writes the planned rows in batches, calling `commit()` after each; returns how many rows were saved."""
+    saved = 0
+    for start in range(0, len(planned), BATCH_ROWS):
+        batch = planned[start:start + BATCH_ROWS]
+        for done, item in enumerate(batch, start=1):
+            if not _write(session, editor, item):
+                session.rollback()
+                return saved
+            if progress is not None:
+                progress(saved + done)
+        commit()
+        saved += len(batch)
+    return saved
 
 
-DEFAULT_REACH = {"gemeente": "lokaal", "regio": "regionaal"}  # when a new row leaves 'Bereik' empty
-
-
-def in_scope(provider: Provider, region: Region | None, allow_national: bool) -> str | None:
-    """None when rows may write instruments of this provider, else the reason why not."""
-    if provider.type in NATIONAL_TYPES:
-        return None if allow_national else (f"'{provider.name}' is een landelijke aanbieder; alleen beheerders mogen "
-                                             "die importeren")
-    if region is not None and provider.region_id != region.id:
-        return f"'{provider.name}' hoort niet bij arbeidsmarktregio {region.name} ({region.code})"
-    return None
-
-
-def comparable(data: dict, loader) -> dict:
-    """A validated record in the snapshot's shape, to tell whether a row changes anything."""
-    from ..editing import json_safe
-
-    out = {}
-    provider = loader.providers[data["provider"]]
-    for key, value in data.items():
-        if key == "provider":
-            value = provider.slug
-        elif key in ("regions", "municipalities") or key in TERM_COLUMNS:
-            value = sorted(value or [])
-        out[key] = json_safe(value)
-    if data["reach"] == "regionaal" and not data.get("regions") and provider.region is not None:
-        out["regions"] = [provider.region.code]
-    if data["reach"] == "lokaal" and not data.get("municipalities") and provider.municipality is not None:
-        out["municipalities"] = [provider.municipality.code]
-    return out
-
-
-def normalise(snap: dict) -> dict:
-    out = dict(snap)
-    for key in ("regions", "municipalities", *TERM_COLUMNS):
-        out[key] = sorted(out.get(key) or [])
-    for key in ("contacts", "links"):
-        out[key] = [{k: v for k, v in item.items() if v not in (None, "")} for item in out.get(key) or []]
-    out["translations"] = {lang: {k: v for k, v in tr.items() if v} for lang, tr in (out.get("translations") or {}).items()
-                           if any(tr.values())}
-    if out.get("parameter_values") is not None:  # 6000.00 and 6000 are the same amount
-        out["parameter_values"] = [dict(pv, value=format(Decimal(str(pv["value"])).normalize(), "f"))
-                                   for pv in out["parameter_values"]]
-    return out
-
-
-def _merge(before: dict, record: dict) -> dict:
-    merged = {**before, **record}
-    if "translations" in record:
-        current = dict((before.get("translations") or {}).get("en") or {})
-        for k, v in record["translations"].items():
-            if v:
-                current[k] = v
-            else:
-                current.pop(k, None)
-        merged["translations"] = {"en": current} if current else {}
-    for key in ("contacts", "links"):
-        if key in record:
-            # keep the stored form when the content is the same (the spreadsheet cannot tell null from absent)
-            same = [{k: v for k, v in i.items() if v not in (None, "")} for i in record[key]] == \
-                   [{k: v for k, v in i.items() if v not in (None, "")} for i in before.get(key) or []]
-            merged[key] = before.get(key) if same else record[key]
-    return merged
-
-
-def update_existing(session: Session, editor: Editor, r: RowReport, instrument: Instrument, record: dict,
-                    region: Region | None, user: User, allow_national: bool, base_version: int | None = None,
-                    resolutions: dict[str, str] | None = None) -> None:
-    """Updates `instrument` from the row's `record`. `base_version`: the version the row was exported at; fields changed
-    both in the file and here since then are conflicts, written only as `resolutions` say (see `conflicts`)."""
-    row = r.result
-    row.slug = instrument.slug
-    row.name = row.name or instrument.name
-    before = snapshot(instrument)
-    merged = _merge(before, record)
-    try:
-        data = editor.loader.validate(merged)
-    except ValidationError as exc:
-        schema_errors(r, exc.messages)
-        return
-    current, proposed = normalise(before), normalise(comparable(data, editor.loader))
-    if proposed == current:
-        row.action = "unchanged"
-        return
-    row.conflicts = find_conflicts(session, instrument, base_version, current, proposed, resolutions if resolutions is not None else {})
-    if any(c.choice is None for c in row.conflicts):
-        row.action = "conflict"
-        return
-    if row.conflicts:
-        merged = apply_choices(merged, before, row.conflicts)
-    for provider in {instrument.provider, editor.loader.providers[data["provider"]]}:
-        reason = in_scope(provider, region, allow_national)
-        if reason:
-            r.error("provider" if "provider" in r.headers else None, reason)
-            return
+def _write(session: Session, editor: Editor, item: Planned) -> bool:
+    row = item.report.result
     try:
         with session.begin_nested():
-            entry = editor.update(instrument, merged)
-    except InvalidInput as exc:
-        schema_errors(r, exc.messages)
-        return
-    except NotAllowed:
-        r.error(None, f"u mag '{instrument.name}' ({instrument.provider.name}) niet wijzigen"
-                      + (" of publiceren" if record.get("status") else ""))
-        return
-    except SeedError as exc:
-        r.error(None, str(exc))
-        return
+            if item.instrument is None:
+                editor.create(item.record)
+                return True
+            entry = editor.update(item.instrument, item.record, expected_version=item.version)
+    except VersionConflict:
+        item.report.error(None, f"'{row.name}' is gewijzigd nadat het bestand werd gecontroleerd; controleer het "
+                                "bestand opnieuw")
+        return False
+    except (InvalidInput, NotAllowed, SeedError) as exc:
+        editor_refusal(item.report, exc, item.instrument, item.provider, item.record)
+        return False
     row.action = "update" if entry is not None else "unchanged"
     row.changes = sorted(entry.changes) if entry is not None else []
     row.diffs = dict(entry.changes) if entry is not None else {}
-
-
-def create_new(session: Session, editor: Editor, r: RowReport, record: dict, provider: Provider | None, region: Region | None,
-            allow_national: bool, slugs_in_file: set) -> Instrument | None:
-    row = r.result
-    for col in COLUMNS:
-        if col.required and record.get(col.key) in (None, ""):
-            r.error(col.key, "verplicht bij een nieuw instrument; vul dit in")
-    if row.errors or provider is None:
-        return None
-    if not record.get("reach"):
-        record["reach"] = DEFAULT_REACH.get(provider.type, "landelijk")
-    reason = in_scope(provider, region, allow_national)
-    if reason:
-        r.error("provider", reason)
-        return None
-    if not record.get("slug"):
-        base = slugify(f"{provider.slug} {record['name']}")[:150].strip("-") or "instrument"
-        slug, n = base, 2
-        while slug in slugs_in_file or session.scalar(select(Instrument.id).where(Instrument.slug == slug)) is not None:
-            slug, n = f"{base}-{n}", n + 1
-        record["slug"] = slug
-    if record["slug"] in slugs_in_file:
-        r.error("slug", f"slug '{record['slug']}' staat al in een andere rij")
-        return None
-    slugs_in_file.add(record["slug"])
-    if "translations" in record:
-        record["translations"] = {"en": {k: v for k, v in record["translations"].items() if v}} \
-            if any(record["translations"].values()) else {}
-    row.slug = record["slug"]
-    try:
-        with session.begin_nested():
-            instrument = editor.create(record)
-    except InvalidInput as exc:
-        schema_errors(r, exc.messages)
-        return None
-    except NotAllowed:
-        r.error(None, f"u mag geen instrumenten van '{provider.name}' toevoegen"
-                      + (" of publiceren" if record.get("status") == "published" else ""))
-        return None
-    except SeedError as exc:
-        r.error(None, str(exc))
-        return None
-    row.action = "create"
-    return instrument
+    return True

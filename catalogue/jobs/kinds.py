@@ -127,8 +127,8 @@ def run_import_job(ctx: JobContext) -> None:
         raise JobError("Het geüploade bestand is niet meer beschikbaar. Kies het bestand opnieuw.") from exc
     ctx.progress(0, message="Bestand lezen", force=True)
 
-    def progress(done: int, total: int) -> None:
-        ctx.progress(done, total=total, message="Rijen controleren" if params["dry_run"] else "Rijen opslaan")
+    def progress(done: int, total: int, writing: bool) -> None:
+        ctx.progress(done, total=total, message="Rijen opslaan" if writing else "Rijen controleren")
 
     result = run_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
                         allow_national=bool(params.get("allow_national")), progress=progress,

@@ -21,7 +21,7 @@ from ...slugs import slugify
 from ..conflicts import apply_choices, find_conflicts
 from ..messages import dutch, flatten
 from ..run import system_user
-from ..writing import comparable, in_scope, normalise
+from ..checking import comparable, in_scope, normalise
 from .extract import Proposal, extract
 from .mapping import DennisMapper, Mapped
 from .reading import DennisFileError, describe, read_export
