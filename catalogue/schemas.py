@@ -397,6 +397,15 @@ class RegionDetailOutSchema(RegionOutSchema):
     terminology = fields.List(fields.Dict())
     source_url = fields.String()
     municipalities = fields.Function(lambda r: [{"code": m.code, "name": m.name} for m in r.municipalities])
+    version = fields.Function(lambda r: _region_version(r), metadata={
+        "type": "string", "description": "De versie van de regiopagina (werkgeversservicepunt, beschrijving, partners, "
+                                         "begrippen, bron): mee te sturen bij PATCH /api/v1/regions/{code}"})
+
+
+def _region_version(region) -> str:
+    from .editing import region_fingerprint  # editing imports this module
+
+    return region_fingerprint(region)
 
 
 class ErrorSchema(Schema):

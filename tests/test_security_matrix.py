@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from accounts import OTHER_MUNICIPALITY, OTHER_REGION, OWN_MUNICIPALITY, OWN_REGION, bearer, login, people, post  # noqa: F401
+from catalogue.editing import region_fingerprint
 from catalogue.models import AuditEntry, Instrument, Region
 from helpers import make_instrument
 
@@ -150,7 +151,9 @@ def test_api(client, session, world, role, whose, action):
     elif action == "edit":
         response = client.patch(base, json={"name": "Matrix gewijzigd", "version": item.version}, headers=headers)
     elif action == "edit_region":
-        response = client.patch(f"/api/v1/regions/{region_code}", json={"wsp_phone": "0800 1234"}, headers=headers)
+        region = session.scalar(select(Region).where(Region.code == region_code))
+        response = client.patch(f"/api/v1/regions/{region_code}", json={"wsp_phone": "0800 1234"},
+                                headers={**headers, "If-Match": f'"{region_fingerprint(region)}"'})
     elif action == "delete":
         response = client.delete(f"{base}?version={item.version}", headers=headers)
     else:

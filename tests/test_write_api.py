@@ -153,3 +153,45 @@ def test_openapi_documents_428(client):
     doc = client.get("/api/v1/openapi.json").json
     for method in ("put", "patch", "delete"):
         assert doc["paths"]["/api/v1/instruments/{slug}"][method]["responses"]["428"]["content"]["application/json"]
+
+
+def test_region_patch_requires_the_version_it_changes(client, session, people):
+    """PATCH /api/v1/regions/<code>: 428 without a version, 409 when stale, as for instruments; the OpenAPI document
+    says so."""
+    from catalogue.models import Region
+
+    h = bearer(people.tokens["coordinator"])
+    region = session.scalar(select(Region).where(Region.code == "AM20"))
+    phone = region.wsp_phone
+    version = client.get("/api/v1/regions/AM20").json["version"]
+
+    missing = client.patch("/api/v1/regions/AM20", json={"wsp_phone": "0182 123 456"}, headers=h)
+    assert missing.status_code == 428 and missing.json["parameter"] == "version"
+    assert client.patch("/api/v1/regions/AM20", json={"wsp_phone": "0182 123 456", "version": 7},
+                        headers=h).status_code == 400
+    session.refresh(region)
+    assert region.wsp_phone == phone
+
+    saved = client.patch("/api/v1/regions/AM20", json={"wsp_phone": "0182 123 456", "version": version}, headers=h)
+    assert saved.status_code == 200 and saved.json["region"]["wsp_phone"] == "0182 123 456"
+    new_version = saved.json["version"]
+    assert new_version != version and saved.headers["ETag"] == f'"{new_version}"'
+    assert client.get("/api/v1/regions/AM20").json["version"] == new_version
+
+    stale = client.patch("/api/v1/regions/AM20", json={"description": "Overschreven"},
+                         headers={**h, "If-Match": f'"{version}"'})
+    assert stale.status_code == 409
+    assert stale.json["current"]["version"] == new_version
+    assert stale.json["current"]["region"]["wsp_phone"] == "0182 123 456"
+    session.refresh(region)
+    assert region.description != "Overschreven"
+    again = client.patch("/api/v1/regions/AM20", json={"description": "Nieuw"}, headers={**h, "If-Match": f'W/"{new_version}"'})
+    assert again.status_code == 200 and again.json["region"]["description"] == "Nieuw"
+    # without permission: 403 before any version question
+    other = client.patch("/api/v1/regions/AM20", json={"description": "x"}, headers=bearer(people.tokens["other_coordinator"]))
+    assert other.status_code == 403
+
+    doc = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/regions/{code}"]["patch"]
+    assert {"409", "428"} <= set(doc["responses"])
+    assert any(p["name"] == "If-Match" and p["in"] == "header" for p in doc["parameters"])
+    assert "version" in doc["requestBody"]["content"]["application/json"]["schema"]["properties"]

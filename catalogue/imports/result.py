@@ -49,6 +49,22 @@ class Outcome:
         """No errors and every conflict chosen: the file may be committed."""
         return self.ok and not self.open_conflicts
 
+    def saved_text(self) -> str:
+        """How a summary ends: what was saved."""
+        if self.committed:
+            return "; opgeslagen."
+        if self.dry_run and self.ready:
+            return "; proefimport, niets opgeslagen."
+        return "; niets opgeslagen."
+
+
+def conflict_line(c, source: str) -> str:
+    """A conflict on the command line; `source` is where the file's value comes from ("het bestand", "Dennis")."""
+    chosen = {"current": "huidige waarde blijft", "file": f"waarde uit {source}"}.get(c.choice, "kies")
+    return (f"CONFLICT {c.key}: {source.removeprefix('het ')} {show(c.file_value)}, nu {show(c.current_value)} "
+            f"(gewijzigd door {c.changed_by} op {c.changed_at:%Y-%m-%d %H:%M}, versie {c.base_version} → "
+            f"{c.current_version}): {chosen}")
+
 
 @dataclass
 class ImportResult(Outcome):
@@ -76,14 +92,10 @@ class ImportResult(Outcome):
         if self.open_conflicts:
             text += (f", {len(self.open_conflicts)} conflicten met nieuwer werk (kies per conflict de huidige waarde "
                      "of die uit het bestand)")
-        if self.committed:
-            return text + "; opgeslagen."
-        if self.dry_run and self.ready:
-            return text + "; proefimport, niets opgeslagen."
-        if self.saved:
+        if self.saved and not self.committed:
             return text + (f"; de eerste {self.saved} te schrijven rijen zijn opgeslagen, de rest niet (importeer het "
                            "bestand opnieuw: opgeslagen rijen zijn dan ongewijzigd).")
-        return text + "; niets opgeslagen."
+        return text + self.saved_text()
 
 
 def format_result(result: ImportResult, verbose: bool = True) -> Iterable[str]:
@@ -99,10 +111,7 @@ def format_result(result: ImportResult, verbose: bool = True) -> Iterable[str]:
             for name, (old, new) in row.diffs.items():
                 yield f"{'':>26}{name}: {show(old)} → {show(new)}"
             for c in row.conflicts:
-                chosen = {"current": "huidige waarde blijft", "file": "waarde uit het bestand"}.get(c.choice, "kies")
-                yield (f"{'':>26}CONFLICT {c.key}: bestand {show(c.file_value)}, nu {show(c.current_value)} "
-                       f"(gewijzigd door {c.changed_by} op {c.changed_at:%Y-%m-%d %H:%M}, versie {c.base_version} → "
-                       f"{c.current_version}): {chosen}")
+                yield f"{'':>26}{conflict_line(c, 'het bestand')}"
     for error in result.errors:
         yield f"FOUT: {error}"
     yield result.summary()

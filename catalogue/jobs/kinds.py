@@ -19,7 +19,10 @@ PDF_MAX_INSTRUMENTS = 2000  # a handout of more is unreadable (and takes minutes
 
 class Handler(NamedTuple):
     run: Callable[[JobContext], None]
-    writes: bool  # takes the write lock up front (SQLite) for its unit of work
+    writes: bool | Callable[[dict], bool]  # takes the write lock up front (SQLite); a function of the job's parameters
+
+    def takes_write_lock(self, params: dict) -> bool:
+        return self.writes(params) if callable(self.writes) else self.writes
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -113,9 +116,8 @@ def import_params(filename: str, region_code: str, user_id: int, dry_run: bool, 
 INPUT_NAME = "input.bin"
 
 
-def run_import_job(ctx: JobContext) -> None:
-    from ..imports import run_import
-
+def _import_input(ctx: JobContext) -> tuple[User, Region, bytes]:
+    """Whose import (an active user), into which region, of which uploaded file: what both kinds of import job need."""
     params = ctx.params
     user = ctx.session.get(User, params["user_id"])
     region = ctx.session.scalar(select(Region).where(Region.code == params["region"]))
@@ -126,15 +128,26 @@ def run_import_job(ctx: JobContext) -> None:
     except OSError as exc:
         raise JobError("Het geüploade bestand is niet meer beschikbaar. Kies het bestand opnieuw.") from exc
     ctx.progress(0, message="Bestand lezen", force=True)
+    return user, region, data
+
+
+def _finish_import(ctx: JobContext, result) -> None:
+    ctx.result = result_payload(result)
+    ctx.progress(len(result.rows), total=len(result.rows), message="Klaar", force=True)
+
+
+def run_import_job(ctx: JobContext) -> None:
+    from ..imports import run_import
+
+    params = ctx.params
+    user, region, data = _import_input(ctx)
 
     def progress(done: int, total: int, writing: bool) -> None:
         ctx.progress(done, total=total, message="Rijen opslaan" if writing else "Rijen controleren")
 
-    result = run_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
-                        allow_national=bool(params.get("allow_national")), progress=progress,
-                        resolutions=params.get("resolutions") or {})
-    ctx.result = result_payload(result)
-    ctx.progress(len(result.rows), total=len(result.rows), message="Klaar", force=True)
+    _finish_import(ctx, run_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
+                                   allow_national=bool(params.get("allow_national")), progress=progress,
+                                   resolutions=params.get("resolutions") or {}))
 
 
 def result_payload(result) -> dict:
@@ -177,34 +190,24 @@ def result_from_payload(payload: dict):
 
 def dennis_params(filename: str, region_code: str, user_id: int, dry_run: bool, allow_national: bool,
                   upload_token: str | None, default_kind: str | None, resolutions: dict[str, str]) -> dict:
-    return {"filename": filename, "region": region_code, "user_id": user_id, "dry_run": dry_run,
-            "allow_national": allow_national, "upload_token": upload_token, "default_kind": default_kind,
-            "resolutions": resolutions}
+    return {**import_params(filename, region_code, user_id, dry_run, allow_national, upload_token, resolutions),
+            "default_kind": default_kind}
 
 
 def run_dennis_job(ctx: JobContext) -> None:
     from ..imports.dennis import run_dennis_import
 
     params = ctx.params
-    user = ctx.session.get(User, params["user_id"])
-    region = ctx.session.scalar(select(Region).where(Region.code == params["region"]))
-    if user is None or not user.is_active or region is None:
-        raise JobError("Deze import hoort bij een account of regio die niet meer bestaat.")
-    try:
-        data = (ctx.root / ctx.public_id / INPUT_NAME).read_bytes()
-    except OSError as exc:
-        raise JobError("Het geüploade bestand is niet meer beschikbaar. Kies het bestand opnieuw.") from exc
-    ctx.progress(0, message="Bestand lezen", force=True)
+    user, region, data = _import_input(ctx)
 
     def progress(done: int, total: int) -> None:
         ctx.progress(done, total=total, message="Instrumenten controleren" if params["dry_run"] else
                      "Instrumenten opslaan")
 
-    result = run_dennis_import(ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
-                               allow_national=bool(params.get("allow_national")), via="web", progress=progress,
-                               resolutions=params.get("resolutions") or {}, default_kind=params.get("default_kind"))
-    ctx.result = result_payload(result)
-    ctx.progress(len(result.rows), total=len(result.rows), message="Klaar", force=True)
+    _finish_import(ctx, run_dennis_import(
+        ctx.session, params["filename"], data, region, user=user, dry_run=params["dry_run"],
+        allow_national=bool(params.get("allow_national")), via="web", progress=progress,
+        resolutions=params.get("resolutions") or {}, default_kind=params.get("default_kind")))
 
 
 def dennis_result_from_payload(payload: dict):
@@ -217,6 +220,6 @@ def dennis_result_from_payload(payload: dict):
 
 HANDLERS: dict[str, Handler] = {
     "export": Handler(run_export, writes=False),
-    "import": Handler(run_import_job, writes=True),
+    "import": Handler(run_import_job, writes=lambda params: not params.get("dry_run")),  # a preview writes nothing
     "dennis": Handler(run_dennis_job, writes=True),
 }

@@ -154,7 +154,7 @@ def run_claimed(db: Database, root: Path, job_id: int) -> str:
             raise queue.JobError(f"Onbekend soort taak '{ctx.kind}'.")
 
         def unit_of_work():
-            with db.session(write=handler.writes) as session:
+            with db.session(write=handler.takes_write_lock(ctx.params)) as session:
                 ctx.session = session
                 handler.run(ctx)
 

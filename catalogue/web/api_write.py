@@ -4,7 +4,7 @@ pages, through `editing.Editor`.
 
 Authorization: Bearer <token> (tokens: `catalogue users token EMAIL`). Session cookies are not accepted here, so these
 views are exempt from CSRF protection. Errors are JSON: 400 (with per-field messages), 401, 403, 404, 409 (with both
-versions), 428 (PUT, PATCH or DELETE without `version` or `If-Match`).
+versions), 428 (PUT, PATCH or DELETE without `version` or `If-Match`; a region page's version is its fingerprint).
 
 Internal data (internal notes, status, publication window, version) is only ever returned to a user who passes
 `can(user, "view_internal", instrument)`: every view goes through `_instrument()`, which answers 404 for an instrument
@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from .. import get_db
 from ..auth import can, user_for_api_token
-from ..editing import Editor, InvalidInput, NotAllowed, NotFound, RegionConflict, VersionConflict, region_snapshot, snapshot
+from ..editing import (Editor, InvalidInput, NotAllowed, NotFound, RegionConflict, VersionConflict,
+                       region_fingerprint, region_snapshot, snapshot)
 from ..models import Instrument, Region
 from .api import bp
 from .forms import flatten_errors
@@ -113,8 +114,10 @@ def _run(action):
         raise _ApiError(409, {"error": "Iemand anders heeft dit instrument intussen gewijzigd.",
                               "current": {"instrument": _numbers(exc.current), "version": exc.current_version},
                               "submitted": exc.submitted}) from exc
-    except RegionConflict as exc:  # pragma: no cover - the API sends no fingerprint
-        raise _ApiError(409, {"error": "Conflict.", "current": exc.current, "submitted": exc.submitted}) from exc
+    except RegionConflict as exc:
+        raise _ApiError(409, {"error": "Iemand anders heeft deze regiopagina intussen gewijzigd.",
+                              "current": {"region": exc.current, "version": region_fingerprint(exc.region)},
+                              "submitted": exc.submitted}) from exc
     db.commit()
     return result
 
@@ -128,14 +131,14 @@ def _if_match() -> str | None:
     return None if value in ("", "*") else value
 
 
-def _required_version(version):
+def _required_version(version, what: str = "het instrument"):
     """PUT, PATCH and DELETE must say which version they change; without it a write could silently overwrite."""
     if version is None or version == "":
         version = _if_match()
     if version is None:
         raise _ApiError(428, {"error": "Stuur de versie die u bewerkte mee: 'version' in de body (DELETE: "
                                        "?version=) of de header 'If-Match: \"<versie>\"'. Zonder versie kunnen we "
-                                       "niet controleren of iemand anders het instrument intussen wijzigde.",
+                                       f"niet controleren of iemand anders {what} intussen wijzigde.",
                               "parameter": "version"})
     return version
 
@@ -216,16 +219,31 @@ def restore_instrument(slug: str):
     return _simple(slug, "restore")
 
 
+def _region_response(region: Region):
+    version = region_fingerprint(region)
+    response = jsonify({"region": region_snapshot(region), "version": version})
+    response.headers["ETag"] = f'"{version}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.patch("/regions/<code>")
 def patch_region(code: str):
+    """A region page's version is its fingerprint (the `version` of GET /api/v1/regions/<code>, the ETag here)."""
     user = _token_user()
     data = _body()
-    region = get_db().scalar(select(Region).where(Region.code == code.upper()))
+    region = get_db().scalar(select(Region).where(Region.code == code.upper()).with_for_update())
     if region is None:
         raise _ApiError(404, {"error": f"Geen arbeidsmarktregio '{code[:20]}'."})
+    if not can(user, "edit_region", region):
+        raise _ApiError(403, {"error": "Geen toestemming voor deze regiopagina."})
+    version = _required_version(data.pop("version", None), "de regiopagina")
+    if not isinstance(version, str):
+        raise _ApiError(400, {"error": "Ongeldige invoer.", "fields": {"version": [
+            "De versie van een regiopagina is een tekst (de 'version' van GET /api/v1/regions/<code>)."]}})
     full = {**region_snapshot(region), **data}
-    _run(lambda: Editor(get_db(), user, via="api").update_region(region, full))
-    return jsonify({"region": region_snapshot(region)})
+    _run(lambda: Editor(get_db(), user, via="api").update_region(region, full, expected_fingerprint=version))
+    return _region_response(region)
 
 
 WRITE_VIEWS = [create_instrument, replace_instrument, patch_instrument, delete_instrument, publish_instrument,

@@ -110,10 +110,30 @@ def add_write_api(spec) -> None:
             "responses": {"200": _json(state, "Gelukt"), "400": validation, **base, "404": not_found,
                           **({"409": conflict} if action != "restore" else {})},
         }})
+    region_version = {"type": "string", "pattern": "^[0-9a-f]{32}$",
+                      "description": "De versie van de regiopagina die u bewerkte: `version` uit GET "
+                                     "/api/v1/regions/{code} (of de ETag van een eerdere PATCH); anders 409"}
+    region_if_match = {**if_match, "schema": {"type": "string", "pattern": '^(W/)?"?[0-9a-f]{32}"?$'},
+                       "description": "De versie van de regiopagina die u bewerkte, bv. `\"<version>\"` (de `version` uit "
+                                      "GET /api/v1/regions/{code}). Verplicht, tenzij u `version` in de body meestuurt; "
+                                      "zonder versie 428"}
+    region_input = spec.components.schemas["RegionInput"]
+    stored_region = {**_stored_shape(region_input, spec.components.schemas),
+                     "description": "De regiopagina met alle velden (zoals RegionInput)"}
+    region_state = {"type": "object", "properties": {"region": stored_region, "version": region_version}}
+    region_conflict = _json({"type": "object", "properties": {
+        "error": {"type": "string"},
+        "current": {"type": "object", "description": "De opgeslagen regiopagina: {region, version}"},
+        "submitted": {"type": "object", "description": "Wat u stuurde"},
+    }}, "Versieconflict: iemand anders sloeg de regiopagina intussen op")
     spec.path(path="/api/v1/regions/{code}", operations={"patch": {
         "summary": "Regiopagina wijzigen (werkgeversservicepunt, begrippen, partners)", "security": secured,
-        "tags": ["schrijven"], "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "requestBody": {"required": True, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/RegionInput"}}}},
-        "responses": {"200": _json({"type": "object"}, "Opgeslagen"), "400": validation, **base, "404": not_found},
+        "tags": ["schrijven"], "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                                              region_if_match],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            **region_input, "properties": {**region_input["properties"], "version": region_version},
+            "description": "Alleen de velden die wijzigen (zie RegionInput), plus version"}}}},
+        "responses": {"200": _json(region_state, "Opgeslagen; de ETag is de nieuwe versie"), "400": validation, **base,
+                      "404": not_found, "409": region_conflict,
+                      "428": _json(_ERROR, "Geen versie meegestuurd: stuur `version` of `If-Match`")},
     }})

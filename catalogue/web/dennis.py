@@ -1,7 +1,7 @@
 """The Dennis import upload and the review list of parameter proposals under /beheer (blueprint `dennis`). The work
 happens in catalogue.imports.dennis and catalogue.imports.proposals; this module handles requests and the upload's round
-trip (preview, choices per conflict, confirm), with the spreadsheet import's upload store and region rules. Files with
-more than WEB_MAX_INSTRUMENTS instruments are previewed and imported as background jobs (catalogue/jobs/)."""
+trip (preview, choices per conflict, confirm) through `uploads`, as the spreadsheet import does. Files with more than
+WEB_MAX_INSTRUMENTS instruments are previewed and imported as background jobs (catalogue/jobs/)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,13 +12,10 @@ from sqlalchemy import select
 from .. import get_db
 from ..editing import InvalidInput, NotAllowed, NotFound
 from ..imports.dennis import MAX_BYTES, WEB_MAX_INSTRUMENTS, DennisFileError, read_export, run_dennis_import
-from ..jobs import enqueue
-from ..jobs.files import job_dir, jobs_root
-from ..jobs.kinds import INPUT_NAME, dennis_params, dennis_result_from_payload
+from ..jobs.kinds import dennis_params, dennis_result_from_payload
 from ..imports.proposals import ProposalDecided, accept, current_values, open_proposals, reject
 from ..models import InstrumentKind
-from .exports import _drop_upload, _import_regions, _load_upload, _region_for, _require_importer, _store_upload, \
-    _user
+from . import uploads
 
 bp = Blueprint("dennis", __name__)
 
@@ -28,12 +25,12 @@ def _kinds() -> list[InstrumentKind]:
 
 
 def _page(status: int = 200, **context):
-    user = _user()
+    user = uploads.current()
     context.setdefault("result", None)
     context.setdefault("token", None)
     context.setdefault("error", None)
     context.setdefault("default_kind", "")
-    regions = _import_regions(user)
+    regions = uploads.import_regions(user)
     context.setdefault("selected", regions[0].code if len(regions) == 1 else "")
     return render_template("exports/dennis.html", regions=regions, kinds=_kinds(),
                            max_instruments=WEB_MAX_INSTRUMENTS, **context), status
@@ -42,7 +39,7 @@ def _page(status: int = 200, **context):
 @bp.route("/beheer/import/dennis", methods=["GET", "POST"])
 @login_required
 def upload():
-    user = _require_importer()
+    user = uploads.require_importer()
     if request.method == "GET":
         return _page(**({"selected": request.args["region"]} if request.args.get("region") else {}))
     region_code = request.form.get("region") or ""
@@ -50,15 +47,16 @@ def upload():
     upload_file = request.files.get("file")
     if not upload_file or not upload_file.filename:
         return _page(400, error=_("Kies een Dennis-export (.json)."), selected=region_code)
-    region = _region_for(user, region_code)
+    region = uploads.region_for(user, region_code)
     allow_national = bool(user.is_admin and request.form.get("allow_national"))
     data = upload_file.stream.read(MAX_BYTES + 1)
     if _is_large(data):
-        token = _store_upload(user, upload_file.filename, data, region.code, allow_national)
-        return _job(user, upload_file.filename, data, region.code, True, allow_national, token, default_kind, {})
+        token = uploads.store(user, upload_file.filename, data, region.code, allow_national)
+        return uploads.start_job("dennis", dennis_params(upload_file.filename, region.code, user.id, True, allow_national,
+                                                         token, default_kind, {}), data, user)
     result = run_dennis_import(get_db(), upload_file.filename, data, region, user=user, dry_run=True,
                                allow_national=allow_national, default_kind=default_kind, via="web")
-    token = _store_upload(user, upload_file.filename, data, region.code, allow_national) if result.ok else None
+    token = uploads.store(user, upload_file.filename, data, region.code, allow_national) if result.ok else None
     return _page(200 if result.ok else 422, result=result, token=token, region=region, selected=region.code,
                  default_kind=default_kind or "")
 
@@ -66,22 +64,23 @@ def upload():
 @bp.post("/beheer/import/dennis/bevestigen")
 @login_required
 def confirm():
-    user = _require_importer()
+    user = uploads.require_importer()
     token = request.form.get("token") or ""
-    meta, data = _load_upload(user, token)
+    meta, data = uploads.load(user, token)
     if meta is None:
         return _page(400, error=_("Deze upload is verlopen. Kies het bestand opnieuw."))
-    region = _region_for(user, meta["region"])
+    region = uploads.region_for(user, meta["region"])
     default_kind = request.form.get("default_kind") or None
     resolutions = {key[len("keuze-"):]: value for key, value in request.form.items() if key.startswith("keuze-")}
     allow_national = bool(meta.get("allow_national") and user.is_admin)
     if _is_large(data):
-        return _job(user, meta["filename"], data, region.code, False, allow_national, token, default_kind, resolutions)
+        return uploads.start_job("dennis", dennis_params(meta["filename"], region.code, user.id, False, allow_national,
+                                                         token, default_kind, resolutions), data, user)
     result = run_dennis_import(get_db(), meta["filename"], data, region, user=user, dry_run=False,
                                allow_national=allow_national, resolutions=resolutions, default_kind=default_kind,
                                via="web")
     if result.committed:
-        _drop_upload(token)
+        uploads.drop(token)
     keep = token if result.ok and not result.committed else None
     return _page(200 if result.committed else 422, result=result, token=keep, region=region, selected=region.code,
                  default_kind=default_kind or "")
@@ -96,45 +95,23 @@ def _is_large(data: bytes) -> bool:
     return count > current_app.config.get("DENNIS_WEB_MAX_INSTRUMENTS", WEB_MAX_INSTRUMENTS)
 
 
-def _job(user, name: str, data: bytes, region_code: str, dry_run: bool, allow_national: bool, token: str,
-         default_kind: str | None, resolutions: dict[str, str]):
-    """Hands a large export to the background worker; the answer is the job's progress page."""
-    session = get_db()
-    job = enqueue(session, "dennis", dennis_params(name, region_code, user.id, dry_run, allow_national, token,
-                                                   default_kind, resolutions), owner_user_id=user.id)
-    (job_dir(jobs_root(current_app.instance_path), job.public_id) / INPUT_NAME).write_bytes(data)
-    session.commit()
-    return redirect(url_for("jobs.status", public_id=job.public_id), 303)
-
-
 @bp.get("/beheer/import/dennis/taak/<public_id>")
 @login_required
 def job(public_id: str):
     """The result of a Dennis import job: the same page as a preview or import in the request."""
-    from .jobs import job_for_current_user
-
-    user = _require_importer()
-    item = job_for_current_user(public_id)
-    if item.kind != "dennis":
-        abort(404)
-    if item.state != "done":
-        return redirect(url_for("jobs.status", public_id=public_id), 303)
-    result = dennis_result_from_payload(item.result)
-    params = item.params
-    region = _region_for(user, params["region"])
-    token = params.get("upload_token") if result.ok and not result.committed else None
-    if token and _load_upload(user, token)[0] is None:
-        token = None  # the upload expired meanwhile: the page offers to upload again
-    if result.committed and params.get("upload_token"):
-        _drop_upload(params["upload_token"])
+    finished = uploads.finished_job(public_id, "dennis", dennis_result_from_payload)
+    if not isinstance(finished, tuple):
+        return finished
+    item, result, token = finished
+    region = uploads.region_for(uploads.current(), item.params["region"])
     return _page(200 if result.ok else 422, result=result, token=token, region=region, selected=region.code,
-                 default_kind=params.get("default_kind") or "")
+                 default_kind=item.params.get("default_kind") or "")
 
 
 @bp.get("/beheer/voorstellen")
 @login_required
 def proposals():
-    user = _require_importer()
+    user = uploads.require_importer()
     items = [(p, current_values(p)) for p in open_proposals(get_db(), user)]
     return render_template("manage/proposals.html", items=items)
 
@@ -142,7 +119,7 @@ def proposals():
 @bp.post("/beheer/voorstellen/<int:proposal_id>/<decision>")
 @login_required
 def decide(proposal_id: int, decision: str):
-    user = _require_importer()
+    user = uploads.require_importer()
     if decision not in ("overnemen", "afwijzen"):
         abort(404)
     session = get_db()

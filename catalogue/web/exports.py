@@ -1,34 +1,29 @@
 """Downloads (CSV, XLSX, PDF, JSON) of any filtered list, region or gemeente, the import template, and the spreadsheet
 import for coordinators and editors (blueprint `exports`). The work itself happens in catalogue.exports and
-catalogue.imports; this module only handles requests, permissions and the upload's round trip (preview, then confirm)."""
+catalogue.imports; this module only handles requests and permissions (the upload's round trip, preview then confirm, is in
+`uploads`)."""
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
-import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, select
 
 from .. import get_db
-from ..auth import can, editable_regions
+from ..auth import can
 from ..exports import MIME_TYPES, count_instruments, filename, template_csv, template_xlsx, to_bytes
 from ..i18n import current_language
 from ..imports import MAX_BYTES, estimate_rows, run_import
 from ..jobs import enqueue
-from ..jobs.files import job_dir, jobs_root
-from ..jobs.kinds import INPUT_NAME, PDF_MAX_INSTRUMENTS, export_params, export_spec, import_params, needs_job, result_from_payload
+from ..jobs.kinds import PDF_MAX_INSTRUMENTS, export_params, export_spec, import_params, needs_job, result_from_payload
 from ..models import Job, Municipality, Region
 from ..queries import QueryError
+from . import uploads
 
 bp = Blueprint("exports", __name__)
 EXPORT_FORMATS = ("csv", "xlsx", "pdf", "json")
-UPLOAD_MAX_AGE = 24 * 3600
 
 
 @bp.errorhandler(QueryError)
@@ -39,13 +34,9 @@ def _bad_filter(exc: QueryError):
                            back=url_for("public.instruments")), 400
 
 
-def _user():
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
 def _internal_user_id() -> int | None:
     """Internal notes only for a logged-in user who may read them and who asked for them (intern=1)."""
-    user = _user()
+    user = uploads.current()
     if request.args.get("intern") in ("1", "on", "true") and user is not None and can(user, "view_internal"):
         return user.id
     return None
@@ -151,131 +142,60 @@ def import_template(fmt: str):
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Import: upload -> preview (a dry run) -> confirm (the same file, committed in one transaction)
+# Import: upload -> preview (checked, nothing written) -> confirm (the same file, written); the round trip in `uploads`
 
 
-def _require_importer():
-    user = _user()
-    if user is None or not can(user, "create"):
-        abort(403)
-    return user
-
-
-def _import_regions(user) -> list[Region]:
-    """Coordinators: their region; editors: their organisation's region; admins: all."""
-    session = get_db()
-    if user.is_admin:
-        return list(session.scalars(select(Region).order_by(Region.name)))
-    regions = {r.id: r for r in editable_regions(session, user)}
-    for m in user.memberships:
-        if m.role == "editor" and m.organisation.home_region is not None:
-            regions.setdefault(m.organisation.home_region.id, m.organisation.home_region)
-    return sorted(regions.values(), key=lambda r: r.name)
-
-
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in path.glob("*"):
-        if now - old.stat().st_mtime > UPLOAD_MAX_AGE:
-            old.unlink(missing_ok=True)
-    return path
-
-
-def _store_upload(user, name: str, data: bytes, region_code: str, allow_national: bool) -> str:
-    token = secrets.token_urlsafe(24)
-    folder = _upload_dir()
-    (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps({
-        "user": user.id, "filename": name, "region": region_code, "allow_national": allow_national,
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }))
-    return token
-
-
-def _load_upload(user, token: str):
-    if not token or not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
-        abort(400)
-    folder = _upload_dir()
-    meta_path, data_path = folder / f"{token}.json", folder / f"{token}.bin"
-    if not meta_path.exists() or not data_path.exists():
-        return None, None
-    meta = json.loads(meta_path.read_text())
-    if meta.get("user") != user.id:
-        abort(403)
-    data = data_path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
-        return None, None
-    return meta, data
-
-
-def _drop_upload(token: str) -> None:
-    folder = _upload_dir()
-    for suffix in (".json", ".bin"):
-        (folder / f"{token}{suffix}").unlink(missing_ok=True)
-
-
-def _region_for(user, code: str | None) -> Region:
-    allowed = {r.code: r for r in _import_regions(user)}
-    if not code or code not in allowed:
-        abort(403)
-    return allowed[code]
+def _page(status: int = 200, **context):
+    user = uploads.current()
+    regions = uploads.import_regions(user)
+    context.setdefault("selected", regions[0].code if len(regions) == 1 else "")
+    for key in ("result", "token", "error"):
+        context.setdefault(key, None)
+    return render_template("exports/import.html", regions=regions, **context), status
 
 
 @bp.route("/beheer/import", methods=["GET", "POST"])
 @login_required
 def import_upload():
-    user = _require_importer()
-    regions = _import_regions(user)
+    user = uploads.require_importer()
     if request.method == "GET":
-        return render_template("exports/import.html", regions=regions, result=None, token=None, error=None,
-                               selected=request.args.get("region") or (regions[0].code if len(regions) == 1 else ""))
+        return _page(**({"selected": request.args["region"]} if request.args.get("region") else {}))
     region_code = request.form.get("region") or ""
     upload = request.files.get("file")
     allow_national = bool(user.is_admin and request.form.get("allow_national"))
-    error = None
     if not upload or not upload.filename:
-        error = _("Kies een bestand (.xlsx of .csv).")
-    if error is None:
-        data = upload.stream.read(MAX_BYTES + 1)
-        region = _region_for(user, region_code)
-        if _is_large(upload.filename, data):
-            token = _store_upload(user, upload.filename, data, region.code, allow_national)
-            return _import_job(user, upload.filename, data, region.code, dry_run=True, allow_national=allow_national,
-                               token=token)
-        result = run_import(get_db(), upload.filename, data, region, user=user, dry_run=True,
-                            allow_national=allow_national)
-        token = _store_upload(user, upload.filename, data, region.code, allow_national) if result.ok else None
-        return render_template("exports/import.html", regions=regions, result=result, token=token, error=None,
-                               selected=region.code, region=region), (200 if result.ok else 422)
-    return render_template("exports/import.html", regions=regions, result=None, token=None, error=error,
-                           selected=region_code), 400
+        return _page(400, error=_("Kies een bestand (.xlsx of .csv)."), selected=region_code)
+    data = upload.stream.read(MAX_BYTES + 1)
+    region = uploads.region_for(user, region_code)
+    if _is_large(upload.filename, data):
+        token = uploads.store(user, upload.filename, data, region.code, allow_national)
+        return uploads.start_job("import", import_params(upload.filename, region.code, user.id, True, allow_national,
+                                                         token), data, user)
+    result = run_import(get_db(), upload.filename, data, region, user=user, dry_run=True, allow_national=allow_national)
+    token = uploads.store(user, upload.filename, data, region.code, allow_national) if result.ok else None
+    return _page(200 if result.ok else 422, result=result, token=token, selected=region.code, region=region)
 
 
 @bp.post("/beheer/import/bevestigen")
 @login_required
 def import_confirm():
-    user = _require_importer()
+    user = uploads.require_importer()
     token = request.form.get("token") or ""
-    meta, data = _load_upload(user, token)
-    regions = _import_regions(user)
+    meta, data = uploads.load(user, token)
     if meta is None:
-        return render_template("exports/import.html", regions=regions, result=None, token=None, selected="",
-                               error=_("Deze upload is verlopen. Kies het bestand opnieuw.")), 400
-    region = _region_for(user, meta["region"])
+        return _page(400, selected="", error=_("Deze upload is verlopen. Kies het bestand opnieuw."))
+    region = uploads.region_for(user, meta["region"])
     allow_national = bool(meta.get("allow_national") and user.is_admin)
     resolutions = {key[len("keuze-"):]: value for key, value in request.form.items() if key.startswith("keuze-")}
     if _is_large(meta["filename"], data):
-        return _import_job(user, meta["filename"], data, region.code, dry_run=False, allow_national=allow_national,
-                           token=token, resolutions=resolutions)
+        return uploads.start_job("import", import_params(meta["filename"], region.code, user.id, False, allow_national,
+                                                         token, resolutions), data, user)
     result = run_import(get_db(), meta["filename"], data, region, user=user, dry_run=False,
                         allow_national=allow_national, resolutions=resolutions)
     if result.committed:
-        _drop_upload(token)
+        uploads.drop(token)
     keep = token if result.ok and not result.committed else None  # open conflicts: choose and confirm again
-    return render_template("exports/import.html", regions=regions, result=result, token=keep, error=None,
-                           selected=region.code, region=region), (200 if result.committed else 422)
+    return _page(200 if result.committed else 422, result=result, token=keep, selected=region.code, region=region)
 
 
 IMPORT_JOB_ROWS = 200  # files with more rows are previewed and imported as background jobs (bench/import_bench.py)
@@ -285,37 +205,13 @@ def _is_large(name: str, data: bytes) -> bool:
     return estimate_rows(name, data) > current_app.config.get("IMPORT_JOB_ROWS", IMPORT_JOB_ROWS)
 
 
-def _import_job(user, name: str, data: bytes, region_code: str, dry_run: bool, allow_national: bool, token: str,
-                resolutions: dict[str, str] | None = None):
-    """Hands a large file to the background worker; the answer is the job's progress page."""
-    session = get_db()
-    job = enqueue(session, "import", import_params(name, region_code, user.id, dry_run, allow_national, token,
-                                                   resolutions), owner_user_id=user.id)
-    folder = job_dir(jobs_root(current_app.instance_path), job.public_id)
-    (folder / INPUT_NAME).write_bytes(data)
-    session.commit()
-    return redirect(url_for("jobs.status", public_id=job.public_id), 303)
-
-
 @bp.get("/beheer/import/taak/<public_id>")
 @login_required
 def import_job(public_id: str):
     """The result of an import job: the same page as a preview or import in the request."""
-    from .jobs import job_for_current_user
-
-    user = _require_importer()
-    job = job_for_current_user(public_id)
-    if job.kind != "import":
-        abort(404)
-    if job.state != "done":
-        return redirect(url_for("jobs.status", public_id=public_id), 303)
-    result = result_from_payload(job.result)
-    params = job.params
-    region = get_db().scalar(select(Region).where(Region.code == params["region"]))
-    token = params.get("upload_token") if result.ok and not result.committed else None  # preview or open conflicts
-    if token and _load_upload(user, token)[0] is None:
-        token = None  # the upload expired meanwhile: the page offers to upload again
-    if result.committed and params.get("upload_token"):
-        _drop_upload(params["upload_token"])
-    return render_template("exports/import.html", regions=_import_regions(user), result=result, token=token,
-                           error=None, selected=params["region"], region=region), (200 if result.ok else 422)
+    finished = uploads.finished_job(public_id, "import", result_from_payload)
+    if not isinstance(finished, tuple):
+        return finished
+    job, result, token = finished
+    region = get_db().scalar(select(Region).where(Region.code == job.params["region"]))
+    return _page(200 if result.ok else 422, result=result, token=token, selected=job.params["region"], region=region)

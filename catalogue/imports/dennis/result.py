@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..result import Outcome, show
+from ..result import Outcome, conflict_line, show
 
 ACTIONS = ("create", "update", "unchanged", "conflict", "skipped", "error")
 ACTION_LABELS = {"create": "nieuw", "update": "bijwerken", "unchanged": "ongewijzigd", "conflict": "conflict",
@@ -63,11 +63,7 @@ class DennisResult(Outcome):
                 "voor parameters")
         if self.open_conflicts:
             text += f", {len(self.open_conflicts)} conflicten met nieuwer werk (kies per conflict)"
-        if self.committed:
-            return text + "; opgeslagen."
-        if self.dry_run and self.ready:
-            return text + "; proefimport, niets opgeslagen."
-        return text + "; niets opgeslagen."
+        return text + self.saved_text()
 
 
 def format_dennis(result: DennisResult, verbose: bool = True) -> Iterable[str]:
@@ -77,9 +73,7 @@ def format_dennis(result: DennisResult, verbose: bool = True) -> Iterable[str]:
             for name, (old, new) in row.diffs.items():
                 yield f"{'':>8}{name}: {show(old)} → {show(new)}"
             for c in row.conflicts:
-                chosen = {"current": "huidige waarde blijft", "file": "waarde uit Dennis"}.get(c.choice, "kies")
-                yield (f"{'':>8}CONFLICT {c.key}: Dennis {show(c.file_value)}, nu {show(c.current_value)} "
-                       f"(gewijzigd door {c.changed_by} op {c.changed_at:%Y-%m-%d %H:%M}): {chosen}")
+                yield f"{'':>8}{conflict_line(c, 'Dennis')}"
             for p in row.proposals:
                 yield f"{'':>8}voorstel: {', '.join(f'{k}={v}' for k, v in p.values.items())}  «{p.excerpt[:80]}»"
             for note in row.notes:

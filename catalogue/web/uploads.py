@@ -1,0 +1,128 @@
+"""The round trip of an import upload under /beheer, shared by the spreadsheet import (`exports`) and the Dennis import
+(`dennis`): who may import into which regions, keeping the uploaded file between the preview and the confirmation (for
+its uploader only, unchanged, at most a day), handing a large file to the background worker, and turning a finished
+job back into the result page's context."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from pathlib import Path
+
+from flask import abort, current_app, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import get_db
+from ..auth import can, editable_regions
+from ..jobs import enqueue
+from ..jobs.files import job_dir, jobs_root
+from ..jobs.kinds import INPUT_NAME
+from ..models import Region
+
+UPLOAD_MAX_AGE = 24 * 3600
+
+
+def current():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def require_importer():
+    user = current()
+    if user is None or not can(user, "create"):
+        abort(403)
+    return user
+
+
+def import_regions(user) -> list[Region]:
+    """Coordinators: their region; editors: their organisation's region; admins: all."""
+    session = get_db()
+    if user.is_admin:
+        return list(session.scalars(select(Region).order_by(Region.name)))
+    regions = {r.id: r for r in editable_regions(session, user)}
+    for m in user.memberships:
+        if m.role == "editor" and m.organisation.home_region is not None:
+            regions.setdefault(m.organisation.home_region.id, m.organisation.home_region)
+    return sorted(regions.values(), key=lambda r: r.name)
+
+
+def region_for(user, code: str | None) -> Region:
+    allowed = {r.code: r for r in import_regions(user)}
+    if not code or code not in allowed:
+        abort(403)
+    return allowed[code]
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in path.glob("*"):
+        if now - old.stat().st_mtime > UPLOAD_MAX_AGE:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def store(user, name: str, data: bytes, region_code: str, allow_national: bool) -> str:
+    token = secrets.token_urlsafe(24)
+    folder = _upload_dir()
+    (folder / f"{token}.bin").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps({
+        "user": user.id, "filename": name, "region": region_code, "allow_national": allow_national,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }))
+    return token
+
+
+def load(user, token: str):
+    """(meta, data) of an upload of this user, or (None, None) when it expired or changed."""
+    if not token or not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
+        abort(400)
+    folder = _upload_dir()
+    meta_path, data_path = folder / f"{token}.json", folder / f"{token}.bin"
+    if not meta_path.exists() or not data_path.exists():
+        return None, None
+    meta = json.loads(meta_path.read_text())
+    if meta.get("user") != user.id:
+        abort(403)
+    data = data_path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+        return None, None
+    return meta, data
+
+
+def drop(token: str) -> None:
+    folder = _upload_dir()
+    for suffix in (".json", ".bin"):
+        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def start_job(kind: str, params: dict, data: bytes, user):
+    """Hands a large file to the background worker; the answer is the job's progress page."""
+    session = get_db()
+    job = enqueue(session, kind, params, owner_user_id=user.id)
+    (job_dir(jobs_root(current_app.instance_path), job.public_id) / INPUT_NAME).write_bytes(data)
+    session.commit()
+    return redirect(url_for("jobs.status", public_id=job.public_id), 303)
+
+
+def finished_job(public_id: str, kind: str, from_payload):
+    """(job, result, upload token to confirm with or None) of the current user's finished import job; a redirect to
+    its progress page while it runs. A committed import's upload is removed; an expired one gives no token."""
+    from .jobs import job_for_current_user
+
+    user = require_importer()
+    job = job_for_current_user(public_id)
+    if job.kind != kind:
+        abort(404)
+    if job.state != "done":
+        return redirect(url_for("jobs.status", public_id=public_id), 303)
+    result = from_payload(job.result)
+    uploaded = job.params.get("upload_token")
+    token = uploaded if result.ok and not result.committed else None  # a preview, or open conflicts
+    if token and load(user, token)[0] is None:
+        token = None  # the upload expired meanwhile: the page offers to upload again
+    if result.committed and uploaded:
+        drop(uploaded)
+    return job, result, token
