@@ -58,12 +58,16 @@ class Outcome:
         return "; niets opgeslagen."
 
 
-def conflict_line(c, source: str) -> str:
-    """A conflict on the command line; `source` is where the file's value comes from ("het bestand", "Dennis")."""
-    chosen = {"current": "huidige waarde blijft", "file": f"waarde uit {source}"}.get(c.choice, "kies")
-    return (f"CONFLICT {c.key}: {source.removeprefix('het ')} {show(c.file_value)}, nu {show(c.current_value)} "
-            f"(gewijzigd door {c.changed_by} op {c.changed_at:%Y-%m-%d %H:%M}, versie {c.base_version} → "
-            f"{c.current_version}): {chosen}")
+def change_lines(row, indent: int, source: str) -> Iterable[str]:
+    """A row's changes (field: old → new) and conflicts on the command line; `source` is where the file's values come
+    from ("het bestand", "Dennis")."""
+    for name, (old, new) in row.diffs.items():
+        yield f"{'':>{indent}}{name}: {show(old)} → {show(new)}"
+    for c in row.conflicts:
+        chosen = {"current": "huidige waarde blijft", "file": f"waarde uit {source}"}.get(c.choice, "kies")
+        yield (f"{'':>{indent}}CONFLICT {c.key}: {source.removeprefix('het ')} {show(c.file_value)}, nu "
+               f"{show(c.current_value)} (gewijzigd door {c.changed_by} op {c.changed_at:%Y-%m-%d %H:%M}, versie "
+               f"{c.base_version} → {c.current_version}): {chosen}")
 
 
 @dataclass
@@ -108,10 +112,7 @@ def format_result(result: ImportResult, verbose: bool = True) -> Iterable[str]:
         for row in result.rows:
             where = f"rij {row.row}" + (f" ({row.sheet})" if row.sheet else "")
             yield f"{where:>24}  {row.label:<12} {row.slug or '-'}  {row.name or ''}"
-            for name, (old, new) in row.diffs.items():
-                yield f"{'':>26}{name}: {show(old)} → {show(new)}"
-            for c in row.conflicts:
-                yield f"{'':>26}{conflict_line(c, 'het bestand')}"
+            yield from change_lines(row, 26, "het bestand")
     for error in result.errors:
         yield f"FOUT: {error}"
     yield result.summary()

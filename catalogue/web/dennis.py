@@ -42,21 +42,19 @@ def upload():
     user = uploads.require_importer()
     if request.method == "GET":
         return _page(**({"selected": request.args["region"]} if request.args.get("region") else {}))
-    region_code = request.form.get("region") or ""
     default_kind = request.form.get("default_kind") or None
-    upload_file = request.files.get("file")
-    if not upload_file or not upload_file.filename:
-        return _page(400, error=_("Kies een Dennis-export (.json)."), selected=region_code)
-    region = uploads.region_for(user, region_code)
-    allow_national = bool(user.is_admin and request.form.get("allow_national"))
-    data = upload_file.stream.read(MAX_BYTES + 1)
-    if _is_large(data):
-        token = uploads.store(user, upload_file.filename, data, region.code, allow_national)
-        return uploads.start_job("dennis", dennis_params(upload_file.filename, region.code, user.id, True, allow_national,
-                                                         token, default_kind, {}), data, user)
-    result = run_dennis_import(get_db(), upload_file.filename, data, region, user=user, dry_run=True,
-                               allow_national=allow_national, default_kind=default_kind, via="web")
-    token = uploads.store(user, upload_file.filename, data, region.code, allow_national) if result.ok else None
+    upload = uploads.received(user, MAX_BYTES)
+    if upload is None:
+        return _page(400, error=_("Kies een Dennis-export (.json)."), selected=request.form.get("region") or "")
+    region = upload.region
+    if _is_large(upload.data):
+        token = uploads.store(user, upload.filename, upload.data, region.code, upload.allow_national)
+        return uploads.start_job("dennis", dennis_params(upload.filename, region.code, user.id, True,
+                                                         upload.allow_national, token, default_kind, {}),
+                                 upload.data, user)
+    result = run_dennis_import(get_db(), upload.filename, upload.data, region, user=user, dry_run=True,
+                               allow_national=upload.allow_national, default_kind=default_kind, via="web")
+    token = uploads.store(user, upload.filename, upload.data, region.code, upload.allow_national) if result.ok else None
     return _page(200 if result.ok else 422, result=result, token=token, region=region, selected=region.code,
                  default_kind=default_kind or "")
 
@@ -65,23 +63,19 @@ def upload():
 @login_required
 def confirm():
     user = uploads.require_importer()
-    token = request.form.get("token") or ""
-    meta, data = uploads.load(user, token)
-    if meta is None:
+    upload = uploads.confirmed(user)
+    if upload is None:
         return _page(400, error=_("Deze upload is verlopen. Kies het bestand opnieuw."))
-    region = uploads.region_for(user, meta["region"])
+    region = upload.region
     default_kind = request.form.get("default_kind") or None
-    resolutions = {key[len("keuze-"):]: value for key, value in request.form.items() if key.startswith("keuze-")}
-    allow_national = bool(meta.get("allow_national") and user.is_admin)
-    if _is_large(data):
-        return uploads.start_job("dennis", dennis_params(meta["filename"], region.code, user.id, False, allow_national,
-                                                         token, default_kind, resolutions), data, user)
-    result = run_dennis_import(get_db(), meta["filename"], data, region, user=user, dry_run=False,
-                               allow_national=allow_national, resolutions=resolutions, default_kind=default_kind,
-                               via="web")
-    if result.committed:
-        uploads.drop(token)
-    keep = token if result.ok and not result.committed else None
+    if _is_large(upload.data):
+        return uploads.start_job("dennis", dennis_params(upload.filename, region.code, user.id, False,
+                                                         upload.allow_national, upload.token, default_kind,
+                                                         upload.resolutions), upload.data, user)
+    result = run_dennis_import(get_db(), upload.filename, upload.data, region, user=user, dry_run=False,
+                               allow_national=upload.allow_national, resolutions=upload.resolutions,
+                               default_kind=default_kind, via="web")
+    keep = uploads.after_confirmation(upload, result)
     return _page(200 if result.committed else 422, result=result, token=keep, region=region, selected=region.code,
                  default_kind=default_kind or "")
 
@@ -99,13 +93,12 @@ def _is_large(data: bytes) -> bool:
 @login_required
 def job(public_id: str):
     """The result of a Dennis import job: the same page as a preview or import in the request."""
-    finished = uploads.finished_job(public_id, "dennis", dennis_result_from_payload)
-    if not isinstance(finished, tuple):
-        return finished
-    item, result, token = finished
-    region = uploads.region_for(uploads.current(), item.params["region"])
-    return _page(200 if result.ok else 422, result=result, token=token, region=region, selected=region.code,
-                 default_kind=item.params.get("default_kind") or "")
+    def page(params, result, token):
+        region = uploads.region_for(uploads.current(), params["region"])
+        return _page(200 if result.ok else 422, result=result, token=token, region=region, selected=region.code,
+                     default_kind=params.get("default_kind") or "")
+
+    return uploads.job_page(public_id, "dennis", dennis_result_from_payload, page)
 
 
 @bp.get("/beheer/voorstellen")

@@ -160,19 +160,17 @@ def import_upload():
     user = uploads.require_importer()
     if request.method == "GET":
         return _page(**({"selected": request.args["region"]} if request.args.get("region") else {}))
-    region_code = request.form.get("region") or ""
-    upload = request.files.get("file")
-    allow_national = bool(user.is_admin and request.form.get("allow_national"))
-    if not upload or not upload.filename:
-        return _page(400, error=_("Kies een bestand (.xlsx of .csv)."), selected=region_code)
-    data = upload.stream.read(MAX_BYTES + 1)
-    region = uploads.region_for(user, region_code)
-    if _is_large(upload.filename, data):
-        token = uploads.store(user, upload.filename, data, region.code, allow_national)
-        return uploads.start_job("import", import_params(upload.filename, region.code, user.id, True, allow_national,
-                                                         token), data, user)
-    result = run_import(get_db(), upload.filename, data, region, user=user, dry_run=True, allow_national=allow_national)
-    token = uploads.store(user, upload.filename, data, region.code, allow_national) if result.ok else None
+    upload = uploads.received(user, MAX_BYTES)
+    if upload is None:
+        return _page(400, error=_("Kies een bestand (.xlsx of .csv)."), selected=request.form.get("region") or "")
+    region = upload.region
+    if _is_large(upload.filename, upload.data):
+        token = uploads.store(user, upload.filename, upload.data, region.code, upload.allow_national)
+        return uploads.start_job("import", import_params(upload.filename, region.code, user.id, True,
+                                                         upload.allow_national, token), upload.data, user)
+    result = run_import(get_db(), upload.filename, upload.data, region, user=user, dry_run=True,
+                        allow_national=upload.allow_national)
+    token = uploads.store(user, upload.filename, upload.data, region.code, upload.allow_national) if result.ok else None
     return _page(200 if result.ok else 422, result=result, token=token, selected=region.code, region=region)
 
 
@@ -180,21 +178,17 @@ def import_upload():
 @login_required
 def import_confirm():
     user = uploads.require_importer()
-    token = request.form.get("token") or ""
-    meta, data = uploads.load(user, token)
-    if meta is None:
+    upload = uploads.confirmed(user)
+    if upload is None:
         return _page(400, selected="", error=_("Deze upload is verlopen. Kies het bestand opnieuw."))
-    region = uploads.region_for(user, meta["region"])
-    allow_national = bool(meta.get("allow_national") and user.is_admin)
-    resolutions = {key[len("keuze-"):]: value for key, value in request.form.items() if key.startswith("keuze-")}
-    if _is_large(meta["filename"], data):
-        return uploads.start_job("import", import_params(meta["filename"], region.code, user.id, False, allow_national,
-                                                         token, resolutions), data, user)
-    result = run_import(get_db(), meta["filename"], data, region, user=user, dry_run=False,
-                        allow_national=allow_national, resolutions=resolutions)
-    if result.committed:
-        uploads.drop(token)
-    keep = token if result.ok and not result.committed else None  # open conflicts: choose and confirm again
+    region = upload.region
+    if _is_large(upload.filename, upload.data):
+        return uploads.start_job("import", import_params(upload.filename, region.code, user.id, False,
+                                                         upload.allow_national, upload.token, upload.resolutions),
+                                 upload.data, user)
+    result = run_import(get_db(), upload.filename, upload.data, region, user=user, dry_run=False,
+                        allow_national=upload.allow_national, resolutions=upload.resolutions)
+    keep = uploads.after_confirmation(upload, result)  # open conflicts: choose and confirm again
     return _page(200 if result.committed else 422, result=result, token=keep, selected=region.code, region=region)
 
 
@@ -209,9 +203,8 @@ def _is_large(name: str, data: bytes) -> bool:
 @login_required
 def import_job(public_id: str):
     """The result of an import job: the same page as a preview or import in the request."""
-    finished = uploads.finished_job(public_id, "import", result_from_payload)
-    if not isinstance(finished, tuple):
-        return finished
-    job, result, token = finished
-    region = get_db().scalar(select(Region).where(Region.code == job.params["region"]))
-    return _page(200 if result.ok else 422, result=result, token=token, selected=job.params["region"], region=region)
+    def page(params, result, token):
+        region = get_db().scalar(select(Region).where(Region.code == params["region"]))
+        return _page(200 if result.ok else 422, result=result, token=token, selected=params["region"], region=region)
+
+    return uploads.job_page(public_id, "import", result_from_payload, page)

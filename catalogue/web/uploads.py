@@ -8,9 +8,10 @@ import hashlib
 import json
 import secrets
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import abort, current_app, redirect, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -98,6 +99,45 @@ def drop(token: str) -> None:
         (folder / f"{token}{suffix}").unlink(missing_ok=True)
 
 
+@dataclass
+class Upload:
+    """An import file as the upload form or the confirmation form hands it over."""
+    filename: str
+    data: bytes
+    region: Region
+    allow_national: bool
+    token: str | None = None  # the stored upload (confirmation)
+    resolutions: dict[str, str] = field(default_factory=dict)  # the choices per conflict (confirmation)
+
+
+def received(user, max_bytes: int) -> Upload | None:
+    """The file of an upload form (at most `max_bytes` + 1 read, so that a larger one is refused); None without one."""
+    upload = request.files.get("file")
+    if not upload or not upload.filename:
+        return None
+    data = upload.stream.read(max_bytes + 1)
+    return Upload(upload.filename, data, region_for(user, request.form.get("region") or ""),
+                  bool(user.is_admin and request.form.get("allow_national")))
+
+
+def confirmed(user) -> Upload | None:
+    """The stored upload a confirmation form names, with the choices per conflict; None when it expired."""
+    token = request.form.get("token") or ""
+    meta, data = load(user, token)
+    if meta is None:
+        return None
+    return Upload(meta["filename"], data, region_for(user, meta["region"]),
+                  bool(meta.get("allow_national") and user.is_admin), token,
+                  {key[len("keuze-"):]: value for key, value in request.form.items() if key.startswith("keuze-")})
+
+
+def after_confirmation(upload: Upload, result) -> str | None:
+    """Removes a committed upload; the token to confirm again with (open conflicts), or None."""
+    if result.committed:
+        drop(upload.token)
+    return upload.token if result.ok and not result.committed else None
+
+
 def start_job(kind: str, params: dict, data: bytes, user):
     """Hands a large file to the background worker; the answer is the job's progress page."""
     session = get_db()
@@ -107,9 +147,10 @@ def start_job(kind: str, params: dict, data: bytes, user):
     return redirect(url_for("jobs.status", public_id=job.public_id), 303)
 
 
-def finished_job(public_id: str, kind: str, from_payload):
-    """(job, result, upload token to confirm with or None) of the current user's finished import job; a redirect to
-    its progress page while it runs. A committed import's upload is removed; an expired one gives no token."""
+def job_page(public_id: str, kind: str, from_payload, page):
+    """The current user's finished import job as its result page, `page(params, result, token)` with the upload token
+    to confirm with (None when committed or expired: a committed import's upload is removed); a redirect to the job's
+    progress page while it runs."""
     from .jobs import job_for_current_user
 
     user = require_importer()
@@ -125,4 +166,4 @@ def finished_job(public_id: str, kind: str, from_payload):
         token = None  # the upload expired meanwhile: the page offers to upload again
     if result.committed and uploaded:
         drop(uploaded)
-    return job, result, token
+    return page(job.params, result, token)

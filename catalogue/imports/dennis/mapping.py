@@ -120,18 +120,17 @@ class DennisMapper(Reference):
             error("organisation", "ontbreekt; zonder organisatie is de aanbieder onbekend")
             return
         kind = text_of(org.get("type")) or ""
-        if isinstance(org.get("localParty"), dict) or kind == "LocalParty":
-            m, problem = self.municipality((org.get("localParty") or {}).get("township"))
-            if m is None:
-                error(f"{where}.localParty.township", problem)
+        area = next(((party, key, find, providers) for party, key, find, providers in (
+            ("localParty", "township", self.municipality, self.by_municipality),
+            ("regionalParty", "region", self.region, self.by_region))
+            if isinstance(org.get(party), dict) or kind == party[0].upper() + party[1:]), None)
+        if area is not None:  # a gemeente or a region: its own provider
+            party, key, find, providers = area
+            place, problem = find((org.get(party) or {}).get(key))
+            if place is None:
+                error(f"{where}.{party}.{key}", problem)
                 return
-            out.provider = self.by_municipality.get(m.id)
-        elif isinstance(org.get("regionalParty"), dict) or kind == "RegionalParty":
-            r, problem = self.region((org.get("regionalParty") or {}).get("region"))
-            if r is None:
-                error(f"{where}.regionalParty.region", problem)
-                return
-            out.provider = self.by_region.get(r.id)
+            out.provider = providers.get(place.id)
         elif isinstance(org.get("nationalParty"), dict) or kind == "NationalParty":
             name = text_of((org.get("nationalParty") or {}).get("name")) or text_of(org.get("name")) or ""
             out.provider = self.national.get(norm(name))
@@ -217,12 +216,7 @@ class DennisMapper(Reference):
         record = out.record
         municipalities: list[str] = []
         regions: list[str] = []
-        for n, town in enumerate(_list(item, "available_townships")):
-            m, problem = self.municipality(town)
-            if m is None:
-                error(f"available_townships[{n}]", problem)
-            elif m.code not in municipalities:
-                municipalities.append(m.code)
+        _add_codes(_list(item, "available_townships"), self.municipality, "available_townships", error, municipalities)
         for n, hood in enumerate(_list(item, "available_neighbourhoods")):
             m, problem = self.municipality((hood or {}).get("township") if isinstance(hood, dict) else None)
             if m is None:
@@ -231,12 +225,7 @@ class DennisMapper(Reference):
             note(f"alleen in de wijk '{text_of(hood.get('name')) or '?'}': opgenomen als de hele gemeente {m.name}")
             if m.code not in municipalities:
                 municipalities.append(m.code)
-        for n, region in enumerate(_list(item, "available_regions")):
-            r, problem = self.region(region)
-            if r is None:
-                error(f"available_regions[{n}]", problem)
-            elif r.code not in regions:
-                regions.append(r.code)
+        _add_codes(_list(item, "available_regions"), self.region, "available_regions", error, regions)
         reach = text_of(item.get("reach"))
         if reach == "national" or item.get("is_national") is True:
             record["reach"] = "landelijk"
@@ -418,3 +407,13 @@ class DennisMapper(Reference):
             return
         error("name", "de soort is niet uit de naam of de korte omschrijving af te leiden; kies een standaardsoort "
                       "(--default-kind) of vul seed_data/dennis.yaml aan")
+
+
+def _add_codes(items: list, find, where: str, error, codes: list[str]) -> None:
+    """Adds the code of every place `find` knows to `codes` (once, in order) and reports the others."""
+    for n, item in enumerate(items):
+        place, problem = find(item)
+        if place is None:
+            error(f"{where}[{n}]", problem)
+        elif place.code not in codes:
+            codes.append(place.code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..result import Outcome, conflict_line, show
+from ..result import Outcome, change_lines
 
 ACTIONS = ("create", "update", "unchanged", "conflict", "skipped", "error")
 ACTION_LABELS = {"create": "nieuw", "update": "bijwerken", "unchanged": "ongewijzigd", "conflict": "conflict",
@@ -70,10 +70,7 @@ def format_dennis(result: DennisResult, verbose: bool = True) -> Iterable[str]:
     if verbose:
         for row in result.rows:
             yield f"{row.position:>6}  {row.label:<12} {row.slug or '-'}  {row.name or ''}"
-            for name, (old, new) in row.diffs.items():
-                yield f"{'':>8}{name}: {show(old)} → {show(new)}"
-            for c in row.conflicts:
-                yield f"{'':>8}{conflict_line(c, 'Dennis')}"
+            yield from change_lines(row, 8, "Dennis")
             for p in row.proposals:
                 yield f"{'':>8}voorstel: {', '.join(f'{k}={v}' for k, v in p.values.items())}  «{p.excerpt[:80]}»"
             for note in row.notes:
