@@ -439,7 +439,8 @@ def import_command(file, region_code, dry_run, allow_national, quiet, keep, take
     Rows are matched with existing instruments by external id, else slug, else provider + name. Re-importing the same
     file changes nothing. A row whose `Versie` is older than the instrument's and that changes a field changed since is
     a conflict: nothing is written until every conflict is chosen with --keep-current or --take-file. Exit code 1 when
-    any row has an error or a conflict is open (then nothing is written)."""
+    any row has an error or a conflict is open (then nothing is written). A file that passes is written in batches of
+    100 rows, each committed."""
     from pathlib import Path
 
     from sqlalchemy import select
@@ -451,7 +452,7 @@ def import_command(file, region_code, dry_run, allow_national, quiet, keep, take
     if path.stat().st_size > 5 * 1024 * 1024:
         raise click.ClickException(f"{path.name}: het bestand is groter dan 5 MB; niets opgeslagen.")
     data = path.read_bytes()
-    with _db().session() as session:
+    with _db().session(write=not dry_run) as session:  # a dry run writes nothing: no write lock
         region = session.scalar(select(Region).where(Region.code == region_code.upper()))
         if region is None:
             raise click.BadParameter(f"onbekende arbeidsmarktregio '{region_code}'", param_hint="--region")
@@ -460,7 +461,9 @@ def import_command(file, region_code, dry_run, allow_national, quiet, keep, take
     for line in format_result(result, verbose=not quiet):
         click.echo(line)
     if not result.ok:
-        raise click.ClickException(f"{len(result.errors)} fout(en); er is niets opgeslagen.")
+        saved = f"de eerste {result.saved} rijen zijn opgeslagen, de rest niet" if result.saved else \
+            "er is niets opgeslagen"
+        raise click.ClickException(f"{len(result.errors)} fout(en); {saved}.")
     if result.open_conflicts:
         raise click.ClickException(f"{len(result.open_conflicts)} conflict(en) met nieuwer werk; kies met "
                                    "--keep-current of --take-file SLUG:VELD. Er is niets opgeslagen.")

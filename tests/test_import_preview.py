@@ -175,3 +175,47 @@ def test_preview_of_a_reimported_region_export_writes_nothing_and_reads_every_ce
     preview, result = preview_then_import(session, f"am20.{fmt}", data, am20, via="cli")
     assert preview.ok and preview.counts["unchanged"] == len(preview.rows) > 40
     assert outcome(preview) == outcome(result)
+
+
+def test_the_streaming_xlsx_reader_reads_what_openpyxl_reads():
+    """Shared and rich strings, numbers, booleans, dates, error values, formulas, and gaps between cells and rows."""
+    from datetime import date, datetime
+
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from catalogue.imports import CellError, Formula, read_table
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Blad met spaties"
+    ws.append(["Naam", "Getal", "Kommagetal", "Ja", "Datum", "Fout", "Formule", None, "Na een gat"])
+    ws.append(["Proefplaatsing", 3, 2.5, True, date(2025, 3, 31), None, "=1+1", None, "x"])
+    ws["F2"].value = "#DIV/0!"
+    ws["F2"].data_type = "e"
+    ws.append([CellRichText([TextBlock(InlineFont(b=True), "Vet"), " en gewoon"]), 0, -1.25e-3, False,
+               datetime(2024, 1, 2, 13, 30)])
+    ws["A7"] = "na vier lege rijen"
+    ws.cell(row=7, column=30, value="ver weg")
+    data = io.BytesIO()
+    wb.save(data)
+    table = read_table("t.xlsx", data.getvalue())
+    [sheet] = table.sheets
+    assert sheet.name == "Blad met spaties" and sheet.header[:2] == ["Naam", "Getal"]
+    reference = load_workbook(io.BytesIO(data.getvalue()), read_only=True, rich_text=False)
+    expected = []
+    for number, cells in enumerate(reference.active.iter_rows(), start=1):
+        values = [Formula(f"{c.value}") if c.data_type == "f" else CellError(c.value) if c.data_type == "e" else
+                  getattr(c, "value", None) for c in cells]
+        while values and values[-1] is None:
+            values.pop()
+        if number > 1 and any(v is not None for v in values):
+            expected.append((number, values))
+    got = [(n, [v for v in values]) for n, values in sheet.rows]
+    for (n, values), (m, want) in zip(got, expected):
+        assert n == m
+        assert values[:len(want)] == want and not any(values[len(want):])
+    assert len(got) == len(expected) == 3
+    assert isinstance(sheet.rows[0][1][6], Formula) and isinstance(sheet.rows[0][1][5], CellError)
+    assert sheet.rows[1][1][0] == "Vet en gewoon" and sheet.rows[2][1][29] == "ver weg"

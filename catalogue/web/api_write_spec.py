@@ -30,7 +30,8 @@ def _stored_shape(schema: dict, components: dict) -> dict:
     return shape
 
 
-def add_write_api(spec) -> None:
+def add_write_api(spec, vocab: dict[str, list[str]] | None = None) -> None:
+    """`vocab`: the codes the database knows (openapi.vocabulary), so that the region code lists them."""
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
         "description": "Persoonlijk API-token (Beheer → Mijn account, of `catalogue users token EMAIL`). Dezelfde rechten "
@@ -128,8 +129,10 @@ def add_write_api(spec) -> None:
     }}, "Versieconflict: iemand anders sloeg de regiopagina intussen op")
     spec.path(path="/api/v1/regions/{code}", operations={"patch": {
         "summary": "Regiopagina wijzigen (werkgeversservicepunt, begrippen, partners)", "security": secured,
-        "tags": ["schrijven"], "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-                                              region_if_match],
+        "tags": ["schrijven"], "parameters": [
+            {"name": "code", "in": "path", "required": True, "description": "CBS-code, bv. AM20",
+             "schema": {"type": "string", "enum": vocab["region"]} if (vocab or {}).get("region") else {"type": "string"}},
+            region_if_match],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             **region_input, "properties": {**region_input["properties"], "version": region_version},
             "description": "Alleen de velden die wijzigen (zie RegionInput), plus version"}}}},

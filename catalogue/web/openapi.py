@@ -196,7 +196,7 @@ def _build(vocab: dict[str, list[str]]) -> dict:
     }})
     from .api_compare import document_paths  # harmonisation and comparisons (imported here: api_compare imports api)
     document_paths(spec)
-    add_write_api(spec)  # the token-authenticated write API and its security scheme
+    add_write_api(spec, vocab)  # the token-authenticated write API and its security scheme
     from .api_coverage import document_paths as coverage_paths  # data coverage, declaring an offer complete
 
     coverage_paths(spec)
