@@ -10,12 +10,13 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from .. import get_db
-from ..editing import InvalidInput, NotAllowed, NotFound
+from ..editing import InvalidInput
 from ..imports.dennis import MAX_BYTES, WEB_MAX_INSTRUMENTS, DennisFileError, read_export, run_dennis_import
 from ..jobs.kinds import dennis_params, dennis_result_from_payload
 from ..imports.proposals import ProposalDecided, accept, current_values, open_proposals, reject
 from ..models import InstrumentKind
 from . import uploads
+from .guards import refusals_as_http
 
 bp = Blueprint("dennis", __name__)
 
@@ -111,6 +112,7 @@ def proposals():
 
 @bp.post("/beheer/voorstellen/<int:proposal_id>/<decision>")
 @login_required
+@refusals_as_http
 def decide(proposal_id: int, decision: str):
     user = uploads.require_importer()
     if decision not in ("overnemen", "afwijzen"):
@@ -124,12 +126,6 @@ def decide(proposal_id: int, decision: str):
             reject(session, user, proposal_id)
             message = _("Het voorstel is afgewezen; het instrument is niet gewijzigd.")
         session.commit()
-    except NotAllowed:
-        session.rollback()
-        abort(403)
-    except NotFound:
-        session.rollback()
-        abort(404)
     except ProposalDecided:
         session.rollback()
         message = _("Over dit voorstel is al beslist.")
