@@ -72,24 +72,24 @@ class JobContext:
         tmp.write_text(json.dumps(state))
         os.replace(tmp, folder / "progress.json")
         # ... and the job row when that does not have to wait (it never blocks the job's work).
-        session = self.db.session_factory()
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        try:
-            connection = session.connection()
-            if sqlite:
-                connection.exec_driver_sql("PRAGMA busy_timeout = 0")
-            else:
-                connection.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
-            session.execute(update(Job).where(Job.id == self.job_id).values(
-                progress_current=self.current, progress_total=self.total, progress_message=self.message))
-            session.commit()
-        except DBAPIError:
-            session.rollback()
-        finally:
-            if sqlite:
-                session.connection().exec_driver_sql(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT * 1000)}")
-                session.rollback()
-            session.close()
+        # One connection held throughout, so that SQLite's busy timeout is set back on the same connection before it
+        # returns to the pool (a pooled connection left at 0 would fail someone else's write at once).
+        with self.db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            raw = connection.connection.driver_connection if sqlite else None
+            if raw is not None:
+                raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                with connection.begin():
+                    if raw is None:
+                        connection.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                    connection.execute(update(Job).where(Job.id == self.job_id).values(
+                        progress_current=self.current, progress_total=self.total, progress_message=self.message))
+            except DBAPIError:
+                pass  # the file above has the progress; the row catches up at the next update
+            finally:
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT * 1000)}")
 
 
 def read_progress(root: Path, job: Job) -> dict:
