@@ -54,6 +54,7 @@ class InstrumentQuery:
     sort: str = "name"
     page: int = 1
     per_page: int = 20
+    instrument_ids: set[int] | None = None  # only these (modified_after); None: no restriction
 
     def selected(self, key: str) -> list[str]:
         if key == "lifecycle" and "lifecycle" not in self.facets:
@@ -122,6 +123,14 @@ def parse_query(session: Session, args: Mapping[str, Sequence[str]]) -> Instrume
     if sort not in SORTS:
         raise QueryError("sort", f"kies uit: {', '.join(SORTS)}")
     query.sort = sort
+    modified_after = [v for v in args.get("modified_after") or [] if v.strip()]
+    if modified_after:
+        from .changes import FeedError, modified_since, parse_timestamp
+
+        try:
+            query.instrument_ids = modified_since(session, parse_timestamp(modified_after[-1]))
+        except FeedError as exc:
+            raise QueryError(exc.parameter, exc.message) from None
     query.page = _int(args, "page", 1, 1, 10_000)
     query.per_page = _int(args, "per_page", 20, 1, MAX_PER_PAGE)
     return query
@@ -201,6 +210,8 @@ def base_conditions(session: Session, query: InstrumentQuery, today: date, publi
         conditions.append(location)
     if query.providers:
         conditions.append(Instrument.provider_id.in_(select(Provider.id).where(Provider.slug.in_(query.providers))))
+    if query.instrument_ids is not None:
+        conditions.append(Instrument.id.in_(sorted(query.instrument_ids)))
     text = _text_condition(query.q)
     if text is not None:
         conditions.append(text)

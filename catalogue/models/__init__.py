@@ -15,6 +15,7 @@ from .account import (
 )
 from .alert import ALERT_FREQUENCIES, ALERT_SOURCES, AlertDigest, AlertSubscription, RateLimitHit
 from .changelog import IndexChange
+from .changes import CHANGE_TYPES, ChangeFeedState, PublicChange, PublicState
 from .audit import AUDIT_ACTIONS, AuditEntry, InstrumentVersion, Notification, Watch
 from .coverage import CoverageDeclaration
 from .feedback import REPORT_PAGES, REPORT_STATES, FeedbackReport
@@ -37,6 +38,7 @@ from .job import JOB_STATES, Job
 from .link_check import LinkCheck
 from .parameter_value import DATED_PARAMETERS, ParameterValue
 from .provider import NATIONAL_PROVIDER_TYPES, PROVIDER_TYPES, Provider
+from .webhook import CONSUMER_STATES, DELIVERY_STATES, WebhookAttempt, WebhookConsumer, WebhookDelivery
 from .taxonomy import INSTRUMENT_TERM_TAXONOMIES, TERM_TAXONOMIES, InstrumentKind, TaxonomyTerm
 
 __all__ = [
@@ -54,6 +56,9 @@ __all__ = [
     # imports from other systems
     "PROPOSAL_STATUSES", "ImportRecord", "ParameterProposal",
     "IndexChange",
+    # the public change feed and webhooks
+    "CHANGE_TYPES", "ChangeFeedState", "PublicChange", "PublicState",
+    "CONSUMER_STATES", "DELIVERY_STATES", "WebhookAttempt", "WebhookConsumer", "WebhookDelivery",
     # feedback
     "REPORT_PAGES", "REPORT_STATES", "FeedbackReport", "SEARCH_SOURCES", "SearchEvent", "SearchTally", "GapTally",
     # following a search, rate limits

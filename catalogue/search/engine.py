@@ -275,6 +275,9 @@ class SearchEngine:
         base = table.location_bits(query.municipalities, query.regions)
         if query.providers:
             base &= table.provider_bits(query.providers)
+        if query.instrument_ids is not None:  # modified_after
+            base &= from_positions((o for i in query.instrument_ids if (o := table.position.get(i)) is not None),
+                                   table.size)
         selections = {f.key: table.selection(f.key, query.selected(f.key)) for f in FACETS if query.selected(f.key)}
         filters = base
         for mask in selections.values():

@@ -48,7 +48,7 @@ def _check_only(allowed: set[str]) -> None:
 
 INSTRUMENT_PARAMETERS = {"q", "region", "municipality", "plaats", "provider", "sort", "page", "per_page", "target_group", "scheme",
                          "age_group", "kind", "provider_type", "reach", "sector", "employment_type", "leerwerktraject",
-                         "lifecycle", "facets"}
+                         "lifecycle", "facets", "modified_after"}
 
 
 def _facet_keys() -> set[str] | None:
@@ -184,6 +184,26 @@ def instrument(slug: str):
     if item is None:
         abort(404, description=f"Geen gepubliceerd instrument '{slug[:80]}'.")
     return jsonify(InstrumentDetailOutSchema().dump(on_date(item, day)))
+
+
+@bp.get("/changes")
+def changes():
+    """The public change feed: every public change after `since`, in commit order (see catalogue/changes/)."""
+    from ..changes import FeedError, decode_cursor, read
+
+    _check_only({"since", "limit"})
+    limit = _int_arg("limit", 100, 1, 1000)
+    raw = request.args.get("since", "")
+    try:
+        since = decode_cursor(raw) if raw else 0
+        items, position, more = read(get_db(), since, limit)
+    except FeedError as exc:
+        raise QueryError(exc.parameter, exc.message) from None
+    from ..changes import encode_cursor
+
+    cursor = encode_cursor(position)
+    return jsonify(items=items, next=cursor, more=more,
+                   links={"next": url_for(".changes", since=cursor, limit=limit, _external=True)})
 
 
 @bp.get("/regions")

@@ -7,6 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from ..facets import FACETS
+from ..models import CHANGE_TYPES
 from ..queries import MAX_VALUES
 from .api_write_spec import add_write_api
 from ..schemas import (
@@ -36,6 +37,9 @@ BAD_REQUEST = {"description": "Ongeldige parameter", "content": {"application/js
 NOT_FOUND = {"description": "Niet gevonden", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+# RFC 3339 with a timezone, or a date alone (its 00:00 UTC); empty = no restriction
+MODIFIED_AFTER_PATTERN = (r"^$|^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+                          r"(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$")
 _CACHE: dict[str, dict] = {}
 _LOCK = threading.Lock()
 
@@ -115,6 +119,9 @@ def _build(vocab: dict[str, list[str]]) -> dict:
                              "gemeente; bij een naam die in meer gemeenten voorkomt of een tikfout een 400 met `choices` "
                              "of `suggestion`", {"type": "string", "maxLength": 80}),
             *facet_params,
+            _param("modified_after", "Alleen instrumenten die na dit tijdstip (RFC 3339 met tijdzone, of een datum: "
+                                     "00:00 UTC) zijn gewijzigd, ook openbaar (publicatievenster, hernoemde aanbieder); "
+                                     "een ongeldig tijdstip geeft 400", {"type": "string", "pattern": MODIFIED_AFTER_PATTERN}),
             _param("sort", "Sortering", {"type": "string", "enum": ["name", "recent", "relevance"]}),
             _param("page", "Pagina", {"type": "integer", "minimum": 1, "default": 1}),
             _param("per_page", "Per pagina", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
@@ -172,6 +179,34 @@ def _build(vocab: dict[str, list[str]]) -> dict:
                               {"type": "string", "pattern": "^$|^(19|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"})],
         "responses": {"200": {"description": "Het instrument", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/InstrumentDetail"}}}}, "400": BAD_REQUEST, "404": NOT_FOUND},
+    }})
+    change_entry = {"type": "object", "required": ["cursor", "change", "slug", "recorded_at", "instrument"], "properties": {
+        "cursor": {"type": "string", "description": "Positie van deze wijziging; gebruik hem als since"},
+        "change": {"type": "string", "enum": list(CHANGE_TYPES)},
+        "reason": {"type": "string", "nullable": True, "enum": [
+            "renamed", "publication_window_ended", "scheduled", None]},
+        "slug": {"type": "string"},
+        "recorded_at": {"type": "string", "format": "date-time"},
+        "instrument": {"allOf": [{"$ref": "#/components/schemas/InstrumentDetail"}], "nullable": True,
+                       "description": "Zoals GET /api/v1/instruments/{slug} op die dag; null bij deleted/unpublished"},
+    }}
+    spec.path(path="/api/v1/changes", operations={"get": {
+        "summary": "Wijzigingen in de openbare catalogus, in volgorde van vastleggen",
+        "description": "Elke openbare wijziging (created, updated, published, unpublished, ended, deleted) na de cursor "
+                       "`since`, oudste eerst. Wie de feed vanaf het begin afspeelt (slug -> instrument, null = weg), "
+                       "heeft precies de openbare catalogus. Ga verder met `next`.",
+        "parameters": [_param("since", "Cursor uit een eerder antwoord (`next` of de `cursor` van een item); leeg = "
+                                       "vanaf het begin. Een ongeldige cursor geeft 400", {"type": "string", "maxLength": 40,
+                                                                                          "pattern": r"^$|^c1\.[A-Za-z0-9_-]{1,16}$"}),
+                       _param("limit", "Hoogstens zoveel wijzigingen", {"type": "integer", "minimum": 1,
+                                                                         "maximum": 1000, "default": 100})],
+        "responses": {"200": {"description": "Een pagina wijzigingen", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["items", "next", "more"], "properties": {
+                "items": {"type": "array", "items": change_entry},
+                "next": {"type": "string", "description": "Cursor om mee verder te lezen (ook als er nu niets is)"},
+                "more": {"type": "boolean", "description": "Er staan nu al meer wijzigingen klaar"},
+                "links": {"type": "object", "properties": {"next": {"type": "string"}}},
+            }}}}}, "400": BAD_REQUEST},
     }})
     spec.path(path="/api/v1/regions", operations={"get": {
         "summary": "De 35 arbeidsmarktregio's", "responses": {"200": {"description": "Regio's", "content": {

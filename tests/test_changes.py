@@ -1,0 +1,157 @@
+"""The public change feed (catalogue/changes/, GET /api/v1/changes) and modified_after on the list API.
+
+Completeness: replaying the feed from the start (slug -> representation, null = gone) gives exactly the public
+catalogue: every public instrument, each equal to GET /api/v1/instruments/<slug>, and nothing else."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text, update
+
+from accounts import people  # noqa: F401
+from catalogue.changes import catch_up, decode_cursor, encode_cursor, record
+from catalogue.changes.recorder import boundary_instruments
+from catalogue.editing import Editor
+from catalogue.models import Instrument, Provider, PublicChange
+
+
+def _feed(client, since: str = "", limit: int = 1000) -> tuple[list[dict], str]:
+    items, cursor = [], since
+    while True:
+        response = client.get("/api/v1/changes", query_string={"since": cursor, "limit": limit} if cursor
+                              else {"limit": limit})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        items += body["items"]
+        cursor = body["next"]
+        if not body["more"]:
+            return items, cursor
+
+
+def _replay(items: list[dict], mirror: dict | None = None) -> dict:
+    mirror = dict(mirror or {})
+    for item in items:
+        if item["instrument"] is None:
+            mirror.pop(item["slug"], None)
+        else:
+            mirror[item["slug"]] = item["instrument"]
+    return mirror
+
+
+def _public_catalogue(client) -> dict:
+    slugs, page = [], 1
+    while True:
+        body = client.get("/api/v1/instruments", query_string={
+            "lifecycle": "current,upcoming,ended", "per_page": 100, "page": page, "facets": "none"}).get_json()
+        slugs += [i["slug"] for i in body["items"]]
+        if page >= body["pages"]:
+            break
+        page += 1
+    return {slug: client.get(f"/api/v1/instruments/{slug}").get_json() for slug in slugs}
+
+
+def _item(session, slug) -> Instrument:
+    return session.scalar(select(Instrument).where(Instrument.slug == slug))
+
+
+def test_replaying_the_feed_rebuilds_the_public_catalogue_exactly(client, session, people, today):  # noqa: F811
+    catch_up(session)
+    items, cursor = _feed(client)
+    assert {i["change"] for i in items} == {"created"}
+    assert _replay(items) == _public_catalogue(client)
+
+    editor = Editor(session, people["admin"])
+    slugs = sorted(session.scalars(select(Instrument.slug).where(Instrument.status == "published",
+                                                                 Instrument.deleted_at.is_(None))))
+    changed, unpublished, deleted, scheduled, renamed, ended = slugs[:6]
+    editor.update(_item(session, changed), {"summary": "Een nieuwe samenvatting voor de feed."}, partial=True)
+    editor.unpublish(_item(session, unpublished))
+    editor.delete(_item(session, deleted))
+    editor.schedule(_item(session, scheduled), today + timedelta(days=5), None)
+    editor.update(_item(session, ended), {"valid_from": (today - timedelta(days=400)).isoformat(),
+                                          "valid_until": (today - timedelta(days=1)).isoformat()}, partial=True)
+    # beside the application: a slug renamed in SQL, a provider renamed (reaches all its instruments)
+    session.execute(text("UPDATE instrument SET slug = :new WHERE slug = :old"), {"new": renamed + "-nieuw",
+                                                                                    "old": renamed})
+    provider = session.scalar(select(Provider).where(Provider.slug == "uwv"))
+    session.execute(update(Provider).where(Provider.id == provider.id).values(name="UWV (hernoemd)"))
+    session.flush()
+    catch_up(session)
+    new_items, cursor2 = _feed(client, cursor)
+    kinds = {(i["slug"], i["change"], i["reason"]) for i in new_items}
+    assert (changed, "updated", None) in kinds
+    assert (unpublished, "unpublished", None) in kinds
+    assert (deleted, "deleted", None) in kinds
+    assert (scheduled, "unpublished", "scheduled") in kinds
+    assert (ended, "ended", None) in kinds
+    assert (renamed, "deleted", "renamed") in kinds and (renamed + "-nieuw", "created", "renamed") in kinds
+    uwv = {i["slug"] for i in new_items if i["instrument"] and i["instrument"]["provider"]["slug"] == "uwv"}
+    assert uwv and all(i["instrument"]["provider"]["name"] == "UWV (hernoemd)" for i in new_items if i["slug"] in uwv)
+    assert _replay(items + new_items) == _public_catalogue(client)
+
+    # nothing changed: no new entries, the cursor stays
+    catch_up(session)
+    assert _feed(client, cursor2) == ([], cursor2)
+    # published again
+    editor.publish(_item(session, unpublished))
+    editor.restore(_item(session, deleted))
+    catch_up(session)
+    again, _ = _feed(client, cursor2)
+    assert {(i["slug"], i["change"]) for i in again} >= {(unpublished, "published"), (deleted, "published")}
+    assert _replay(items + new_items + again) == _public_catalogue(client)
+
+
+def test_publication_windows_opening_and_closing_show_on_their_day(client, session, people, today):  # noqa: F811
+    catch_up(session, today)
+    editor = Editor(session, people["admin"])
+    slugs = sorted(session.scalars(select(Instrument.slug).where(Instrument.status == "published",
+                                                                 Instrument.deleted_at.is_(None))))
+    opening, closing = slugs[:2]
+    editor.schedule(_item(session, opening), today + timedelta(days=2), None)
+    editor.schedule(_item(session, closing), None, today + timedelta(days=1))
+    catch_up(session, today)
+    start = session.scalar(select(PublicChange.id).order_by(PublicChange.id.desc()).limit(1))
+    assert boundary_instruments(session, today, today + timedelta(days=2)) >= {
+        _item(session, opening).id, _item(session, closing).id}
+    # two days later, without any commit in between
+    record(session, today + timedelta(days=2))
+    later = list(session.scalars(select(PublicChange).where(PublicChange.id > start).order_by(PublicChange.id)))
+    assert ("published", opening) in {(c.change, c.slug) for c in later}
+    assert ("unpublished", closing, "publication_window_ended") in {(c.change, c.slug, c.reason) for c in later}
+
+
+def test_bad_cursor_and_modified_after_are_refused_naming_the_parameter(client, session):
+    catch_up(session)
+    for bad in ("zomaar", "c1.", "c1.!!", "c1." + "x" * 50, encode_cursor(10 ** 9)):
+        response = client.get("/api/v1/changes", query_string={"since": bad})
+        assert response.status_code == 400, bad
+        assert response.get_json()["parameter"] == "since"
+    assert client.get("/api/v1/changes?limit=0").get_json()["parameter"] == "limit"
+    for bad in ("gisteren", "2026-13-01", "2026-05-01T12:00:00"):  # no timezone
+        response = client.get("/api/v1/instruments", query_string={"modified_after": bad})
+        assert response.status_code == 400 and response.get_json()["parameter"] == "modified_after", bad
+    assert decode_cursor(encode_cursor(42)) == 42
+
+
+def test_modified_after_lists_only_what_changed(client, session, people):  # noqa: F811
+    catch_up(session)
+    stamp = (datetime.now(timezone.utc) + timedelta(seconds=1)).isoformat()
+    assert client.get("/api/v1/instruments", query_string={"modified_after": stamp}).get_json()["total"] == 0
+    slug = sorted(session.scalars(select(Instrument.slug).where(Instrument.status == "published",
+                                                                Instrument.deleted_at.is_(None))))[0]
+    item = _item(session, slug)
+    session.execute(update(Instrument).where(Instrument.id == item.id).values(
+        updated_at=datetime.now(timezone.utc) + timedelta(seconds=5), version=Instrument.version + 1))
+    session.flush()
+    body = client.get("/api/v1/instruments", query_string={"modified_after": stamp}).get_json()
+    assert [i["slug"] for i in body["items"]] == [slug]
+    assert client.get("/api/v1/instruments", query_string={"modified_after": "2000-01-01"}).get_json()["total"] \
+        == client.get("/api/v1/instruments").get_json()["total"]
+
+
+def test_the_document_describes_the_feed_and_modified_after(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert {"since", "limit"} == {p["name"] for p in doc["paths"]["/api/v1/changes"]["get"]["parameters"]}
+    assert "modified_after" in {p["name"] for p in doc["paths"]["/api/v1/instruments"]["get"]["parameters"]}
