@@ -99,7 +99,9 @@ def index_status():
 @click.option("--dev", is_flag=True, help="Flask's development server with reloader instead of gunicorn.")
 @click.option("--job-workers", default=1, show_default=True, type=click.IntRange(0, 16),
               help="`catalogue jobs work` processes started and stopped with the server (0: run them yourself).")
-def serve(host, port, workers, dev, job_workers):
+@click.option("--webhook-workers", default=1, show_default=True, type=click.IntRange(0, 16),
+              help="`catalogue webhooks work` processes (change feed and webhook deliveries; 0: run them yourself).")
+def serve(host, port, workers, dev, job_workers, webhook_workers):
     """Serve the application (and, by default, one background job worker)."""
     if dev:
         from werkzeug.serving import run_simple
@@ -107,6 +109,7 @@ def serve(host, port, workers, dev, job_workers):
         run_simple(host, port, create_app(), use_reloader=True, use_debugger=True)
         return
     os.environ["CATALOGUE_JOB_WORKERS"] = str(job_workers)
+    os.environ["CATALOGUE_WEBHOOK_WORKERS"] = str(webhook_workers)
     import shutil
 
     from .config import INSTANCE_DIR
@@ -163,6 +166,34 @@ def jobs_clean():
     stale = fail_stale(_db())
     removed = clean(_db(), _jobs_root())
     click.echo(f"{removed} old job(s) removed; {stale} interrupted job(s) marked as failed.")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The public change feed and webhooks (issue 15): see catalogue/changes/ and catalogue/webhooks/.
+
+
+@main.group()
+def webhooks():
+    """The public change feed (/api/v1/changes) and webhook deliveries."""
+
+
+@webhooks.command("work")
+@click.option("--once", is_flag=True, help="Record what changed and deliver what is due, then stop.")
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 60),
+              help="Seconds between rounds when nothing is due.")
+@with_appcontext
+def webhooks_work(once, poll):
+    """Record public changes into the feed and deliver webhooks. Safe to run on several nodes at once: one recorder at
+    a time, and every delivery is claimed by one worker (SELECT ... FOR UPDATE SKIP LOCKED; SQLite: BEGIN
+    IMMEDIATE). SIGTERM lets the delivery at hand finish."""
+    from .webhooks.worker import Settings, work
+
+    settings = Settings(base=current_app.config["WEBHOOK_RETRY_SECONDS"],
+                        allow_local=current_app.config["WEBHOOKS_ALLOW_LOCALHOST"])
+    count = work(_db(), settings, once=once, poll=poll,
+                 echo=lambda recorded, attempted: click.echo(f"{recorded} change(s) recorded, "
+                                                             f"{attempted} delivery attempt(s)"))
+    click.echo(f"{count} delivery attempt(s).")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

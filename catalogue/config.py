@@ -9,6 +9,8 @@ CATALOGUE_TRUSTED_PROXIES  how many reverse proxies in front of the app set X-Fo
                         clients can choose their own address.
 CATALOGUE_SEARCH_OPTIMIZE_AFTER  quiet seconds after which a node merges its search index (default 60)
 CATALOGUE_PUBLIC_URL    the site's address in links of mails sent by worker commands (default http://127.0.0.1:5000)
+CATALOGUE_WEBHOOKS_ALLOW_LOCALHOST  1: webhook consumers on http(s)://localhost are allowed (development only; default 0)
+CATALOGUE_WEBHOOK_RETRY_SECONDS  wait before the first retry of a failed delivery, doubled each time (default 30)
 CATALOGUE_LOG_FORMAT    json (default: one JSON object per line with the request id) or text
 CATALOGUE_PUBLISHER_NAME, CATALOGUE_PUBLISHER_URL, CATALOGUE_CONTACT_EMAIL  who publishes this instance, for the
                         DCAT-AP-NL description (/api/v1/dcat.jsonld); default: the guide itself at its own address, no
@@ -64,4 +66,6 @@ def from_environment() -> dict:
         "PUBLISHER_URL": os.environ.get("CATALOGUE_PUBLISHER_URL"),
         "CONTACT_EMAIL": os.environ.get("CATALOGUE_CONTACT_EMAIL"),
         "PUBLIC_URL": os.environ.get("CATALOGUE_PUBLIC_URL") or "http://127.0.0.1:5000",
+        "WEBHOOKS_ALLOW_LOCALHOST": os.environ.get("CATALOGUE_WEBHOOKS_ALLOW_LOCALHOST", "0") == "1",
+        "WEBHOOK_RETRY_SECONDS": float(os.environ.get("CATALOGUE_WEBHOOK_RETRY_SECONDS") or 30),
     }

@@ -1,6 +1,6 @@
 """gunicorn settings used by `catalogue serve`: multi-process Prometheus metrics (a dead worker's live gauges are
 removed), and start CATALOGUE_JOB_WORKERS background job workers (`catalogue jobs
-work`) with the server and stop them with it, so one command serves pages and runs large exports and imports."""
+work`) and CATALOGUE_WEBHOOK_WORKERS change-feed/webhook workers (`catalogue webhooks work`) with the server and stop them with it, so one command serves pages and runs large exports and imports."""
 from __future__ import annotations
 
 import os
@@ -15,8 +15,11 @@ _workers: list[subprocess.Popen] = []
 def when_ready(server):
     for _ in range(int(os.environ.get("CATALOGUE_JOB_WORKERS") or 0)):
         _workers.append(subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", "jobs", "work"]))
+    for _ in range(int(os.environ.get("CATALOGUE_WEBHOOK_WORKERS") or 0)):  # the change feed and webhook deliveries
+        _workers.append(subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", "webhooks",
+                                          "work"]))
     if _workers:
-        server.log.info("started %d background job worker(s)", len(_workers))
+        server.log.info("started %d background worker(s)", len(_workers))
 
 
 def on_exit(server):

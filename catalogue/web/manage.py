@@ -433,3 +433,4 @@ def links():
 from . import manage_coverage  # noqa: E402,F401  (/beheer/dekking: declaring an offer complete)
 
 from . import manage_embed  # noqa: E402,F401  (/beheer/regios/<slug>/insluiten: the embeddable pages' settings)
+from . import manage_webhooks  # noqa: E402,F401  (/beheer/webhooks: consumers of the change feed)

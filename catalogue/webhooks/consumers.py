@@ -18,7 +18,7 @@ MIN_SECRET = 24
 
 
 class ConsumerInvalid(ValueError):
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, tuple[str, dict]]):
         super().__init__(str(errors))
         self.errors = errors
 
@@ -58,28 +58,28 @@ def generate_secret() -> str:
 
 
 def validate(session: Session, data: ConsumerInput, allow_local: bool, new: bool) -> ConsumerInput:
-    errors: dict[str, str] = {}
+    """The cleaned input, or ConsumerInvalid with per field (code, params) for the web layer to word."""
+    errors: dict[str, tuple[str, dict]] = {}
     name = data.name.strip()
     if not name:
-        errors["name"] = "Geef de afnemer een naam."
+        errors["name"] = ("required", {})
     elif len(name) > 120:
-        errors["name"] = "Hoogstens 120 tekens."
+        errors["name"] = ("too_long", {"max": 120})
     try:
         check_url(data.url, allow_local=allow_local)
     except UrlRefused as exc:
-        errors["url"] = str(exc)
+        errors["url"] = (f"url_{exc.code}", exc.params)
     secret = data.secret.strip()
     if (new or secret) and len(secret) < MIN_SECRET:
-        errors["secret"] = f"Het geheim moet minstens {MIN_SECRET} tekens lang zijn."
+        errors["secret"] = ("secret_short", {"min": MIN_SECRET})
     elif len(secret) > 200:
-        errors["secret"] = "Hoogstens 200 tekens."
-    for field, model, column in (("regions", Region, Region.code), ("providers", Provider, Provider.slug),
-                                 ("kinds", InstrumentKind, InstrumentKind.code)):
+        errors["secret"] = ("too_long", {"max": 200})
+    for field, column in (("regions", Region.code), ("providers", Provider.slug), ("kinds", InstrumentKind.code)):
         values = [v for v in dict.fromkeys(getattr(data, field)) if v]
         known = set(session.scalars(select(column).where(column.in_(values)))) if values else set()
         unknown = [v for v in values if v not in known]
         if unknown:
-            errors[field] = f"Onbekende code: {', '.join(unknown)[:200]}"
+            errors[field] = ("unknown", {"codes": ", ".join(unknown)[:200]})
         setattr(data, field, values)
     if errors:
         raise ConsumerInvalid(errors)

@@ -18,7 +18,11 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 class UrlRefused(ValueError):
-    """The URL may not be used; the message says why (Dutch)."""
+    """The URL may not be used: `code` says why (the web layer words it), the message in Dutch (the delivery log)."""
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 @dataclass(frozen=True)
@@ -38,32 +42,37 @@ def _resolve(host: str, port: int) -> list[str]:
     return sorted(dict.fromkeys(info[4][0] for info in infos), key=lambda a: ":" in a)  # IPv4 first
 
 
-def check_url(url: str, allow_local: bool = False, resolve=_resolve) -> Target:
-    """The target to connect to, or UrlRefused."""
+def check_url(url: str, allow_local: bool = False, resolve=None) -> Target:
+    """The target to connect to, or UrlRefused. `resolve(host, port)` -> addresses (default: the system's resolver)."""
+    resolve = resolve or _resolve
     text = (url or "").strip()
     if not text:
-        raise UrlRefused("Vul een adres in.")
+        raise UrlRefused("empty", "Vul een adres in.")
     if len(text) > 1000 or any(ch.isspace() or not ch.isprintable() for ch in text):
-        raise UrlRefused("Dit is geen geldig adres.")
+        raise UrlRefused("invalid", "Dit is geen geldig adres.")
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise UrlRefused("Dit is geen geldig adres.") from None
+        raise UrlRefused("invalid", "Dit is geen geldig adres.") from None
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host:
-        raise UrlRefused("Het adres moet met https:// beginnen.")
+        raise UrlRefused("scheme", "Het adres moet met https:// beginnen.")
     if parts.username is not None or parts.password is not None:
-        raise UrlRefused("Een adres met gebruikersnaam of wachtwoord erin is niet toegestaan.")
+        raise UrlRefused("credentials", "Een adres met gebruikersnaam of wachtwoord erin is niet toegestaan.")
     local = host in LOCAL_HOSTS
     if local and not allow_local:
-        raise UrlRefused("Adressen op deze server zelf (localhost) zijn niet toegestaan.")
+        raise UrlRefused("local", "Adressen op deze server zelf (localhost) zijn niet toegestaan.")
     if parts.scheme == "http" and not local:
-        raise UrlRefused("Het adres moet met https:// beginnen (http alleen voor localhost tijdens ontwikkeling).")
+        raise UrlRefused("scheme", "Het adres moet met https:// beginnen (http alleen voor localhost tijdens "
+                                   "ontwikkeling).")
     port = port or (443 if parts.scheme == "https" else 80)
-    addresses = resolve(host, port)
+    try:
+        addresses = [str(ipaddress.ip_address(host))]  # an address written as such needs no lookup
+    except ValueError:
+        addresses = resolve(host, port)
     if not addresses:
-        raise UrlRefused(f"De naam {host} bestaat niet (of is nu niet op te zoeken).")
+        raise UrlRefused("unresolved", f"De naam {host} bestaat niet (of is nu niet op te zoeken).", host=host)
     for raw in addresses:
         address = ipaddress.ip_address(raw.split("%", 1)[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
@@ -71,6 +80,7 @@ def check_url(url: str, allow_local: bool = False, resolve=_resolve) -> Target:
         if local and allow_local and address.is_loopback:
             continue
         if not address.is_global or address.is_multicast:
-            raise UrlRefused(f"{host} verwijst naar een intern adres ({raw}); alleen openbare adressen zijn toegestaan.")
+            raise UrlRefused("private", f"{host} verwijst naar een intern adres ({raw}); alleen openbare adressen zijn "
+                             "toegestaan.", host=host, address=raw)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, host, port, path, addresses[0])
