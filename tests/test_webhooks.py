@@ -263,6 +263,8 @@ def test_the_recorder_writes_deliveries_for_matching_consumers(session, people):
     ("https://100.64.0.1/", "private"),
     ("https://[::1]/hook", "local"),
     ("https://[fd00::1]/hook", "private"),
+    ("https://[::ffff:10.0.0.1]/hook", "private"),
+    ("https://0.0.0.0/hook", "private"),
     ("https://localhost/hook", "local"),
     ("https://user:pass@example.org/hook", "credentials"),
     ("https://intern.example.org/hook", "private"),  # a public-looking name that resolves to a private address
@@ -370,3 +372,14 @@ def test_coordinator_registers_a_consumer_and_sees_its_log(client, session, peop
     session.expire_all()
     assert session.scalar(select(WebhookConsumer.id)) is None
     assert session.scalar(select(WebhookDelivery.id)) is None  # its outbox goes with it
+
+
+def test_metrics_show_the_waiting_deliveries(client, session, people):  # noqa: F811
+    organisation = session.scalar(select(Organisation).where(Organisation.slug == "regio-midden-holland"))
+    session.add(WebhookConsumer(organisation_id=organisation.id, name="Alles", url="https://example.org/hook",
+                                secret=SECRET, regions=[], providers=[], kinds=[], status="active"))
+    session.flush()
+    waiting = catch_up(session)
+    assert waiting > 0
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert f'catalogue_queue_length{{queue="webhook_delivery"}} {float(waiting)}' in metrics

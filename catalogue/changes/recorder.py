@@ -157,13 +157,20 @@ def reconcile(session: Session, ids: set[int], today: date) -> list[PublicChange
         instruments = _load(session, chunk)
         states = {s.instrument_id: s for s in session.scalars(
             select(PublicState).where(PublicState.instrument_id.in_(chunk)))}
+        written: list[tuple[PublicState, list[PublicChange]]] = []
         for instrument_id in chunk:
-            out += _compare(session, instrument_id, instruments.get(instrument_id), states.get(instrument_id), today)
+            found = _compare(session, instrument_id, instruments.get(instrument_id), states.get(instrument_id), today)
+            if found is not None:
+                written.append(found)
+        session.flush()  # one flush per chunk hands out the ids, in this order
+        for state, rows in written:
+            state.last_change_id = rows[-1].id
+            out += rows
     session.flush()
     return out
 
 
-def _compare(session, instrument_id, instrument, state, today) -> list[PublicChange]:
+def _compare(session, instrument_id, instrument, state, today) -> tuple[PublicState, list[PublicChange]] | None:
     public = instrument is not None and instrument.is_public(today)
     was_public = state is not None and state.public
     changes: list[tuple[str, str, str | None, dict | None]] = []
@@ -182,10 +189,10 @@ def _compare(session, instrument_id, instrument, state, today) -> list[PublicCha
             ended = lifecycle == "ended" and state.lifecycle != "ended"
             changes.append((instrument.slug, "ended" if ended else "updated", None, rep))
         if not changes:
-            return []
+            return None
     else:
         if not was_public:
-            return []
+            return None
         change, reason = _hidden_reason(instrument, today)
         changes.append((state.slug, change, reason, None))
         fingerprint, lifecycle = None, None
@@ -196,14 +203,12 @@ def _compare(session, instrument_id, instrument, state, today) -> list[PublicCha
     rows = [PublicChange(instrument_id=instrument_id, slug=slug, change=change, reason=reason, representation=rep,
                          match=keys, recorded_at=_now()) for slug, change, reason, rep in changes]
     session.add_all(rows)
-    session.flush()
     if state is None:
-        state = PublicState(instrument_id=instrument_id)
+        state = PublicState(instrument_id=instrument_id, last_change_id=0)
         session.add(state)
     state.slug = instrument.slug if instrument is not None else state.slug
     state.public, state.digest, state.lifecycle = public, fingerprint, lifecycle
-    state.last_change_id = rows[-1].id
-    return rows
+    return state, rows
 
 
 def catch_up(session: Session, today: date | None = None) -> int:
