@@ -56,7 +56,7 @@ def read_http(client, n: int, page: int) -> tuple[float, int]:
     started, cursor, count = time.perf_counter(), "", 0
     while count < n:
         query = {"limit": min(page, n - count), **({"since": cursor} if cursor else {})}
-        body = client.get("/api/v1/changes", query_string=query).get_json()
+        body = client.get("/api/v1/changes", query_string=query).get_json()  # the client decodes it all
         count += len(body["items"])
         cursor = body["next"]
         if not body["more"]:

@@ -4,6 +4,7 @@ Completeness: replaying the feed from the start (slug -> representation, null = 
 catalogue: every public instrument, each equal to GET /api/v1/instruments/<slug>, and nothing else."""
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date, datetime, timedelta, timezone
 
@@ -218,6 +219,7 @@ def test_concurrent_writers_and_recorders_keep_the_feed_in_commit_order(database
                 finished = done.is_set()
                 with db.session() as s:
                     items, cursor_after, more = read(s, cursor, limit=50)
+                items = [json.loads(i) for i in items]
                 for item in items:
                     position = decode_cursor(item["cursor"])
                     assert position > cursor and (not seen or position > seen[-1])
@@ -259,3 +261,19 @@ def _replay_into(mirror: dict, items: list[dict]) -> None:
             mirror.pop(item["slug"], None)
         else:
             mirror[item["slug"]] = item["instrument"]
+
+
+def test_the_feed_is_never_answered_from_the_page_cache(client, session, app, monkeypatch, people):  # noqa: F811
+    monkeypatch.setitem(app.config, "PAGE_CACHE", True)
+    catch_up(session)
+    first = client.get("/api/v1/changes?limit=1000")
+    assert "ETag" not in first.headers and first.headers["Cache-Control"] == "no-cache"
+    cursor = first.get_json()["next"]
+    slug = sorted(session.scalars(select(Instrument.slug).where(Instrument.status == "published",
+                                                                Instrument.deleted_at.is_(None))))[0]
+    Editor(session, people["admin"]).unpublish(_item(session, slug))
+    client.get("/api/v1/instruments")  # the search follower has seen the change ...
+    assert client.get(f"/api/v1/changes?since={cursor}").get_json()["items"] == []  # ... the recorder not yet
+    catch_up(session)  # same index position, new feed entry
+    assert [i["slug"] for i in client.get(f"/api/v1/changes?since={cursor}").get_json()["items"]] == [slug]
+    assert "ETag" not in client.get("/api/v1/instruments?modified_after=2026-01-01").headers

@@ -68,7 +68,7 @@ def _changes(db, instruments: list[int], per_instrument: int = 1) -> list[int]:
         for n in range(per_instrument):
             for iid in instruments:
                 rows.append(PublicChange(instrument_id=iid, slug=f"i-{iid}", change="created" if n == 0 else "updated",
-                                         representation={"slug": f"i-{iid}", "n": n},
+                                         representation=json.dumps({"slug": f"i-{iid}", "n": n}),
                                          match={"kind": "proefplaatsing", "provider": "uwv", "regions": ["*"]}))
                 s.add(rows[-1])
                 s.flush()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import datetime, timezone
 
 from sqlalchemy import func, or_, select
@@ -47,8 +48,9 @@ def head(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(PublicChange.id), 0))) or 0
 
 
-def read(session: Session, since: int, limit: int = DEFAULT_LIMIT) -> tuple[list[dict], int, bool]:
-    """Entries after position `since` (at most `limit`), the position to continue from, and whether more follow."""
+def read(session: Session, since: int, limit: int = DEFAULT_LIMIT) -> tuple[list[str], int, bool]:
+    """Entries after position `since` (at most `limit`) as JSON text, the position to continue from, and whether more
+    follow. The stored representation is spliced in as it is (never decoded and encoded again)."""
     if since > head(session):
         raise FeedError("since", "deze cursor hoort niet bij deze feed (hij ligt voorbij het einde)")
     rows = session.execute(
@@ -61,11 +63,21 @@ def read(session: Session, since: int, limit: int = DEFAULT_LIMIT) -> tuple[list
     return items, (rows[-1][0] if rows else since), more
 
 
-def entry(position, change, reason, slug, recorded_at, rep) -> dict:
+def entry(position, change, reason, slug, recorded_at, rep: str | None, extra: dict | None = None) -> str:
+    """One feed entry as JSON text: {"cursor", "change", "reason", "slug", "recorded_at", [extra...,] "instrument"}."""
     if recorded_at is not None and recorded_at.tzinfo is None:
         recorded_at = recorded_at.replace(tzinfo=timezone.utc)
-    return {"cursor": encode_cursor(position), "change": change, "reason": reason, "slug": slug,
-            "recorded_at": recorded_at.isoformat() if recorded_at else None, "instrument": rep}
+    head = json.dumps({"cursor": encode_cursor(position), "change": change, "reason": reason, "slug": slug,
+                       "recorded_at": recorded_at.isoformat() if recorded_at else None, **(extra or {})},
+                      ensure_ascii=False, separators=(",", ":"))
+    return head[:-1] + ',"instrument":' + (rep if rep is not None else "null") + "}"
+
+
+def page(items: list[str], position: int, more: bool, next_url: str) -> str:
+    """The answer of GET /api/v1/changes as JSON text."""
+    tail = json.dumps({"next": encode_cursor(position), "more": more, "links": {"next": next_url}},
+                      separators=(",", ":"))
+    return '{"items":[' + ",".join(items) + "]," + tail[1:]
 
 
 def parse_timestamp(raw: str, parameter: str = "modified_after") -> datetime:

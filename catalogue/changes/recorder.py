@@ -39,7 +39,7 @@ from ..models import (
     PublicState,
 )
 from ..search import changelog
-from .representation import digest, match_keys, representation
+from .representation import digest, encoded, match_keys, representation
 
 BATCH = 5000  # change-log entries per round
 CHUNK = 500  # instruments loaded at once
@@ -105,9 +105,10 @@ def record(session: Session, today: date | None = None, limit: int = BATCH) -> R
         if state.swept_on is not None and not result.full:
             ids |= boundary_instruments(session, state.swept_on, today)
         state.swept_on = today
-    state.updated_at = _now()
     result.checked = len(ids)
     result.changes = reconcile(session, ids, today)
+    if result.entries or result.changes or result.full:
+        state.updated_at = _now()
     enqueue_for(session, result.changes)
     return result
 
@@ -200,7 +201,7 @@ def _compare(session, instrument_id, instrument, state, today) -> tuple[PublicSt
     if keys is None:  # a row deleted from the database: filter on what the feed last said about it
         last = session.get(PublicChange, state.last_change_id)
         keys = dict(last.match) if last is not None else {}
-    rows = [PublicChange(instrument_id=instrument_id, slug=slug, change=change, reason=reason, representation=rep,
+    rows = [PublicChange(instrument_id=instrument_id, slug=slug, change=change, reason=reason, representation=encoded(rep) if rep is not None else None,
                          match=keys, recorded_at=_now()) for slug, change, reason, rep in changes]
     session.add_all(rows)
     if state is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -31,7 +31,9 @@ class PublicChange(Base):
     slug: Mapped[str] = mapped_column(String(160))
     change: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(String(40))
-    representation: Mapped[dict | None] = mapped_column(JSON)  # None: a tombstone
+    # the representation as JSON text, stored encoded once so the feed is read without decoding and re-encoding it;
+    # None: a tombstone
+    representation: Mapped[str | None] = mapped_column(Text)
     match: Mapped[dict] = mapped_column(JSON, default=dict)  # {"kind", "provider", "regions"} for webhook filters
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
 

@@ -1,7 +1,7 @@
 """Read API under /api/v1. JSON only; public fields only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
@@ -189,7 +189,8 @@ def instrument(slug: str):
 @bp.get("/changes")
 def changes():
     """The public change feed: every public change after `since`, in commit order (see catalogue/changes/)."""
-    from ..changes import FeedError, decode_cursor, read
+    from ..changes import FeedError, decode_cursor, encode_cursor, read
+    from ..changes.feed import page
 
     _check_only({"since", "limit"})
     limit = _int_arg("limit", 100, 1, 1000)
@@ -199,11 +200,10 @@ def changes():
         items, position, more = read(get_db(), since, limit)
     except FeedError as exc:
         raise QueryError(exc.parameter, exc.message) from None
-    from ..changes import encode_cursor
-
-    cursor = encode_cursor(position)
-    return jsonify(items=items, next=cursor, more=more,
-                   links={"next": url_for(".changes", since=cursor, limit=limit, _external=True)})
+    next_url = url_for(".changes", since=encode_cursor(position), limit=limit, _external=True)
+    response = current_app.response_class(page(items, position, more, next_url), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"  # new entries can follow at any moment (not the index's position)
+    return response
 
 
 @bp.get("/regions")

@@ -71,8 +71,15 @@ def _anonymous() -> bool:
     return not current_user.is_authenticated
 
 
+# Answers that do not follow the search change-log position: the public change feed and `modified_after` lists
+# depend on what the feed's recorder has written (catalogue/changes/), which moves after that position.
+UNCACHED_ENDPOINTS = {"api.changes"}
+UNCACHED_PARAMETERS = {"modified_after"}
+
+
 def _cacheable_request() -> bool:
     return (request.method in ("GET", "HEAD") and request.blueprint in CACHEABLE
+            and request.endpoint not in UNCACHED_ENDPOINTS and not UNCACHED_PARAMETERS & set(request.args)
             and not request.path.startswith("/beheer") and _anonymous())
 
 

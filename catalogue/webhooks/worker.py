@@ -15,7 +15,6 @@ organisation's coordinators) is mailed through the outbox; its deliveries wait u
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -94,10 +93,9 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     from ..changes.feed import entry
 
     change = delivery.change
-    payload = entry(change.id, change.change, change.reason, change.slug, change.recorded_at, change.representation)
-    payload = {"event": f"instrument.{change.change}", **payload,
-               "delivery": {"id": delivery.id, "replay_of": delivery.replay_of_id}}
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return entry(change.id, change.change, change.reason, change.slug, change.recorded_at, change.representation,
+                 extra={"event": f"instrument.{change.change}",
+                        "delivery": {"id": delivery.id, "replay_of": delivery.replay_of_id}}).encode()
 
 
 def deliver(db: Database, delivery_id: int, worker: str, settings: Settings) -> bool:
