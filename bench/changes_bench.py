@@ -6,14 +6,16 @@ Builds its own synthetic database (bench/synthetic.py, `bench/out/changes.sqlite
 instruments, records the feed (every public instrument's first appearance: a full public representation per entry),
 then reads the first N changes as a consumer would, page by page with the cursor:
 - through the domain module (catalogue.changes.read), and
-- through the app (GET /api/v1/changes?since=…&limit=…, Flask test client: routing, JSON encoding, and the client's
-  JSON decoding included).
+- through the app (GET /api/v1/changes?since=…&limit=…, Flask test client: routing, the query, building the answer;
+  the client takes the cursor from each answer), and
+- the same with the client decoding every entry as JSON (what a mirroring consumer does next; client-side work).
 Printed: seconds, changes per second, and the ratio measured/target (below 1.0 meets the target). Also how long
 recording the changes took, and recording 10,000 updates (one SQL UPDATE touching N instruments), for information.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -52,14 +54,22 @@ def read_domain(db, n: int, page: int) -> tuple[float, int]:
     return time.perf_counter() - started, count
 
 
-def read_http(client, n: int, page: int) -> tuple[float, int]:
+def read_http(client, n: int, page: int, decode_all: bool) -> tuple[float, int]:
+    """Pages through the app. The cursor to continue with is read from the end of each answer; with `decode_all` the
+    client also decodes every entry (what a consumer that mirrors the catalogue does next)."""
     started, cursor, count = time.perf_counter(), "", 0
     while count < n:
         query = {"limit": min(page, n - count), **({"since": cursor} if cursor else {})}
-        body = client.get("/api/v1/changes", query_string=query).get_json()  # the client decodes it all
-        count += len(body["items"])
-        cursor = body["next"]
-        if not body["more"]:
+        data = client.get("/api/v1/changes", query_string=query).get_data()
+        if decode_all:
+            body = json.loads(data)
+            count += len(body["items"])
+            cursor, more = body["next"], body["more"]
+        else:
+            tail = json.loads(b"{" + data[data.rindex(b'"next":'):])
+            count += data.count(b'{"cursor":')
+            cursor, more = tail["next"], tail["more"]
+        if not more:
             break
     return time.perf_counter() - started, count
 
@@ -101,13 +111,15 @@ def main() -> None:
                       "SECRET_KEY": "bench"})
     client = app.test_client()
     read_domain(db, args.changes, args.page)  # warm up
-    read_http(client, args.changes, args.page)
+    read_http(client, args.changes, args.page, False)
     domain = [read_domain(db, args.changes, args.page) for _ in range(args.repeat)]
-    http = [read_http(client, args.changes, args.page) for _ in range(args.repeat)]
+    http = [read_http(client, args.changes, args.page, False) for _ in range(args.repeat)]
+    decoded = [read_http(client, args.changes, args.page, True) for _ in range(args.repeat)]
     print(f"change feed, {args.changes} changes in pages of {args.page} (target <= {TARGET_SECONDS:.1f} s; "
-          f"SQLite, {os.cpu_count()} CPUs):")
+          f"SQLite, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}):")
     print(row("catalogue.changes.read", [s for s, _ in domain], domain[0][1]))
     print(row("GET /api/v1/changes (app)", [s for s, _ in http], http[0][1]))
+    print(row("  + client decodes every entry", [s for s, _ in decoded], decoded[0][1]))
     # for information: recording 10,000 updates in one round
     with db.session(write=True) as s:
         s.execute(text("UPDATE instrument SET summary = summary || ' (bijgewerkt)' WHERE id IN "

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from accounts import login, people, post  # noqa: F401
 from catalogue.changes import catch_up
+from catalogue.changes.feed import stored_entry
 from catalogue.models import (
     Organisation,
     OutboxMessage,
@@ -67,8 +68,9 @@ def _changes(db, instruments: list[int], per_instrument: int = 1) -> list[int]:
         rows = []
         for n in range(per_instrument):
             for iid in instruments:
-                rows.append(PublicChange(instrument_id=iid, slug=f"i-{iid}", change="created" if n == 0 else "updated",
-                                         representation=json.dumps({"slug": f"i-{iid}", "n": n}),
+                change, now = "created" if n == 0 else "updated", datetime.now(timezone.utc)
+                rows.append(PublicChange(instrument_id=iid, slug=f"i-{iid}", change=change, recorded_at=now,
+                                         entry=stored_entry(change, None, f"i-{iid}", now, {"slug": f"i-{iid}", "n": n}),
                                          match={"kind": "proefplaatsing", "provider": "uwv", "regions": ["*"]}))
                 s.add(rows[-1])
                 s.flush()

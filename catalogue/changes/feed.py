@@ -50,27 +50,29 @@ def head(session: Session) -> int:
 
 def read(session: Session, since: int, limit: int = DEFAULT_LIMIT) -> tuple[list[str], int, bool]:
     """Entries after position `since` (at most `limit`) as JSON text, the position to continue from, and whether more
-    follow. The stored representation is spliced in as it is (never decoded and encoded again)."""
+    follow. Each stored entry gets its cursor put in front; nothing is decoded or encoded again."""
     if since > head(session):
         raise FeedError("since", "deze cursor hoort niet bij deze feed (hij ligt voorbij het einde)")
-    rows = session.execute(
-        select(PublicChange.id, PublicChange.change, PublicChange.reason, PublicChange.slug,
-               PublicChange.recorded_at, PublicChange.representation)
-        .where(PublicChange.id > since).order_by(PublicChange.id).limit(limit + 1)).all()
+    rows = session.connection().execute(
+        select(PublicChange.id, PublicChange.entry).where(PublicChange.id > since)
+        .order_by(PublicChange.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [entry(*row) for row in rows]
+    items = [with_cursor(position, stored) for position, stored in rows]
     return items, (rows[-1][0] if rows else since), more
 
 
-def entry(position, change, reason, slug, recorded_at, rep: str | None, extra: dict | None = None) -> str:
-    """One feed entry as JSON text: {"cursor", "change", "reason", "slug", "recorded_at", [extra...,] "instrument"}."""
-    if recorded_at is not None and recorded_at.tzinfo is None:
+def stored_entry(change: str, reason: str | None, slug: str, recorded_at: datetime, rep: dict | None) -> str:
+    """The entry as recorded (JSON text), without its cursor."""
+    if recorded_at.tzinfo is None:
         recorded_at = recorded_at.replace(tzinfo=timezone.utc)
-    head = json.dumps({"cursor": encode_cursor(position), "change": change, "reason": reason, "slug": slug,
-                       "recorded_at": recorded_at.isoformat() if recorded_at else None, **(extra or {})},
-                      ensure_ascii=False, separators=(",", ":"))
-    return head[:-1] + ',"instrument":' + (rep if rep is not None else "null") + "}"
+    return json.dumps({"change": change, "reason": reason, "slug": slug, "recorded_at": recorded_at.isoformat(),
+                       "instrument": rep}, ensure_ascii=False, separators=(",", ":"))
+
+
+def with_cursor(position: int, stored: str, extra: str = "") -> str:
+    """{"cursor": ..., [extra,] ...the stored entry}; `extra` is JSON members text ending in a comma."""
+    return '{"cursor":"' + encode_cursor(position) + '",' + extra + stored[1:]
 
 
 def page(items: list[str], position: int, more: bool, next_url: str) -> str:

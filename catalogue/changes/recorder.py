@@ -39,7 +39,8 @@ from ..models import (
     PublicState,
 )
 from ..search import changelog
-from .representation import digest, encoded, match_keys, representation
+from .feed import stored_entry
+from .representation import digest, match_keys, representation
 
 BATCH = 5000  # change-log entries per round
 CHUNK = 500  # instruments loaded at once
@@ -201,8 +202,10 @@ def _compare(session, instrument_id, instrument, state, today) -> tuple[PublicSt
     if keys is None:  # a row deleted from the database: filter on what the feed last said about it
         last = session.get(PublicChange, state.last_change_id)
         keys = dict(last.match) if last is not None else {}
-    rows = [PublicChange(instrument_id=instrument_id, slug=slug, change=change, reason=reason, representation=encoded(rep) if rep is not None else None,
-                         match=keys, recorded_at=_now()) for slug, change, reason, rep in changes]
+    now = _now()
+    rows = [PublicChange(instrument_id=instrument_id, slug=slug, change=change, reason=reason, match=keys,
+                         recorded_at=now, entry=stored_entry(change, reason, slug, now, rep))
+            for slug, change, reason, rep in changes]
     session.add_all(rows)
     if state is None:
         state = PublicState(instrument_id=instrument_id, last_change_id=0)

@@ -18,11 +18,6 @@ def representation(instrument, day: date) -> dict:
     return json.loads(json.dumps(_SCHEMA.dump(on_date(instrument, day))))
 
 
-def encoded(rep: dict) -> str:
-    """The representation as stored and sent: compact JSON text."""
-    return json.dumps(rep, ensure_ascii=False, separators=(",", ":"))
-
-
 def digest(rep: dict) -> str:
     """A fingerprint of the representation without the peildatum: equal digests, nothing changed publicly."""
     stable = {k: v for k, v in rep.items() if k not in UNDATED}

@@ -31,9 +31,10 @@ class PublicChange(Base):
     slug: Mapped[str] = mapped_column(String(160))
     change: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(String(40))
-    # the representation as JSON text, stored encoded once so the feed is read without decoding and re-encoding it;
-    # None: a tombstone
-    representation: Mapped[str | None] = mapped_column(Text)
+    # the feed entry as JSON text, encoded once when recorded, so reading the feed decodes and encodes nothing:
+    # {"change", "reason", "slug", "recorded_at", "instrument"} (instrument null: a tombstone); the cursor, made from
+    # the id, is put in front when it is read (catalogue/changes/feed.py)
+    entry: Mapped[str] = mapped_column(Text)
     match: Mapped[dict] = mapped_column(JSON, default=dict)  # {"kind", "provider", "regions"} for webhook filters
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
 

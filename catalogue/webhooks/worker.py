@@ -90,12 +90,15 @@ def claim(db: Database, worker: str, settings: Settings, now: datetime | None = 
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
-    from ..changes.feed import entry
+    """The feed entry with `event` and `delivery` ({id, replay_of}) added."""
+    import json
+
+    from ..changes.feed import with_cursor
 
     change = delivery.change
-    return entry(change.id, change.change, change.reason, change.slug, change.recorded_at, change.representation,
-                 extra={"event": f"instrument.{change.change}",
-                        "delivery": {"id": delivery.id, "replay_of": delivery.replay_of_id}}).encode()
+    extra = json.dumps({"event": f"instrument.{change.change}",
+                        "delivery": {"id": delivery.id, "replay_of": delivery.replay_of_id}}, separators=(",", ":"))
+    return with_cursor(change.id, change.entry, extra[1:-1] + ",").encode()
 
 
 def deliver(db: Database, delivery_id: int, worker: str, settings: Settings) -> bool:

@@ -20,7 +20,7 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=160), nullable=False),
         sa.Column("change", sa.String(length=12), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=True),
-        sa.Column("representation", sa.Text(), nullable=True),
+        sa.Column("entry", sa.Text(), nullable=False),
         sa.Column("match", sa.JSON(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
