@@ -66,7 +66,7 @@ def read_http(client, n: int, page: int, decode_all: bool) -> tuple[float, int]:
             count += len(body["items"])
             cursor, more = body["next"], body["more"]
         else:
-            tail = json.loads(b"{" + data[data.rindex(b'"next":'):])
+            tail = json.loads(b"{" + data[data.rindex(b'],"next":') + 2:])
             count += data.count(b'{"cursor":')
             cursor, more = tail["next"], tail["more"]
         if not more:
