@@ -127,7 +127,7 @@ def main() -> None:
     started = time.perf_counter()
     with db.session(write=True) as s:
         updated = catch_up(s)
-    print(f"  recording {updated} updates (recorder, one round per 5,000 log entries): "
+    print(f"  recording {updated} updates (recorder, one round per 500 log entries): "
           f"{time.perf_counter() - started:.1f} s (background worker; not a target)")
     db.engine.dispose()
 

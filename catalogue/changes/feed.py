@@ -51,11 +51,11 @@ def head(session: Session) -> int:
 def read(session: Session, since: int, limit: int = DEFAULT_LIMIT) -> tuple[list[str], int, bool]:
     """Entries after position `since` (at most `limit`) as JSON text, the position to continue from, and whether more
     follow. Each stored entry gets its cursor put in front; nothing is decoded or encoded again."""
-    if since > head(session):
-        raise FeedError("since", "deze cursor hoort niet bij deze feed (hij ligt voorbij het einde)")
     rows = session.connection().execute(
         select(PublicChange.id, PublicChange.entry).where(PublicChange.id > since)
         .order_by(PublicChange.id).limit(limit + 1)).all()
+    if not rows and since > head(session):
+        raise FeedError("since", "deze cursor hoort niet bij deze feed (hij ligt voorbij het einde)")
     more = len(rows) > limit
     rows = rows[:limit]
     items = [with_cursor(position, stored) for position, stored in rows]

@@ -42,7 +42,7 @@ from ..search import changelog
 from .feed import stored_entry
 from .representation import digest, match_keys, representation
 
-BATCH = 5000  # change-log entries per round
+BATCH = 500  # change-log entries per round: a round holds SQLite's write lock while it compares, so rounds stay short
 CHUNK = 500  # instruments loaded at once
 HOLE_WINDOW = 1000
 
