@@ -41,7 +41,8 @@ SAMPLES = {
     "public.kinds": [{}],
     "public.provider": [{"slug": "uwv"}],
     "api.instruments": [{"per_page": "100"}, {"per_page": "100", "page": "2"}, {"municipality": "GM0513", "per_page": "100"},
-                        {"lifecycle": "ended,current,upcoming", "per_page": "100"}, {"q": "concept"}],
+                        {"lifecycle": "ended,current,upcoming", "per_page": "100"}, {"q": "concept"},
+                        {"modified_after": "2000-01-01", "per_page": "100"}],
     "api.instrument": [{"slug": "test-met-notitie"}, {"slug": DRAFT_SLUG}],
     "api.regions": [{}],
     "api.region": [{"code": "AM20"}],
@@ -115,6 +116,8 @@ SAMPLES = {
     "hsds.taxonomy_term": [{"term_id": HSDS_TERM_ID}],
     "hsds.export_zip": [{}],
     "api.dcat": [{"fmt": "jsonld"}, {"fmt": "ttl"}],
+    # the public change feed (issue 15): recorded in the fixture after the secret content was written
+    "api.changes": [{"limit": "1000"}],
 }
 NON_PUBLIC_PREFIXES = ("manage.", "auth.", "people.", "account.", "analytics.",  # login required
                        "feedback_manage.",  # readers' reports queue, login required (tests/test_feedback.py)
@@ -145,6 +148,9 @@ def secret_content(session):
     seeded_notes = [n for n in session.scalars(select(Instrument.internal_notes).where(Instrument.internal_notes.is_not(None)))
                     if n and len(n) > 20 and n != SECRET_NOTE]
     seeded_drafts = list(session.scalars(select(Instrument.slug).where(Instrument.status == "draft")))
+    from catalogue.changes import catch_up
+
+    catch_up(session)  # what the webhook worker does: the feed now holds every public instrument
     return seeded_notes, seeded_drafts
 
 
