@@ -123,7 +123,8 @@ def main() -> None:
     # for information: recording 10,000 updates in one round
     with db.session(write=True) as s:
         s.execute(text("UPDATE instrument SET summary = summary || ' (bijgewerkt)' WHERE id IN "
-                       "(SELECT id FROM instrument WHERE slug LIKE 'synth-%' ORDER BY id LIMIT :n)"), {"n": args.changes})
+                       "(SELECT id FROM instrument WHERE slug LIKE 'synth-%' ORDER BY id LIMIT :n)"),
+                  {"n": args.changes})
     started = time.perf_counter()
     with db.session(write=True) as s:
         updated = catch_up(s)

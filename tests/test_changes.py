@@ -8,7 +8,6 @@ import json
 import threading
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select, text, update
 
 from accounts import people  # noqa: F401

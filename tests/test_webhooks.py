@@ -3,13 +3,12 @@ back-off, ordering per instrument, pausing after 24 h of failures (owner mailed)
 several workers (SQLite and PostgreSQL), refused URLs (no server-side request forgery), and the /beheer screens."""
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from accounts import login, people, post  # noqa: F401
 from catalogue.changes import catch_up
@@ -70,7 +69,8 @@ def _changes(db, instruments: list[int], per_instrument: int = 1) -> list[int]:
             for iid in instruments:
                 change, now = "created" if n == 0 else "updated", datetime.now(timezone.utc)
                 rows.append(PublicChange(instrument_id=iid, slug=f"i-{iid}", change=change, recorded_at=now,
-                                         entry=stored_entry(change, None, f"i-{iid}", now, {"slug": f"i-{iid}", "n": n}),
+                                         entry=stored_entry(change, None, f"i-{iid}", now,
+                                                            {"slug": f"i-{iid}", "n": n}),
                                          match={"kind": "proefplaatsing", "provider": "uwv", "regions": ["*"]}))
                 s.add(rows[-1])
                 s.flush()
@@ -385,3 +385,27 @@ def test_metrics_show_the_waiting_deliveries(client, session, people):  # noqa: 
     assert waiting > 0
     metrics = client.get("/metrics").get_data(as_text=True)
     assert f'catalogue_queue_length{{queue="webhook_delivery"}} {float(waiting)}' in metrics
+
+
+def test_worker_command_records_and_delivers(tmp_path, monkeypatch, receiver):
+    from click.testing import CliRunner
+
+    from catalogue.cli import main
+    from catalogue.db import Database
+    from webhook_helpers import small_catalogue
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("CATALOGUE_DATABASE_URL", url)
+    monkeypatch.setenv("CATALOGUE_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("CATALOGUE_WEBHOOKS_ALLOW_LOCALHOST", "1")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    db = Database(url)
+    with db.session() as s:
+        small_catalogue(s, 3)
+    _consumer(db, receiver.url)
+    result = runner.invoke(main, ["webhooks", "work", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "3 change(s) recorded" in result.output and "3 delivery attempt(s)." in result.output
+    assert sorted(r["json"]["slug"] for r in receiver.requests) == ["proef-0", "proef-1", "proef-2"]
+    db.engine.dispose()

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
@@ -121,7 +121,8 @@ def boundary_instruments(session: Session, since: date, today: date) -> set[int]
         return or_(and_(start > since, start <= today), and_(end >= since, end < today))
 
     ids = set(session.scalars(select(Instrument.id).where(or_(
-        crossed(Instrument.publish_from, Instrument.publish_to), crossed(Instrument.valid_from, Instrument.valid_until)))))
+        crossed(Instrument.publish_from, Instrument.publish_to),
+        crossed(Instrument.valid_from, Instrument.valid_until)))))
     ids |= set(session.scalars(select(ParameterValue.instrument_id).where(
         crossed(ParameterValue.valid_from, ParameterValue.valid_until))))
     return ids

@@ -27,7 +27,7 @@ class PublicChange(Base):
     __table_args__ = {"sqlite_autoincrement": True}  # ids are cursors: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instrument_id: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: deleted instruments stay in the feed
+    instrument_id: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: deleted ones stay in the feed
     slug: Mapped[str] = mapped_column(String(160))
     change: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(String(40))

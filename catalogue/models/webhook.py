@@ -1,7 +1,8 @@
-"""Webhooks: consumers registered by an organisation's admins, and the durable outbox of deliveries (catalogue/webhooks/).
+"""Webhooks: consumers registered by an organisation's admins, and the durable outbox of deliveries
+(catalogue/webhooks/).
 
-A delivery is written in the same transaction as the public change it carries (the recorder writes both), so nothing is
-lost between the feed and the outbox. Workers claim deliveries (`status` pending -> sending, with a lease), POST them and
+A delivery is written in the same transaction as the public change it carries (the recorder writes both), so nothing
+is lost between the feed and the outbox. Workers claim deliveries (`status` pending -> sending, with a lease), POST them and
 record every attempt; a failed attempt puts the delivery back to pending with a later `next_attempt_at`."""
 from __future__ import annotations
 

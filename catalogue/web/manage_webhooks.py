@@ -69,7 +69,8 @@ def _choices() -> dict:
 
 def _errors(exc: service.ConsumerInvalid) -> dict[str, list[str]]:
     messages = _messages()
-    return {field: [messages[code] % params if params else messages[code]] for field, (code, params) in exc.errors.items()}
+    return {field: [messages[code] % params if params else messages[code]]
+            for field, (code, params) in exc.errors.items()}
 
 
 @bp.get("/webhooks")
@@ -103,7 +104,8 @@ def new_webhook():
     values = request.form.to_dict()
     values.update(regions=request.form.getlist("regions"), providers=request.form.getlist("providers"),
                   kinds=request.form.getlist("kinds"))
-    organisation = db.get(Organisation, int(values["organisation"])) if values.get("organisation", "").isdigit() else None
+    chosen = values.get("organisation", "")
+    organisation = db.get(Organisation, int(chosen)) if chosen.isdigit() else None
     if organisation is None or not service.may_manage(_user(), organisation):
         return _form_page("manage/webhook_new.html", 400, values=values,
                           errors={"organisation": [_messages()["organisation"]]})
