@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from accounts import login, people, post  # noqa: F401
 from catalogue.changes import catch_up
@@ -39,10 +39,20 @@ def receiver():
     r.close()
 
 
-@pytest.fixture()
-def hook_db(database_url, tmp_path):
-    with scratch_database(database_url, tmp_path) as db:
+@pytest.fixture(scope="module")
+def _scratch(database_url, tmp_path_factory):
+    with scratch_database(database_url, tmp_path_factory.mktemp("webhooks")) as db:
         yield db
+
+
+@pytest.fixture()
+def hook_db(_scratch):
+    """A database whose commits are real (workers use their own connections), emptied after each test."""
+    yield _scratch
+    with _scratch.session() as s:
+        for table in ("webhook_attempt", "webhook_delivery", "webhook_consumer", "public_change", "outbox_message",
+                      "user_account", "organisation"):
+            s.execute(text(f"DELETE FROM {table}"))
 
 
 def _consumer(db, url, **filters) -> int:
