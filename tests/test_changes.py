@@ -89,7 +89,10 @@ def test_replaying_the_feed_rebuilds_the_public_catalogue_exactly(client, sessio
     assert (renamed, "deleted", "renamed") in kinds and (renamed + "-nieuw", "created", "renamed") in kinds
     uwv = {i["slug"] for i in new_items if i["instrument"] and i["instrument"]["provider"]["slug"] == "uwv"}
     assert uwv and all(i["instrument"]["provider"]["name"] == "UWV (hernoemd)" for i in new_items if i["slug"] in uwv)
-    assert _replay(items + new_items) == _public_catalogue(client)
+    mirror = _replay(items + new_items)
+    assert set(mirror) == set(_public_catalogue(client, details=False))  # every entry in full at the end
+    for slug in (changed, ended, renamed + "-nieuw"):
+        assert mirror[slug] == client.get(f"/api/v1/instruments/{slug}").get_json()
 
     # nothing changed: no new entries, the cursor stays
     catch_up(session)
