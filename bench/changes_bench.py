@@ -109,8 +109,10 @@ def main() -> None:
     os.environ.setdefault("CATALOGUE_INSTANCE_DIR", str(DATABASE.parent / "changes-instance"))
     from catalogue import create_app
 
+    # the search follower in requests (no background thread building an index in this process: the feed does not
+    # search, and the thread would compete for the interpreter lock)
     app = create_app({"DATABASE_URL": url, "INDEX_DIR": str(DATABASE.parent / "changes-index"), "TESTING": False,
-                      "SECRET_KEY": "bench"})
+                      "SEARCH_FOLLOW": "request", "SECRET_KEY": "bench"})
     client = app.test_client()
     read_domain(db, args.changes, args.page)  # warm up
     read_http(client, args.changes, args.page, False)
