@@ -1,13 +1,13 @@
 """public change feed (public_change, public_state, change_feed_state) and webhooks (consumer, delivery outbox, attempts)
 
 Revision ID: changes_webhooks_feed_outbox
-Revises: feedback_search_events
+Revises: embed_region_settings
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "changes_webhooks_feed_outbox"
-down_revision = "feedback_search_events"
+down_revision = "embed_region_settings"
 branch_labels = None
 depends_on = None
 
