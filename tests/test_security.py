@@ -26,7 +26,7 @@ def test_every_form_post_without_csrf_token_is_refused(app, client, session, peo
     rules = list(_post_routes(app))
     assert len(rules) >= 15
     values = {"slug": item.slug, "number": 1, "token": "x", "user_id": people["editor"].id, "membership_id": 1,
-              "token_id": 1, "invitation_id": 1, "level": "gemeente", "code": "GM0513"}
+              "token_id": 1, "invitation_id": 1, "level": "gemeente", "code": "GM0513", "consumer_id": 1, "delivery_id": 1}
     for rule in rules:
         url = rule.rule
         for name in rule.arguments:
