@@ -1,13 +1,13 @@
 """public change feed (public_change, public_state, change_feed_state) and webhooks (consumer, delivery outbox, attempts)
 
 Revision ID: changes_webhooks_feed_outbox
-Revises: embed_region_settings
+Revises: alerts_subscriptions
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "changes_webhooks_feed_outbox"
-down_revision = "embed_region_settings"
+down_revision = "alerts_subscriptions"
 branch_labels = None
 depends_on = None
 
