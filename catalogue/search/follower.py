@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 GAP_CHECK_SECONDS = 60.0
 PRUNE_SECONDS = 3600.0
+CATCH_UP_SECONDS = 0.05  # how soon a process that does not write the index looks again for what the writer stored
 
 
 def rebuild_index(engine, session: Session, procs: int = 1) -> dict:
@@ -157,11 +158,15 @@ class Follower:
             return None
 
     def _wait(self, listener):
+        # A process that does not write the node's index has applied a change to its facet table but shows it only
+        # once the index writer has stored it (`position`): it looks again soon, not after a whole poll interval.
+        behind = not self._index_ready() and (self._stored_cursor or 0) < (self.cursor or 0)
+        timeout = min(self.poll_interval, CATCH_UP_SECONDS) if behind else self.poll_interval
         if listener is None:
-            self._stop.wait(self.poll_interval)
+            self._stop.wait(timeout)
             return None
         try:
-            for _ in listener.notifies(timeout=self.poll_interval, stop_after=1):
+            for _ in listener.notifies(timeout=timeout, stop_after=1):
                 pass
             return listener
         except Exception:
