@@ -373,10 +373,18 @@ def main() -> None:
     parser.add_argument("--connections", default="10,50")
     parser.add_argument("--reuse", action="store_true", help="reuse bench/out/load-N.sqlite if it exists")
     parser.add_argument("--growth", action="store_true", help="also measure 100,000 instruments and print the ratios")
+    parser.add_argument("--growth-from", metavar="JSON",
+                        help="take the small run from this earlier output (bench/out/load_bench.json) instead of "
+                             "running it again; implies --growth")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     connections = [int(c) for c in args.connections.split(",")]
-    first = run(args.instruments, args.seconds, connections, args.reuse)
+    if args.growth_from:
+        first = json.loads(Path(args.growth_from).read_text())["first"]
+        args.growth = True
+        print(f"small run taken from {args.growth_from} ({first['instruments']} instruments)")
+    else:
+        first = run(args.instruments, args.seconds, connections, args.reuse)
     report(first)
     out = {"first": first}
     if args.growth:
