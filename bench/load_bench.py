@@ -113,16 +113,24 @@ def etag(port, path) -> str:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of the gunicorn workers (children of pid), the largest, in MB."""
-    sizes = []
+    """Resident memory of the largest gunicorn worker (children of pid), in MB."""
+    return max((sum(part.values()) for part in worker_memory(pid)), default=0.0)
+
+
+def worker_memory(pid: int) -> list[dict[str, float]]:
+    """Per worker: RssAnon (its own memory) and RssFile (mapped files, mostly the index: page cache shared by the
+    workers and reclaimable), in MB."""
+    out = []
     for child in Path("/proc").iterdir():
         try:
-            stat = (child / "stat").read_text().split()
-            if child.name.isdigit() and int(stat[3]) == pid:
-                sizes.append(int((child / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
+            stat = (child / "stat").read_text().rsplit(")", 1)[1].split()
+            if child.name.isdigit() and int(stat[1]) == pid:
+                fields = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in (child / "status").read_text().splitlines()
+                          if line.startswith(("RssAnon", "RssFile"))}
+                out.append(fields)
         except (OSError, IndexError, ValueError):
             continue
-    return max(sizes) if sizes else 0.0
+    return out
 
 
 def worker_cpu(pid: int) -> float:
@@ -342,6 +350,7 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
                                                                                   {"If-None-Match": tag})}
         results["harmonisation_cold"] = cold_harmonisation(port, db_path, cases[-1][1][0], slugs[0])
         results["worker_rss_mb"] = rss_mb(ours.pid)
+        results["worker_memory"] = worker_memory(ours.pid)
     finally:
         stop(processes)
     return results
@@ -349,7 +358,9 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
 
 def report(results: dict) -> None:
     print(f"\n{results['instruments']} instruments; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          f"(shared machine); largest worker RSS {results['worker_rss_mb']:.0f} MB")
+          f"(shared machine); largest worker RSS {results['worker_rss_mb']:.0f} MB ("
+          + ", ".join(f"anon {m.get('RssAnon', 0):.0f} + file {m.get('RssFile', 0):.0f}" for m in results.get("worker_memory", []))
+          + " MB per worker; file = the mapped index, shared)")
     print(f"{'scenario':34} {'ours req/s':>10} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'load':>5} "
           f"{'ds req/s':>9} {'ds p99':>7} {'ratio':>6}")
     for name, entry in results["scenarios"].items():
