@@ -7,13 +7,19 @@ One client for both servers: asyncio, N keep-alive HTTP/1.1 connections, each se
 previous answer is read, for a fixed time per scenario. It prints requests/s, p50/p95/p99 per scenario and connection
 count, and the ratios against Datasette (baseline). Scenarios:
   JSON search        ours /api/v1/instruments?q=…   Datasette bench_instrument.json?_search=… (+ the same facets)
+  JSON search, uncached   the same words, each with one of the 342 gemeenten (4,104 URLs, more than the page cache
+                     keeps: nearly every request is computed), Datasette with the same location condition
   HTML list          ours /instrumenten?q=…          Datasette /bench/bench_instrument?_search=…
   instrument page    ours /instrumenten/<slug>       Datasette /bench/bench_instrument/<id>
   region harmonisation page   ours /regios/<slug>/harmonisatie (no Datasette equivalent)
   cached page (304)  ours /instrumenten/<slug> with If-None-Match, as a reverse proxy revalidates
   JSON search while one edit per second is committed (p95 should not move)
 Targets (issue 17): cached public pages >= 300 req/s, JSON search >= 3 x Datasette's throughput, region harmonisation
-p95 <= 150 ms at 10 connections, worker memory <= 400 MB at 100,000. The machine is shared: the load average is printed.
+p95 <= 150 ms at 10 connections, worker memory <= 400 MB at 100,000. The machine is shared: the load average is printed
+per scenario, and the CPU time per request of our workers (utime + stime of the gunicorn workers over the scenario,
+divided by the requests answered), which the load does not inflate. Every path is requested a few times before a
+scenario (each worker renders it once per change-log position); the harmonisation page is also timed cold, on the first
+request after an edit.
 Synthetic data only, in bench/out/ (see synthetic.py).
 """
 from __future__ import annotations
@@ -107,16 +113,59 @@ def etag(port, path) -> str:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of the gunicorn workers (children of pid), the largest, in MB."""
-    sizes = []
+    """Resident memory of the largest gunicorn worker (children of pid), in MB."""
+    return max((sum(part.values()) for part in worker_memory(pid)), default=0.0)
+
+
+def worker_memory(pid: int) -> list[dict[str, float]]:
+    """Per worker: RssAnon (its own memory) and RssFile (mapped files, mostly the index: page cache shared by the
+    workers and reclaimable), in MB."""
+    out = []
     for child in Path("/proc").iterdir():
         try:
-            stat = (child / "stat").read_text().split()
-            if child.name.isdigit() and int(stat[3]) == pid:
-                sizes.append(int((child / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
+            stat = (child / "stat").read_text().rsplit(")", 1)[1].split()
+            if child.name.isdigit() and int(stat[1]) == pid:
+                fields = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in (child / "status").read_text().splitlines()
+                          if line.startswith(("RssAnon", "RssFile"))}
+                out.append(fields)
         except (OSError, IndexError, ValueError):
             continue
-    return max(sizes) if sizes else 0.0
+    return out
+
+
+def worker_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn workers (children of pid)."""
+    total = 0
+    for child in Path("/proc").iterdir():
+        try:
+            stat = (child / "stat").read_text().rsplit(")", 1)[1].split()
+            if child.name.isdigit() and int(stat[1]) == pid:
+                total += int(stat[11]) + int(stat[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def warm(port: int, paths: list[str], rounds: int = 4) -> None:
+    """Each path a few times on fresh connections, so that both workers have rendered it at this position."""
+    import urllib.request
+
+    for _ in range(rounds):
+        for path in paths:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=120).read()
+            except OSError:
+                pass
+
+
+def measured(pid: int | None, port: int, paths, connections: int, seconds: float, headers=None) -> dict:
+    """load() plus the load average and, for our server, the workers' CPU time per request."""
+    cpu = worker_cpu(pid) if pid else None
+    result = load(port, paths, connections, seconds, headers)
+    result["load_average"] = os.getloadavg()[0]
+    if pid:
+        result["cpu_ms_per_request"] = (worker_cpu(pid) - cpu) * 1000 / max(result["requests"], 1)
+    return result
 
 
 def prepare(instruments: int, reuse: bool) -> tuple[Path, float]:
@@ -193,6 +242,12 @@ def stop(processes) -> None:
             process.kill()
 
 
+def located(word: str, municipality: str, region: str) -> list[tuple[str, str]]:
+    """Datasette's parameters for our `q=word&municipality=…`: national, the gemeente's region, or the gemeente."""
+    where = f"(reach='landelijk' OR region_code='{region}' OR municipality_code='{municipality}')"
+    return [("_search", word), ("_size", "20"), ("lifecycle__in", "current,upcoming"), ("_where", where)]
+
+
 def scenarios(db_path: Path):
     import sqlite3
 
@@ -200,18 +255,50 @@ def scenarios(db_path: Path):
     slugs = [r[0] for r in conn.execute("SELECT slug FROM bench_instrument ORDER BY id LIMIT 200")]
     ids = [r[0] for r in conn.execute("SELECT id FROM bench_instrument ORDER BY id LIMIT 200")]
     regions = [r[0] for r in conn.execute("SELECT slug FROM region ORDER BY code")]
+    places = conn.execute("SELECT m.code, r.code FROM municipality m JOIN region r ON r.id = m.region_id "
+                          "ORDER BY m.code").fetchall()
     conn.close()
     facets = [("_facet", f) for f in FACET_SCALARS] + [("_facet_array", f) for f in FACET_ARRAYS]
     return [
         ("JSON search", [f"/api/v1/instruments?{urllib.parse.urlencode({'q': w})}" for w in WORDS],
          [f"/bench/bench_instrument.json?{urllib.parse.urlencode([('_search', w), ('_size', '20'), ('lifecycle__in', 'current,upcoming')] + facets)}"
           for w in WORDS]),
+        ("JSON search, uncached",
+         [f"/api/v1/instruments?{urllib.parse.urlencode({'q': w, 'municipality': m})}" for w in WORDS for m, _ in places],
+         [f"/bench/bench_instrument.json?{urllib.parse.urlencode(located(w, m, r) + facets)}"
+          for w in WORDS for m, r in places]),
         ("HTML list", [f"/instrumenten?{urllib.parse.urlencode({'q': w})}" for w in WORDS],
          [f"/bench/bench_instrument?{urllib.parse.urlencode([('_search', w), ('lifecycle__in', 'current,upcoming')] + facets)}"
           for w in WORDS]),
         ("instrument page", [f"/instrumenten/{s}" for s in slugs], [f"/bench/bench_instrument/{i}" for i in ids]),
         ("region harmonisation page", [f"/regios/{r}/harmonisatie" for r in regions[:8]], None),
     ], slugs
+
+
+def cold_harmonisation(port: int, db_path: Path, path: str, slug: str) -> dict:
+    """The harmonisation page on the first request after an edit (the matrix is recomputed and the page rendered
+    again), after the follower has applied the edit (the ETag changes)."""
+    import sqlite3
+    import urllib.request
+
+    def fetch():
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=120) as response:
+            response.read()
+            return time.perf_counter() - started, response.headers["ETag"]
+
+    _, before = fetch()
+    conn = sqlite3.connect(db_path, timeout=30)
+    conn.execute("UPDATE instrument SET name = name || ' ', version = version + 1 WHERE slug = ?", (slug,))
+    conn.commit()
+    conn.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        took, tag = fetch()
+        if tag != before:
+            return {"ms": took * 1000, "load_average": os.getloadavg()[0]}
+    return {"ms": None, "load_average": os.getloadavg()[0]}
 
 
 def run(instruments: int, seconds: float, connections: list[int], reuse: bool, with_datasette: bool = True) -> dict:
@@ -221,12 +308,13 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
     try:
         cases, slugs = scenarios(db_path)
         for name, ours_paths, ds_paths in cases:
-            load(port, ours_paths, 2, 1.0)  # warm-up (and the harmonisation cache for this position)
+            if "uncached" not in name:
+                warm(port, ours_paths)  # every worker renders each page once at this position
             for n in connections:
-                entry = {"ours": load(port, ours_paths, n, seconds)}
+                entry = {"ours": measured(ours.pid, port, ours_paths, n, seconds)}
                 if ds_paths and ds_port:
                     load(ds_port, ds_paths, 2, 1.0)
-                    entry["datasette"] = load(ds_port, ds_paths, n, seconds)
+                    entry["datasette"] = measured(None, ds_port, ds_paths, n, seconds)
                     entry["ratio_rps"] = entry["ours"]["rps"] / max(entry["datasette"]["rps"], 1e-9)
                 results["scenarios"][f"{name} @{n}"] = entry
         # search latency while one edit per second is committed (each one followed incrementally by both workers)
@@ -249,7 +337,8 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
         editor = threading.Thread(target=edit_every_second)
         editor.start()
         try:
-            results["scenarios"]["JSON search, 1 edit/s @10"] = {"ours": load(port, cases[0][1], 10, max(seconds, 6))}
+            results["scenarios"]["JSON search, 1 edit/s @10"] = {
+                "ours": measured(ours.pid, port, cases[0][1], 10, max(seconds, 6))}
         finally:
             stop_editing.set()
             editor.join()
@@ -257,9 +346,11 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
         tags = {f"/instrumenten/{s}": etag(port, f"/instrumenten/{s}") for s in slugs[:1]}
         path, tag = next(iter(tags.items()))
         for n in connections:
-            results["scenarios"][f"cached page (304) @{n}"] = {"ours": load(port, [path], n, seconds,
-                                                                              {"If-None-Match": tag})}
+            results["scenarios"][f"cached page (304) @{n}"] = {"ours": measured(ours.pid, port, [path], n, seconds,
+                                                                                  {"If-None-Match": tag})}
+        results["harmonisation_cold"] = cold_harmonisation(port, db_path, cases[-1][1][0], slugs[0])
         results["worker_rss_mb"] = rss_mb(ours.pid)
+        results["worker_memory"] = worker_memory(ours.pid)
     finally:
         stop(processes)
     return results
@@ -267,13 +358,23 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
 
 def report(results: dict) -> None:
     print(f"\n{results['instruments']} instruments; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          f"(shared machine); largest worker RSS {results['worker_rss_mb']:.0f} MB")
-    print(f"{'scenario':34} {'ours req/s':>10} {'p50':>7} {'p95':>7} {'p99':>7} {'ds req/s':>9} {'ds p99':>7} {'ratio':>6}")
+          f"(shared machine); largest worker RSS {results['worker_rss_mb']:.0f} MB ("
+          + ", ".join(f"anon {m.get('RssAnon', 0):.0f} + file {m.get('RssFile', 0):.0f}" for m in results.get("worker_memory", []))
+          + " MB per worker; file = the mapped index, shared)")
+    print(f"{'scenario':34} {'ours req/s':>10} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'load':>5} "
+          f"{'ds req/s':>9} {'ds p99':>7} {'ratio':>6}")
     for name, entry in results["scenarios"].items():
         o, d = entry["ours"], entry.get("datasette")
         print(f"{name:34} {o['rps']:>10.0f} {o['p50_ms']:>6.0f}m {o['p95_ms']:>6.0f}m {o['p99_ms']:>6.0f}m "
-              + (f"{d['rps']:>9.0f} {d['p99_ms']:>6.0f}m {entry['ratio_rps']:>5.1f}x" if d else f"{'-':>9} {'-':>7} {'-':>6}")
+              f"{o['cpu_ms_per_request']:>6.1f}ms {o['load_average']:>5.1f} "
+              + (f"{d['rps']:>9.1f} {d['p99_ms']:>6.0f}m {entry['ratio_rps']:>5.1f}x" if d else f"{'-':>9} {'-':>7} {'-':>6}")
               + (f"  errors {o['errors']}" if o["errors"] else ""))
+    cold = results.get("harmonisation_cold") or {}
+    if cold.get("ms") is not None:
+        print(f"region harmonisation page, first request after an edit (matrix recomputed, page rendered): "
+              f"{cold['ms']:.0f} ms (load average {cold['load_average']:.1f})")
+    print("targets: JSON search >= 3 x Datasette req/s at 10 and 50 connections; region harmonisation p95 <= 150 ms @10; "
+          "cached pages (304) >= 300 req/s; worker RSS <= 400 MB at 100,000")
 
 
 def main() -> None:
@@ -283,18 +384,28 @@ def main() -> None:
     parser.add_argument("--connections", default="10,50")
     parser.add_argument("--reuse", action="store_true", help="reuse bench/out/load-N.sqlite if it exists")
     parser.add_argument("--growth", action="store_true", help="also measure 100,000 instruments and print the ratios")
+    parser.add_argument("--growth-from", metavar="JSON",
+                        help="take the small run from this earlier output (bench/out/load_bench.json) instead of "
+                             "running it again; implies --growth")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     connections = [int(c) for c in args.connections.split(",")]
-    first = run(args.instruments, args.seconds, connections, args.reuse)
+    if args.growth_from:
+        first = json.loads(Path(args.growth_from).read_text())["first"]
+        args.growth = True
+        print(f"small run taken from {args.growth_from} ({first['instruments']} instruments)")
+    else:
+        first = run(args.instruments, args.seconds, connections, args.reuse)
     report(first)
     out = {"first": first}
     if args.growth:
         big = run(100_000, args.seconds, [10], args.reuse, with_datasette=False)
         report(big)
         out["growth"] = big
-        print(f"\ngrowth {first['instruments']} -> {big['instruments']}: index build "
-              f"{big['index_build_seconds'] / first['index_build_seconds']:.1f}x, worker RSS "
+        builds = (f"{big['index_build_seconds'] / first['index_build_seconds']:.1f}x"
+                  if big["index_build_seconds"] == big["index_build_seconds"] and first["index_build_seconds"] > 0
+                  else "reused (bench/build_bench.py times it)")
+        print(f"\ngrowth {first['instruments']} -> {big['instruments']}: index build {builds}, worker RSS "
               f"{big['worker_rss_mb'] / max(first['worker_rss_mb'], 1):.1f}x ({big['worker_rss_mb']:.0f} MB, target <= 400)")
         for name, entry in big["scenarios"].items():
             small = first["scenarios"].get(name)

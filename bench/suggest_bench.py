@@ -37,23 +37,29 @@ def main() -> None:
     with db.session_factory() as session:
         follower.sync(session)  # loads the facet table
         engine.suggest(session, "we", date.today(), public_condition)  # warm: opens the searcher
-        times = []
+        times, cpu = [], []
         worst = ("", 0.0)
         for prefix in prefixes:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             engine.suggest(session, prefix, date.today(), public_condition)
             took = time.perf_counter() - started
             times.append(took)
+            cpu.append(time.process_time() - started_cpu)
             worst = max(worst, (prefix, took), key=lambda w: w[1])
         again = []
         for prefix in prefixes:  # a second pass: term bitsets cached for this index generation
             started = time.perf_counter()
             engine.suggest(session, prefix, date.today(), public_condition)
             again.append(time.perf_counter() - started)
-    print(f"{len(prefixes)} prefixes, {args.instruments} instruments")
+    import os
+
+    print(f"{len(prefixes)} prefixes, {args.instruments} instruments; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores (wall-clock figures are inflated when it exceeds the cores; CPU time is not)")
     print(f"first pass:  p50 {pct(times, .5) * 1000:.1f} ms  p95 {pct(times, .95) * 1000:.1f} ms  "
           f"max {worst[1] * 1000:.1f} ms ('{worst[0]}')   target p95 <= 50 ms: "
           f"{'met' if pct(times, .95) <= 0.05 else 'NOT met'}")
+    print(f"first pass CPU: p50 {pct(cpu, .5) * 1000:.1f} ms  p95 {pct(cpu, .95) * 1000:.1f} ms  max {max(cpu) * 1000:.1f} ms"
+          f"   target p95 <= 50 ms: {'met' if pct(cpu, .95) <= 0.05 else 'NOT met'}")
     print(f"second pass: p50 {pct(again, .5) * 1000:.1f} ms  p95 {pct(again, .95) * 1000:.1f} ms  "
           f"max {max(again) * 1000:.1f} ms; baseline (unbounded collector, 'we'): 1040 ms")
 

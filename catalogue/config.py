@@ -51,7 +51,8 @@ def trusted_proxies(value) -> int:
 
 
 def from_environment() -> dict:
-    return {
+    page_cache = os.environ.get("CATALOGUE_PAGE_CACHE")  # "0": render every anonymous page (benchmarks of that path)
+    return ({"PAGE_CACHE": page_cache != "0"} if page_cache is not None else {}) | {
         "TRUSTED_PROXIES": trusted_proxies(os.environ.get("CATALOGUE_TRUSTED_PROXIES")),
         "DATABASE_URL": os.environ.get("CATALOGUE_DATABASE_URL") or default_database_url(),
         "INDEX_DIR": os.environ.get("CATALOGUE_INDEX_DIR") or str(INSTANCE_DIR / "index"),

@@ -129,3 +129,17 @@ def test_region_harmonisation_is_cached_per_position_and_reflects_an_edit_on_the
                     reach="lokaal", municipalities=["GM0513"])
     after = client.get("/api/v1/regions/AM20/harmonisation").json
     assert after != first and kinds
+
+
+def test_page_cache_keeps_its_bytes_bounded():
+    from catalogue.web.http_cache import PageCache
+
+    cache = PageCache(size=10, max_bytes=100, total_bytes=250)
+    for n in range(5):
+        cache.put("tag", f"/p{n}", b"x" * 100, "text/html")
+    assert cache.get("tag", "/p0") is None and cache.get("tag", "/p2") is None  # the oldest went first
+    assert cache.get("tag", "/p3") and cache.get("tag", "/p4")
+    cache.put("tag", "/p4", b"y" * 50, "text/html")  # replacing an entry counts its new size only
+    cache.put("tag", "/p5", b"z" * 101, "text/html")  # larger than max_bytes: never kept
+    assert cache.get("tag", "/p5") is None and cache.get("tag", "/p3")
+    assert cache._bytes == 150

@@ -2,7 +2,8 @@
 
 DUTCH: words (letters and digits), lower case, accents folded (beëindigd = beeindigd), Dutch stop words dropped, Snowball
 Dutch stemming (proefplaatsingen -> proefplaats). PLAIN: the same without stop words and stemming, for spelling
-suggestions, prefix search and search-as-you-type completions. ENGLISH: the English translations.
+suggestions, prefix search and search-as-you-type completions. ENGLISH: the English translations. Each is indexed in one
+pass (`onepass`) with the same terms.
 """
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Stem
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.support.charset import accent_map
 
+from .onepass import OnePass
+
 WORD_PATTERN = r"\w+(\.?\w+)*"
 
-DUTCH = (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
-         | StopFilter(lang="nl", minsize=1) | StemFilter(lang="nl", cachesize=100_000))
-PLAIN = RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=[], minsize=2)
-ENGLISH = StemmingAnalyzer(cachesize=100_000)
+DUTCH = OnePass(RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+                | StopFilter(lang="nl", minsize=1) | StemFilter(lang="nl", cachesize=100_000))
+PLAIN = OnePass(RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+                | StopFilter(stoplist=[], minsize=2))
+ENGLISH = OnePass(StemmingAnalyzer(cachesize=100_000))
 
 _TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 
 BIT_POSITIONS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
 
@@ -31,6 +32,24 @@ def from_positions(items, nbits: int) -> int:
     for o in items:
         buffer[o >> 3] |= 1 << (o & 7)
     return int.from_bytes(buffer, "little")
+
+
+def _term_ids(reader, fieldname: str, text):
+    """The document numbers of a term's postings (deleted ones included: the caller masks them), read a block at a time
+    from whoosh's on-disk matcher instead of one matcher step per document; other matchers are walked as usual."""
+    btext = reader._text_to_bytes(fieldname, text) if hasattr(reader, "_text_to_bytes") else text
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, btext) not in leaf:
+            continue
+        terms = getattr(leaf, "_terms", None)
+        matcher = terms.matcher(fieldname, btext, leaf.schema[fieldname].format) if terms is not None else None
+        if isinstance(matcher, W3LeafMatcher):
+            while matcher.is_active():
+                matcher._read_ids()
+                yield from (offset + i for i in matcher._ids) if offset else matcher._ids
+                matcher._next_block()
+        else:
+            yield from (offset + i for i in leaf.postings(fieldname, btext).all_ids())
 
 
 class DocBits:
@@ -60,7 +79,7 @@ class DocBits:
             try:
                 if (fieldname, text) not in self.reader:
                     return 0
-                return from_positions(self.reader.postings(fieldname, text).all_ids(), self.size) & self.live
+                return from_positions(_term_ids(self.reader, fieldname, text), self.size) & self.live
             except Exception:
                 return 0
         return self._cached(("t", fieldname, text), compute)

@@ -28,7 +28,8 @@ from whoosh.collectors import TimeLimit
 from ..facets import FACETS
 from . import querying
 from .analysis import DUTCH, strip_html
-from .bitsets import DocBits, from_positions, positions
+from .bitsets import DocBits, positions
+from .docmap import DocMap
 from .facettable import FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .synonyms import Synonyms, load
@@ -228,36 +229,23 @@ class SearchEngine:
             return self._docbits
 
     def _to_ordinals(self, doc_bits: int, searcher, table: FacetTable) -> int:
-        ords = self._docnum_ordinals(searcher, table)
-        return from_positions((o for d in positions(doc_bits, len(ords)) if (o := ords[d]) >= 0), table.size)
+        return self._docnum_map(searcher, table).to_ordinals(doc_bits)
 
     def _docnum_ordinals(self, searcher, table: FacetTable) -> list[int]:
+        return self._docnum_map(searcher, table).ords
+
+    def _docnum_map(self, searcher, table: FacetTable) -> DocMap:
+        """The document number <-> ordinal map of this searcher and table, built once (one consistent object: the
+        follower thread may replace the cached one between two reads)."""
         key = (self._searcher_version, table)
         with self._lock:
             if self._docmap is None or self._docmap[0][0] != key[0] or self._docmap[0][1] is not table:
-                reader = searcher.reader()
-                iids = list(reader.column_reader("iid"))
-                alive = table.all.to_bytes((table.size + 7) // 8 or 1, "little")
-                ords = [o if (o := table.position.get(i, -1)) >= 0 and alive[o >> 3] >> (o & 7) & 1 else -1
-                        for i in iids]
-                if reader.has_deletions():
-                    live = set(reader.all_doc_ids())
-                    ords = [o if n in live else -1 for n, o in enumerate(ords)]
-                docs_of = [-1] * table.size
-                for d, o in enumerate(ords):
-                    if o >= 0:
-                        docs_of[o] = d
-                mask = from_positions((d for d, o in enumerate(ords) if o >= 0), len(ords))
-                self._docmap = (key, ords, docs_of, mask)
+                self._docmap = (key, DocMap.build(searcher.reader(), table))
             return self._docmap[1]
-
-    def _docnum_extras(self) -> tuple[list[int], int]:
-        return self._docmap[2], self._docmap[3]
 
     def _visible_words(self, searcher, table: FacetTable) -> VisibleWords:
         """Word counts over the documents that are public today (the table's rows): completions and corrections."""
-        self._docnum_ordinals(searcher, table)
-        return VisibleWords(self._bits(searcher), self._docnum_extras()[1])
+        return VisibleWords(self._bits(searcher), self._docnum_map(searcher, table).public)
 
     # -- searching ----------------------------------------------------------------------------------------------------
 
@@ -337,12 +325,12 @@ class SearchEngine:
         """One page of ids by relevance: whoosh BM25F (field boosts, term frequency, length) when the query
         is selective (BM25_LIMIT candidates, BM25_BUDGET postings); otherwise binary field-weighted scores from the term bitsets (name 8, kind 4, ...),
         ties broken by shorter name (see _bitset_ranking). This keeps broad queries fast."""
-        ords = self._docnum_ordinals(searcher, table)
-        docs_of, public = self._docnum_extras()
+        docmap = self._docnum_map(searcher, table)
+        ords, docs_of, public = docmap.ords, docmap.docs_of, docmap.public
         if final == text_bits:
             allowed = doc_bits & public
         else:
-            allowed = from_positions((d for o in positions(final, table.size) if (d := docs_of[o]) >= 0), len(ords))
+            allowed = docmap.to_docnums(final)
         wanted = offset + limit
         cost = sum(bits.bit_count() for bits, _ in self._bits(searcher).weighted_leaves(whoosh_query))
         if allowed.bit_count() <= BM25_LIMIT and cost <= BM25_BUDGET:

@@ -22,12 +22,14 @@ from typing import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, Schema
 from whoosh.writing import LockError
 
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm, instrument_term
 from . import builds
+from .bulk import BulkWriter
 from .analysis import DUTCH, ENGLISH, PLAIN, strip_html
+from .onepass import Text as TEXT
 
 SCHEMA_VERSION = 1
 INDEX_NAME = f"instruments_v{SCHEMA_VERSION}"
@@ -174,7 +176,7 @@ class IndexStore:
             target.mkdir()
             ix = whoosh_index.create_in(str(target), SCHEMA, indexname=INDEX_NAME)
             # procs > 1: whoosh forks sub-writers, one segment each (multisegment: no single-threaded merge at the end)
-            writer = ix.writer(limitmb=256, procs=procs, multisegment=True) if procs > 1 else ix.writer(limitmb=256)
+            writer = ix.writer(limitmb=256, procs=procs, multisegment=True) if procs > 1 else BulkWriter(ix, limitmb=256)
             count = 0
             for doc in documents:
                 writer.add_document(**doc)

@@ -9,7 +9,7 @@ so a proxy keys it by URL; it is in the ETag too. Logged-in users, requests with
 CSRF token), with an `Authorization` header, and everything under /beheer get `private, no-store` and no validators.
 
 `page_cache` keeps the rendered anonymous responses per validator and URL (a page is rendered once per position, date,
-language and URL; ≤ 512 entries of ≤ 2 MB). `position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
+language and URL; ≤ 512 entries of ≤ 2 MB, ≤ 48 MB in all). `position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
 request after the follower has applied it.
 
 Recorded pages (the search list, the wizard result: `recorded_endpoints`, catalogue/web/analytics.py) still count when
@@ -214,12 +214,14 @@ position_cache = PositionCache()
 
 
 class PageCache:
-    """Rendered anonymous responses (body and type) per validator and URL, LRU, at most `size` entries and bodies of at
-    most `max_bytes`: a public page is rendered once per change-log position, date, language and URL."""
+    """Rendered anonymous responses (body and type) per validator and URL, LRU, at most `size` entries, bodies of at
+    most `max_bytes` and `total_bytes` in all (a region's harmonisation page is nearly 1 MB at 100,000 instruments): a
+    public page is rendered once per change-log position, date, language and URL."""
 
-    def __init__(self, size: int = 512, max_bytes: int = 2 * 2**20):
-        self.size, self.max_bytes = size, max_bytes
+    def __init__(self, size: int = 512, max_bytes: int = 2 * 2**20, total_bytes: int = 48 * 2**20):
+        self.size, self.max_bytes, self.total_bytes = size, max_bytes, total_bytes
         self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, tag: str, url: str):
@@ -233,13 +235,19 @@ class PageCache:
         if len(body) > self.max_bytes:
             return
         with self._lock:
+            old = self._items.pop((tag, url), None)
+            if old is not None:
+                self._bytes -= len(old[0])
             self._items[(tag, url)] = (body, mimetype)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._items) > self.size or self._bytes > self.total_bytes:
+                _, (dropped, _) = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0
 
 
 page_cache = PageCache()
