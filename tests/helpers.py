@@ -1,6 +1,8 @@
 """Small builders for tests."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -68,3 +70,25 @@ def seeded_cli_database(tmp_path_factory, database_url: str, name: str):
         assert result.exit_code == 0, result.output
     yield url, folder
     mp.undo()
+
+
+@contextmanager
+def scratch_database(database_url: str, tmp_path):
+    """A database of its own with the schema, so that commits are real (workers use their own connections): a SQLite
+    file, or a scratch database on the test PostgreSQL server."""
+    from catalogue.db import Database
+    from catalogue.migrate import upgrade
+
+    if database_url.startswith("sqlite"):
+        db = Database(f"sqlite:///{tmp_path / 'scratch.sqlite'}")
+        upgrade(db.engine)
+        yield db
+        db.engine.dispose()
+        return
+    from test_migrations import scratch_engine
+
+    with scratch_engine(database_url, tmp_path) as engine:
+        db = Database(engine.url.render_as_string(hide_password=False))
+        upgrade(db.engine)
+        yield db
+        db.engine.dispose()

@@ -169,7 +169,8 @@ def test_concurrent_writers_and_recorders_keep_the_feed_in_commit_order(database
     from catalogue.changes import read
     from catalogue.changes.representation import representation
     from catalogue.changes.recorder import _load
-    from webhook_helpers import scratch_database, small_catalogue
+    from helpers import scratch_database
+    from webhook_helpers import small_catalogue
 
     with scratch_database(database_url, tmp_path) as db:
         with db.session() as s:

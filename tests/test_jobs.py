@@ -18,8 +18,8 @@ from catalogue.db import Database
 from catalogue.jobs import JobError, clean, enqueue, run_next
 from catalogue.jobs import kinds
 from catalogue.jobs.files import jobs_root
-from catalogue.migrate import upgrade
 from catalogue.models import Instrument, Job
+from helpers import scratch_database
 
 IMPORT_ROW = {"Naam": "Jobimport proefplaatsing {n}", "Soort": "proefplaatsing", "Aanbieder": "Gouda",
               "Samenvatting": "Een proefplaatsing om de achtergrondimport te testen.", "Voorbeeld": "ja"}
@@ -178,19 +178,8 @@ def test_old_results_are_cleaned(app, instance, session, client):
 @pytest.fixture()
 def queue_db(tmp_path, database_url):
     """A database of its own with the schema, so that commits are real (workers use their own connections)."""
-    if database_url.startswith("sqlite"):
-        db = Database(f"sqlite:///{tmp_path / 'queue.sqlite'}")
-        upgrade(db.engine)
+    with scratch_database(database_url, tmp_path) as db:
         yield db
-        db.engine.dispose()
-        return
-    from test_migrations import scratch_engine
-
-    with scratch_engine(database_url, tmp_path) as engine:
-        db = Database(engine.url.render_as_string(hide_password=False))
-        upgrade(db.engine)
-        yield db
-        db.engine.dispose()
 
 
 def test_several_workers_claim_every_job_exactly_once(queue_db, tmp_path, monkeypatch):

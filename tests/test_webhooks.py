@@ -26,7 +26,8 @@ from catalogue.webhooks import signing
 from catalogue.webhooks.outbox import enqueue_for, matches, replay
 from catalogue.webhooks.urls import UrlRefused, check_url
 from catalogue.webhooks.worker import Settings, backoff, claim, deliver, run_once
-from webhook_helpers import Receiver, scratch_database
+from helpers import scratch_database
+from webhook_helpers import Receiver
 
 SECRET = "een-geheim-van-minstens-24-tekens"
 FAST = Settings(base=0.05, cap=0.4, timeout=5, allow_local=True)

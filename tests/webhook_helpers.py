@@ -4,29 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from catalogue.db import Database
-from catalogue.migrate import upgrade
 from catalogue.models import Instrument, InstrumentKind, Organisation, Provider
-
-
-@contextmanager
-def scratch_database(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        db = Database(f"sqlite:///{tmp_path / 'scratch.sqlite'}")
-        upgrade(db.engine)
-        yield db
-        db.engine.dispose()
-        return
-    from test_migrations import scratch_engine
-
-    with scratch_engine(database_url, tmp_path) as engine:
-        db = Database(engine.url.render_as_string(hide_password=False))
-        upgrade(db.engine)
-        yield db
-        db.engine.dispose()
 
 
 def small_catalogue(session, n: int = 10) -> list[int]:

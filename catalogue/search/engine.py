@@ -28,7 +28,7 @@ from whoosh.collectors import TimeLimit
 from ..facets import FACETS
 from . import querying
 from .analysis import DUTCH, strip_html
-from .bitsets import DocBits, positions
+from .bitsets import DocBits, from_positions, positions
 from .docmap import DocMap
 from .facettable import FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
