@@ -30,17 +30,6 @@ REGION_TARGET_MS = 100.0
 NATIONAL_TARGET_MS = 1000.0
 
 
-def _synthetic_count(url: str) -> int:
-    try:
-        db = Database(url)
-        with db.session() as session:
-            count = session.scalar(select(func.count()).select_from(Instrument).where(Instrument.slug.like("synth-%")))
-        db.engine.dispose()
-        return count or 0
-    except Exception:  # missing or foreign database
-        return -1
-
-
 CPU_TIMES: dict[int, list[float]] = {}
 
 
@@ -79,12 +68,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30, help="repetitions per region (default: %(default)s)")
     args = parser.parse_args()
     path = Path(args.database).resolve()
-    url = f"sqlite:///{path}"
-    if args.rebuild or _synthetic_count(url) != args.instruments:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"building the synthetic catalogue ({args.instruments} instruments) in {path} ...", flush=True)
-        figures = synthetic.build(url, args.instruments)
-        print(f"  built in {figures['seconds']:.1f} s")
+    url = synthetic.ensure(path, args.instruments, args.rebuild)
     db = Database(url)
     failures = 0
     with db.session() as session:

@@ -118,6 +118,31 @@ def build(url: str, instruments: int, seed_value: int = 20) -> dict:
     return {"instruments": instruments, "seconds": time.perf_counter() - started}
 
 
+def synthetic_count(url: str) -> int:
+    """How many synthetic instruments the database at `url` holds (-1: missing or not a catalogue)."""
+    from sqlalchemy import func
+
+    try:
+        db = Database(url)
+        with db.session() as session:
+            count = session.scalar(select(func.count()).select_from(Instrument).where(Instrument.slug.like("synth-%")))
+        db.engine.dispose()
+        return count or 0
+    except Exception:  # missing or foreign database
+        return -1
+
+
+def ensure(path: Path, instruments: int, rebuild: bool = False) -> str:
+    """The URL of the synthetic catalogue at `path`, built first unless it already holds exactly `instruments`."""
+    url = f"sqlite:///{path}"
+    if rebuild or synthetic_count(url) != instruments:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"building the synthetic catalogue ({instruments} instruments) in {path} ...", flush=True)
+        figures = build(url, instruments)
+        print(f"  built in {figures['seconds']:.1f} s")
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instruments", type=int, default=20_000)

@@ -36,7 +36,7 @@ from catalogue.search.engine import SearchEngine  # noqa: E402
 from catalogue.wizard import fit, parse_choices, result  # noqa: E402
 
 import synthetic  # noqa: E402
-from harmonisation_bench import CPU_TIMES, _p95, _row, _synthetic_count, _time  # noqa: E402
+from harmonisation_bench import CPU_TIMES, _p95, _row, _time  # noqa: E402
 
 TARGET_MS = 100.0
 INDEX_DIR = ROOT / "bench" / "out" / "index"
@@ -104,12 +104,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20, help="repetitions per case (default: %(default)s)")
     args = parser.parse_args()
     path = Path(args.database).resolve()
-    url = f"sqlite:///{path}"
-    if args.rebuild or _synthetic_count(url) != args.instruments:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        print(f"building the synthetic catalogue ({args.instruments} instruments) in {path} ...", flush=True)
-        figures = synthetic.build(url, args.instruments)
-        print(f"  built in {figures['seconds']:.1f} s")
+    url = synthetic.ensure(path, args.instruments, args.rebuild)
     db = Database(url)
     failures = 0
     with db.session() as session:
