@@ -185,13 +185,29 @@ def axe_page(browser, live_server):
     context.close()
 
 
-def login(page, email: str = EDITOR_EMAIL, password: str = EDITOR_PASSWORD) -> None:
+def _give_password(page, email: str, password: str) -> None:
     page.goto("/inloggen")
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=password]").fill(password)
     page.locator("form:has(input[name=password]) button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def login(page, email: str = EDITOR_EMAIL, password: str = EDITOR_PASSWORD) -> None:
+    _give_password(page, email, password)
     assert "/inloggen" not in page.url, "login failed"
+
+
+def login_enrolling(page, email: str, password: str) -> None:
+    """Logs in an admin or coordinator who has no second factor yet: the password, then the enrolment with a code
+    from the secret shown on the page."""
+    import pyotp
+
+    _give_password(page, email, password)
+    secret = page.locator("code.secret").first.inner_text().replace(" ", "")
+    page.locator("#f-code").fill(pyotp.TOTP(secret).now())
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 refusal and thank-you pages, and the editors' queue and report pages: 0 WCAG 2.1 A/AA violations on each."""
 import pytest
 
-from conftest import describe, login, require_route, run_axe, screenshot
+from conftest import describe, login, login_enrolling, require_route, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,6 @@ def test_report_pages_have_no_wcag_violations(axe_page, live_app):
 def test_search_dashboard_has_no_wcag_violations(browser, live_server, live_app):
     """The coordinator's 'what people look for' page, with figures from real searches made in the browser."""
     require_route(live_app, "analytics.region", "search dashboard")
-    import pyotp
 
     from conftest import _new_page
     from catalogue.auth import add_membership, create_user, organisation_for_provider
@@ -68,15 +67,7 @@ def test_search_dashboard_has_no_wcag_violations(browser, live_server, live_app)
         recorder = live_app.extensions["search_events"]
         assert recorder.pending() >= 2
         recorder.flush()
-        page.goto("/inloggen")
-        page.locator("input[name=email]").fill(email)
-        page.locator("input[name=password]").fill(password)
-        page.locator("form:has(input[name=password]) button[type=submit]").click()
-        page.wait_for_load_state()
-        secret = page.locator("code.secret").first.inner_text().replace(" ", "")
-        page.locator("#f-code").fill(pyotp.TOTP(secret).now())
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_load_state()
+        login_enrolling(page, email, password)
         page.goto("/beheer/analyse/")
         assert page.url.endswith("/beheer/analyse/AM20") and "bedrijfsfitness" in page.content()
         _check(page, "manage-search-dashboard")

@@ -1,10 +1,9 @@
 """The webhook screens (/beheer/webhooks) in a real Chromium: an admin registers a consumer through the form (a refused
 internal address first), sees the delivery log with its replay buttons; axe-core finds 0 WCAG 2.1 A/AA violations on
 each page (plain HTML forms, no script of their own) and they do not scroll sideways on a 390 px phone."""
-import pyotp
 import pytest
 
-from conftest import _new_page, describe, require_route, run_axe, screenshot
+from conftest import _new_page, describe, login_enrolling, require_route, run_axe, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +23,7 @@ def admin(browser, live_server, live_app):
         if session.scalar(select(User).where(User.email == ADMIN_EMAIL)) is None:
             create_user(session, ADMIN_EMAIL, "Webhookbeheerder", PASSWORD, is_admin=True)
     context, page = _new_page(browser, live_server, bypass_csp=True)
-    page.goto("/inloggen")
-    page.locator("input[name=email]").fill(ADMIN_EMAIL)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_load_state()
-    secret = page.locator("code.secret").first.inner_text().replace(" ", "")
-    page.locator("#f-code").fill(pyotp.TOTP(secret).now())
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    login_enrolling(page, ADMIN_EMAIL, PASSWORD)
     yield context, page
     context.close()
 
