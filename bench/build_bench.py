@@ -61,27 +61,17 @@ def ours(instruments: int) -> dict:
 def baseline(instruments: int) -> dict:
     """The old path: whoosh's writer, analyzer chains and TEXT fields, documents read the same way."""
     from whoosh import index as whoosh_index
-    from whoosh.fields import ID, NUMERIC, TEXT, Schema
-    from whoosh.formats import Positions
 
     from catalogue.db import Database
     from catalogue.search.index import SCHEMA, documents_from_sql
-    from catalogue.search.onepass import Text
+    from catalogue.search.onepass import whoosh_equivalent
 
-    fields = {}
-    for name, field in SCHEMA.items():
-        if isinstance(field, Text):
-            fields[name] = TEXT(analyzer=field.analyzer.chain, phrase=type(field.format) is Positions)
-        elif isinstance(field, ID):
-            fields[name] = ID(unique=True, stored=True)
-        else:
-            fields[name] = NUMERIC(int, bits=64, stored=True, sortable=True)
     target = OUT / f"baseline-index-{instruments}"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     db = Database(f"sqlite:///{database(instruments)}")
     started, cpu = time.perf_counter(), cpu_seconds()
-    ix = whoosh_index.create_in(str(target), Schema(**fields))
+    ix = whoosh_index.create_in(str(target), whoosh_equivalent(SCHEMA))
     writer = ix.writer(limitmb=256)
     count = 0
     with db.session_factory() as session:

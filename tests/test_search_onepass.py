@@ -3,14 +3,14 @@ chain, TEXT fields and writer write: the same terms, positions, postings, field 
 from __future__ import annotations
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.fields import TEXT
 from whoosh.formats import Frequency, Positions
 from whoosh.qparser import QueryParser
 
 from catalogue.search import analysis
 from catalogue.search.bulk import BulkWriter
 from catalogue.search.index import SCHEMA, documents_from_sql
-from catalogue.search.onepass import Text
+from catalogue.search.onepass import Text, whoosh_equivalent
 
 TRICKY = [
     "", "a", "De en het: van een", "Beëindigd, ÉÉN café-regeling; no-riskpolis (WIA) 1.5 jaar e.v.a.",
@@ -52,18 +52,6 @@ def test_text_postings_equal_whoosh_text(session):
                 assert list(ours.index(text)) == list(theirs.index(text)), text
 
 
-def _reference_schema() -> Schema:
-    fields = {}
-    for name, field in SCHEMA.items():
-        if isinstance(field, Text):
-            fields[name] = TEXT(analyzer=field.analyzer.chain, phrase=type(field.format) is Positions)
-        elif isinstance(field, ID):
-            fields[name] = ID(unique=True, stored=True)
-        else:
-            fields[name] = NUMERIC(int, bits=64, stored=True, sortable=True)
-    return Schema(**fields)
-
-
 def _contents(path) -> dict:
     ix = whoosh_index.open_dir(str(path))
     with ix.searcher() as searcher:
@@ -92,7 +80,7 @@ def test_bulk_build_equals_whoosh_build(session, tmp_path):
     ours.mkdir()
     theirs.mkdir()
     writer = BulkWriter(whoosh_index.create_in(str(ours), SCHEMA), limitmb=64)
-    reference = whoosh_index.create_in(str(theirs), _reference_schema()).writer(limitmb=64)
+    reference = whoosh_index.create_in(str(theirs), whoosh_equivalent(SCHEMA)).writer(limitmb=64)
     for doc in docs:
         writer.add_document(**doc)
         reference.add_document(**doc)

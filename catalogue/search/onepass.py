@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from whoosh.analysis import Analyzer, CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
-from whoosh.fields import TEXT
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
@@ -168,3 +168,17 @@ class Text(TEXT):
                 or type(fmt) not in (Positions, Frequency)):
             return super().index(value, **kwargs)
         return analyzer.postings(value, fmt)
+
+
+def whoosh_equivalent(schema: Schema) -> Schema:
+    """`schema` with whoosh's own field types (TEXT with the analyser's chain, ID, NUMERIC): what the one-pass fields
+    must index exactly like. The tests compare against it, and the build bench's baseline builds with it."""
+    fields = {}
+    for name, field in schema.items():
+        if isinstance(field, Text):
+            fields[name] = TEXT(analyzer=field.analyzer.chain, phrase=type(field.format) is Positions)
+        elif isinstance(field, ID):
+            fields[name] = ID(unique=True, stored=True)
+        else:
+            fields[name] = NUMERIC(int, bits=64, stored=True, sortable=True)
+    return Schema(**fields)
