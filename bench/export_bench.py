@@ -19,7 +19,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,18 +133,14 @@ def _largest_region(url: str) -> tuple[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instruments", type=int, default=20_000)
-    parser.add_argument("--reuse", action="store_true", help="reuse bench/out/export-synthetic.sqlite when it exists")
+    parser.add_argument("--reuse", action="store_true", help="reuse bench/out/export-synthetic.sqlite when it holds that many instruments")
     parser.add_argument("--region", default=None, help="region for the PDF (default: the one with most instruments)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{DATABASE}"
-    if not (args.reuse and DATABASE.exists()):
-        sys.path.insert(0, str(ROOT / "bench"))
-        from synthetic import build
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synthetic import ensure
 
-        started = time.perf_counter()
-        build(url, args.instruments)
-        print(f"built the synthetic catalogue ({args.instruments} instruments) in {time.perf_counter() - started:.1f} s")
+    url = ensure(DATABASE, args.instruments, rebuild=not args.reuse)
     region, count = (args.region, None) if args.region else _largest_region(url)
 
     figures = {"xlsx": _run("xlsx", url, region), "pdf": _run("pdf", url, region), "pdf_a4": _run("pdf_a4", url, region)}

@@ -22,7 +22,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,17 +86,13 @@ def _run(what: str, url: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instruments", type=int, default=20_000)
-    parser.add_argument("--reuse", action="store_true", help="reuse bench/out/hsds-synthetic.sqlite when it exists")
+    parser.add_argument("--reuse", action="store_true", help="reuse bench/out/hsds-synthetic.sqlite when it holds that many instruments")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{DATABASE}"
-    if not (args.reuse and DATABASE.exists()):
-        sys.path.insert(0, str(ROOT / "bench"))
-        from synthetic import build
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synthetic import ensure
 
-        started = time.perf_counter()
-        build(url, args.instruments)
-        print(f"built the synthetic catalogue ({args.instruments} instruments) in {time.perf_counter() - started:.1f} s")
+    url = ensure(DATABASE, args.instruments, rebuild=not args.reuse)
     figures = {what: _run(what, url) for what in ("zip", "web_zip", "page", "baseline")}
     base = figures["baseline"]["seconds"]
     rows = [
