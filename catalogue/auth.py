@@ -32,6 +32,7 @@ from .models import (
     Region,
     User,
 )
+from .db import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,6 @@ def user_by_session_id(session: Session, session_id: str) -> User | None:
 # Login with rate limiting. Attempts are stored in the database, so the limit holds across requests and worker processes.
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _username_key(email: str) -> str:
     # A hash, so a password typed into the e-mail field is never stored.
     return hashlib.sha256(normalise_email(email).encode()).hexdigest()
@@ -134,7 +131,7 @@ def _username_key(email: str) -> str:
 def login_blocked(session: Session, ip: str, email: str, now: datetime | None = None) -> bool:
     """Is this address locked for this client: MAX_FAILURES_PER_USER_AND_IP failures since the window began (or since
     its last successful login from here)? A locked address is refused even with the right password."""
-    since = (now or _now()) - LOGIN_WINDOW
+    since = (now or utc_now()) - LOGIN_WINDOW
     key = _username_key(email)
     last_success = session.scalar(select(func.max(LoginAttempt.created_at)).where(
         LoginAttempt.ip == ip, LoginAttempt.username == key, LoginAttempt.success.is_(True)))
@@ -153,7 +150,7 @@ def login_slowdown(session: Session, ip: str, email: str, now: datetime | None =
     the window, whatever the addresses tried) is slowed down, growing with the failures, but never refused, so a
     colleague behind the same address still gets in with the right password. An address that logged in successfully
     from this client within KNOWN_CLIENT_DAYS is not slowed at all."""
-    now = now or _now()
+    now = now or utc_now()
     per_ip = session.scalar(select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.created_at > now - LOGIN_WINDOW))
     if per_ip < MAX_FAILURES_PER_IP:
@@ -195,7 +192,7 @@ def authenticate(session: Session, email: str, password: str, ip: str) -> tuple[
         return None, False
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = _now()
+    user.last_login_at = utc_now()
     return user, False
 
 
@@ -241,7 +238,7 @@ def request_password_reset(session: Session, secret_key: str, email: str, link_f
     known = user is not None and user.is_active
     recent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.recipient == address, OutboxMessage.subject == RESET_SUBJECT,
-        OutboxMessage.created_at > _now() - RESET_MAIL_WINDOW))
+        OutboxMessage.created_at > utc_now() - RESET_MAIL_WINDOW))
     if recent >= MAX_RESET_MAILS_PER_WINDOW:
         return
     # unknown addresses sign a token too (with a dummy salt), and throw it away
@@ -290,7 +287,7 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
-    now = _now()
+    now = utc_now()
     last = row.last_used_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=timezone.utc)

@@ -17,6 +17,7 @@ import random
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import create_engine, event
@@ -88,6 +89,11 @@ def retrying(work: Callable[[], T], session: Session | None = None, attempts: in
                 session.rollback()
             backoff(attempt)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def utc_now() -> datetime:
+    """Now, as an aware UTC datetime: the default of every timestamp column and the clock of the domain modules."""
+    return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):

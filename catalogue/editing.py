@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from copy import deepcopy
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
@@ -32,6 +32,7 @@ from .models import (
 from .sanitize import plain_text
 from .schemas import URL_OR_EMPTY_METADATA, InstrumentInputSchema
 from .seed import TAXONOMY_KEYS, TERM_FIELDS, InstrumentLoader
+from .db import utc_now
 
 TERM_KEYS = TERM_FIELDS
 SNAPSHOT_FIELDS = tuple(InstrumentInputSchema().fields)
@@ -65,10 +66,6 @@ class VersionConflict(EditingError):
         self.current = current
         self.submitted = submitted
         self.current_version = current_version
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def json_safe(value):
@@ -231,7 +228,7 @@ class Editor:
         if not changes and action not in ("create",):
             return None
         if action != "create":
-            instrument.updated_at = _now()  # forces an UPDATE (and a version bump) even when only relations changed
+            instrument.updated_at = utc_now()  # forces an UPDATE (and a version bump) even when only relations changed
         self.session.add(instrument)
         try:
             self.session.flush()
@@ -344,7 +341,7 @@ class Editor:
             return None
         self._check_version(instrument, expected_version, {})
         before = snapshot(instrument)
-        instrument.deleted_at = _now()
+        instrument.deleted_at = utc_now()
         return self._save(instrument, "delete", before, extra={"deleted_at": [None, instrument.deleted_at.isoformat()]})
 
     def restore(self, instrument: Instrument) -> AuditEntry | None:

@@ -3,8 +3,6 @@ organisations of their own arbeidsmarktregio and the users whose every role lies
 Everything else raises NotAllowed and changes nothing."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -12,6 +10,7 @@ from ..auth import add_membership, normalise_email, organisation_for_provider
 from ..models import ROLES, AccountEvent, ApiToken, Invitation, Membership, Organisation, Provider, User
 from . import invitations, sessions, two_factor
 from .audit import record
+from ..db import utc_now
 
 
 class NotAllowed(Exception):
@@ -24,10 +23,6 @@ class InvalidInput(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(errors.values()))
         self.errors = errors
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class AccountAdmin:
@@ -136,12 +131,12 @@ class AccountAdmin:
     def revoke_invitation(self, invitation: Invitation) -> None:
         self._require(self.may_manage_organisation(invitation.organisation))
         if invitation.accepted_at is None and invitation.revoked_at is None:
-            invitation.revoked_at = _now()
+            invitation.revoked_at = utc_now()
             record(self.session, self.actor, "invitation_revoke", subject_email=invitation.email,
                    organisation=invitation.organisation, via=self.via)
 
     def open_invitations(self, organisation: Organisation) -> list[Invitation]:
-        now = _now()
+        now = utc_now()
         rows = self.session.scalars(select(Invitation).where(
             Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
             Invitation.revoked_at.is_(None)).order_by(Invitation.created_at.desc())).all()
@@ -206,7 +201,7 @@ class AccountAdmin:
         self._require(token.user_id == user.id and (self.may_manage_user(user)
                                                     or (self.actor is not None and user.id == self.actor.id)))
         if token.revoked_at is None:
-            token.revoked_at = _now()
+            token.revoked_at = utc_now()
             record(self.session, self.actor, "token_revoke", subject=user, via=self.via, token=token.prefix,
                    name=token.name)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..auth import add_membership, create_user, normalise_email, password_problem, send_mail
 from ..models import Invitation, Organisation, User
 from .audit import record
+from ..db import utc_now
 
 VALID_FOR = timedelta(days=7)
 SUBJECT = "Uitnodiging voor de Instrumentengids"
@@ -24,10 +25,6 @@ ROLE_NAMES = {"coordinator": "regiocoördinator", "editor": "redacteur", "accoun
 
 class InvitationRefused(Exception):
     """The link is malformed, expired, used, revoked or replaced."""
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -43,7 +40,7 @@ def create(session: Session, secret_key: str, inviter: User | None, organisation
     """Stores the invitation, replaces open ones for the same address and organisation, and mails the link (outbox).
     `link_for(token)` builds the absolute URL. The caller has validated address and role."""
     email = normalise_email(email)
-    now = _now()
+    now = utc_now()
     for open_one in session.scalars(select(Invitation).where(
             Invitation.email == email, Invitation.organisation_id == organisation.id,
             Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))):
@@ -79,7 +76,7 @@ def find(session: Session, secret_key: str, token: str, now: datetime | None = N
         raise InvitationRefused("Deze uitnodiging is al gebruikt. Log in met uw account.")
     if invitation.revoked_at is not None:
         raise InvitationRefused("Deze uitnodiging is ingetrokken of vervangen door een nieuwere.")
-    if _aware(invitation.expires_at) <= (now or _now()):
+    if _aware(invitation.expires_at) <= (now or utc_now()):
         raise InvitationRefused("Deze uitnodiging is verlopen. Vraag om een nieuwe uitnodiging.")
     return invitation
 
@@ -103,7 +100,7 @@ def accept(session: Session, secret_key: str, token: str, name: str, password: s
         raise InvitationRefused("Er bestaat al een account met dit e-mailadres. Log in; een beheerder kan u de rol geven.")
     user = create_user(session, invitation.email, name, password)
     add_membership(session, user, invitation.organisation, invitation.role)
-    invitation.accepted_at = now or _now()
+    invitation.accepted_at = now or utc_now()
     session.flush()
     record(session, user, "invitation_accept", subject=user, organisation=invitation.organisation, role=invitation.role)
     return user

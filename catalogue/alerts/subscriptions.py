@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..auth import normalise_email, send_mail
 from ..models import ALERT_FREQUENCIES, ALERT_SOURCES, AlertSubscription, OutboxMessage
 from . import filters
+from ..db import utc_now
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # seconds
 CONFIRM_SUBJECT = {"nl": "Bevestig: houd mij op de hoogte", "en": "Please confirm: keep me posted"}
@@ -36,10 +37,6 @@ class AlertError(ValueError):
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def check_email(email: str | None) -> str:
@@ -86,7 +83,7 @@ def subscribe(session: Session, secret: str, email: str | None, source: str, nor
     item.frequency, item.language = frequency, language if language in CONFIRM_SUBJECT else "nl"
     recent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.recipient == address, OutboxMessage.subject.in_(list(CONFIRM_SUBJECT.values())),
-        OutboxMessage.created_at > _now() - timedelta(hours=1)))
+        OutboxMessage.created_at > utc_now() - timedelta(hours=1)))
     if recent >= MAX_CONFIRM_MAILS_PER_HOUR:
         session.flush()
         return item
@@ -129,7 +126,7 @@ def confirm(session: Session, secret: str, token: str, now: datetime | None = No
     if item is None or item.confirm_nonce_hash is None \
             or not secrets.compare_digest(item.confirm_nonce_hash, _hash(data["n"])):
         raise AlertError("used")  # confirmed already, replaced by a newer link, or removed
-    item.confirmed_at, item.confirm_nonce_hash = now or _now(), None
+    item.confirmed_at, item.confirm_nonce_hash = now or utc_now(), None
     session.flush()
     return item
 
@@ -176,7 +173,7 @@ def set_frequency(session: Session, email: str, subscription_id: int, frequency:
 
 def prune_unconfirmed(session: Session, now: datetime | None = None) -> int:
     """Unconfirmed subscriptions are deleted once their link has expired: no address is kept without consent."""
-    cutoff = (now or _now()) - timedelta(seconds=CONFIRM_MAX_AGE)
+    cutoff = (now or utc_now()) - timedelta(seconds=CONFIRM_MAX_AGE)
     result = session.execute(delete(AlertSubscription).where(AlertSubscription.confirmed_at.is_(None),
                                                              AlertSubscription.created_at < cutoff))
     return result.rowcount or 0

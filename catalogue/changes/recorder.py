@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -41,6 +41,7 @@ from ..models import (
 from ..search import changelog
 from .feed import stored_entry
 from .representation import digest, match_keys, representation
+from ..db import utc_now
 
 BATCH = 500  # change-log entries per round: a round holds SQLite's write lock while it compares, so rounds stay short
 CHUNK = 500  # instruments loaded at once
@@ -53,10 +54,6 @@ class Round:
     checked: int = 0
     changes: list[PublicChange] = field(default_factory=list)
     full: bool = False
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def lock_state(session: Session) -> ChangeFeedState:
@@ -109,7 +106,7 @@ def record(session: Session, today: date | None = None, limit: int = BATCH) -> R
     result.checked = len(ids)
     result.changes = reconcile(session, ids, today)
     if result.entries or result.changes or result.full:
-        state.updated_at = _now()
+        state.updated_at = utc_now()
     enqueue_for(session, result.changes)
     return result
 
@@ -203,7 +200,7 @@ def _compare(session, instrument_id, instrument, state, today) -> tuple[PublicSt
     if keys is None:  # a row deleted from the database: filter on what the feed last said about it
         last = session.get(PublicChange, state.last_change_id)
         keys = dict(last.match) if last is not None else {}
-    now = _now()
+    now = utc_now()
     rows = [PublicChange(instrument_id=instrument_id, slug=slug, change=change, reason=reason, match=keys,
                          recorded_at=now, entry=stored_entry(change, reason, slug, now, rep))
             for slug, change, reason, rep in changes]

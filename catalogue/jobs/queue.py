@@ -1,12 +1,12 @@
 """The job table as a queue: enqueue, find, claim, finish."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..db import Database, retrying
+from ..db import Database, retrying, utc_now
 from ..models import Job
 
 STALE_AFTER = timedelta(hours=2)  # a job "running" this long lost its worker (killed, machine gone): it is failed
@@ -14,10 +14,6 @@ STALE_AFTER = timedelta(hours=2)  # a job "running" this long lost its worker (k
 
 class JobError(Exception):
     """A failure whose message is meant for the user (Dutch); anything else is logged and shown as a general error."""
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def enqueue(session: Session, kind: str, params: dict, owner_user_id: int | None = None,
@@ -45,7 +41,7 @@ def claim(db: Database, worker: str) -> int | None:
                                  .with_for_update(skip_locked=True))
             if job is None:
                 return None
-            job.state, job.started_at, job.worker = "running", _now(), worker[:120]
+            job.state, job.started_at, job.worker = "running", utc_now(), worker[:120]
             return job.id
 
     return retrying(attempt)
@@ -53,10 +49,10 @@ def claim(db: Database, worker: str) -> int | None:
 
 def fail_stale(db: Database, now: datetime | None = None) -> int:
     """Jobs left "running" by a worker that died are failed, so their page says so instead of waiting forever."""
-    cutoff = (now or _now()) - STALE_AFTER
+    cutoff = (now or utc_now()) - STALE_AFTER
     with db.session(write=True) as session:
         result = session.execute(update(Job).where(Job.state == "running", Job.started_at < cutoff).values(
-            state="failed", finished_at=now or _now(),
+            state="failed", finished_at=now or utc_now(),
             error="De verwerking is onderbroken (de achtergrondtaak stopte). Probeer het opnieuw."))
         return result.rowcount or 0
 
@@ -64,6 +60,6 @@ def fail_stale(db: Database, now: datetime | None = None) -> int:
 def finish(db: Database, job_id: int, **values) -> None:
     def attempt():
         with db.session(write=True) as session:
-            session.execute(update(Job).where(Job.id == job_id).values(finished_at=_now(), **values))
+            session.execute(update(Job).where(Job.id == job_id).values(finished_at=utc_now(), **values))
 
     retrying(attempt)

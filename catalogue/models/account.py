@@ -4,22 +4,18 @@ two-factor recovery codes and the account audit trail."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
+from ..db import Base, utc_now
 from .geo import Municipality, Region
 from .provider import Provider
 
 # admin is global (User.is_admin); these are the roles a member has within one organisation.
 ROLES = ("coordinator", "editor", "account_manager")
 ORGANISATION_TYPES = ("gemeente", "regio", "uwv", "landelijk")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _session_token() -> str:
@@ -40,7 +36,7 @@ class Organisation(Base):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
     review_after_months: Mapped[int] = mapped_column(Integer, default=12)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     municipality: Mapped[Municipality | None] = relationship()
     region: Mapped[Region | None] = relationship()
@@ -82,7 +78,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the login session's id: changing it (logout, password change/reset, deactivation) ends every session.
     session_token: Mapped[str] = mapped_column(String(64), default=_session_token)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # TOTP two-factor authentication: the base32 secret once confirmed, and the last time step used (no replays).
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -151,7 +147,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -167,7 +163,7 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64), index=True)
     username: Mapped[str] = mapped_column(String(254), index=True)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
 
 
 class OutboxMessage(Base):
@@ -179,7 +175,7 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -195,7 +191,7 @@ class Invitation(Base):
     role: Mapped[str] = mapped_column(String(30))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     nonce_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -223,7 +219,7 @@ class AccountEvent(Base):
     __tablename__ = "account_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     actor: Mapped[str] = mapped_column(String(254))  # e-mail address at the time, or "cli"
     via: Mapped[str] = mapped_column(String(10), default="web")  # web | cli

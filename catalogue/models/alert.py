@@ -1,19 +1,15 @@
 """Following a search: a subscription to one exact, normalised filter, and the digests sent for it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
+from ..db import Base, utc_now
 
 ALERT_SOURCES = ("list", "wizard")
 ALERT_FREQUENCIES = ("daily", "weekly")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class AlertSubscription(Base):
@@ -30,7 +26,7 @@ class AlertSubscription(Base):
     filter_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the source and the canonical filter
     frequency: Mapped[str] = mapped_column(String(10), default="weekly")
     language: Mapped[str] = mapped_column(String(5), default="nl")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     confirm_nonce_hash: Mapped[str | None] = mapped_column(String(64))
 
@@ -49,7 +45,7 @@ class AlertDigest(Base):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("alert_subscription.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(12))  # 2026-11-30 (daily) or 2026-W48 (weekly)
     items: Mapped[int] = mapped_column(Integer, default=0)  # 0: nothing matched, no mail
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     subscription: Mapped[AlertSubscription] = relationship(back_populates="digests")
 
@@ -64,4 +60,4 @@ class RateLimitHit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bucket: Mapped[str] = mapped_column(String(30))
     key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)

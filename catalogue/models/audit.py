@@ -1,12 +1,12 @@
 """Audit trail, versions, watches and in-app notifications."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
+from ..db import Base, utc_now
 from .account import User
 from .geo import Region
 from .instrument import Instrument
@@ -15,17 +15,13 @@ AUDIT_ACTIONS = ("create", "update", "publish", "unpublish", "schedule", "delete
                  "review", "region_update", "coverage", "accept_proposal", "reject_proposal")
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class AuditEntry(Base):
     """One change: who, when, what, and per field the old and new value ({field: [old, new]})."""
 
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     actor: Mapped[str] = mapped_column(String(254))  # the user's e-mail address at the time (kept if the user goes)
     via: Mapped[str] = mapped_column(String(10), default="web")  # web | api | cli
@@ -49,7 +45,7 @@ class InstrumentVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(30))
@@ -65,7 +61,7 @@ class Watch(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), primary_key=True,
                                                index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     user: Mapped[User] = relationship()
     instrument: Mapped[Instrument] = relationship()
@@ -79,7 +75,7 @@ class Notification(Base):
     instrument_id: Mapped[int | None] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), index=True)
     audit_entry_id: Mapped[int | None] = mapped_column(ForeignKey("audit_entry.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     instrument: Mapped[Instrument | None] = relationship()

@@ -8,18 +8,14 @@ recorder writes a row only when the public representation really changed.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, utc_now
 
 CHANGE_TYPES = ("created", "updated", "published", "unpublished", "ended", "deleted")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class PublicChange(Base):
@@ -36,7 +32,7 @@ class PublicChange(Base):
     # the id, is put in front when it is read (catalogue/changes/feed.py)
     entry: Mapped[str] = mapped_column(Text)
     match: Mapped[dict] = mapped_column(JSON, default=dict)  # {"kind", "provider", "regions"} for webhook filters
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
 
 
 class PublicState(Base):

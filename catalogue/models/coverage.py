@@ -1,18 +1,14 @@
 """Coverage declarations: an organisation declares the offer of its gemeente, or of its region's WSP, complete."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
+from ..db import Base, utc_now
 from .account import Organisation, User
 from .geo import Municipality, Region
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class CoverageDeclaration(Base):
@@ -26,7 +22,7 @@ class CoverageDeclaration(Base):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
     kinds: Mapped[list] = mapped_column(JSON, default=list)  # kind codes; empty = the whole offer
-    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(254))  # the e-mail address at the time
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))

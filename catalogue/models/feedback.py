@@ -1,22 +1,18 @@
 """'Klopt er iets niet?': a reader's report about one public page, kept in the owning organisation's queue."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
+from ..db import Base, utc_now
 from .account import User
 from .geo import Municipality, Region
 from .instrument import Instrument
 
 REPORT_PAGES = ("instrument", "region", "gemeente")
 REPORT_STATES = ("open", "fixed", "not_applicable")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class FeedbackReport(Base):
@@ -26,7 +22,7 @@ class FeedbackReport(Base):
     __tablename__ = "feedback_report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     page: Mapped[str] = mapped_column(String(20))
     instrument_id: Mapped[int | None] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)

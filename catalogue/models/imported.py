@@ -2,20 +2,16 @@
 parameter proposals read from imported free text, waiting for an editor."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
+from ..db import Base, utc_now
 from .account import User
 from .instrument import Instrument
 
 PROPOSAL_STATUSES = ("open", "accepted", "rejected")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class ImportRecord(Base):
@@ -31,7 +27,7 @@ class ImportRecord(Base):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), index=True)
     source_updated_at: Mapped[str | None] = mapped_column(String(40))  # as the source wrote it
     version: Mapped[int] = mapped_column(Integer)  # our version right after the import
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     instrument: Mapped[Instrument] = relationship()
 
@@ -48,7 +44,7 @@ class ParameterProposal(Base):
     excerpt: Mapped[str] = mapped_column(Text)  # the text it was read from
     field_name: Mapped[str] = mapped_column(String(40))  # where the text was: conditions, description, ...
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     decided_by: Mapped[str | None] = mapped_column(String(254))

@@ -1,7 +1,7 @@
 """An instrument: one offering by one provider, with structured, comparable parameters."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
+from ..db import Base, utc_now
 from .geo import Municipality, Region
 from .parameter_value import ParameterValue
 from .provider import Provider
@@ -59,10 +59,6 @@ instrument_term = Table(
     Column("instrument_id", ForeignKey("instrument.id", ondelete="CASCADE"), primary_key=True),
     Column("term_id", ForeignKey("taxonomy_term.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Instrument(Base):
@@ -116,8 +112,8 @@ class Instrument(Base):
     internal_notes: Mapped[str | None] = mapped_column(Text)
     example: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     kind: Mapped[InstrumentKind] = relationship()

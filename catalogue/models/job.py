@@ -3,18 +3,14 @@ The `job` table is the queue; `catalogue jobs work` runs it (see catalogue/jobs/
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, utc_now
 
 JOB_STATES = ("queued", "running", "done", "failed")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _public_id() -> str:
@@ -38,7 +34,7 @@ class Job(Base):
     progress_message: Mapped[str | None] = mapped_column(String(300))
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     owner_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     worker: Mapped[str | None] = mapped_column(String(120))

@@ -2,16 +2,11 @@
 No Flask."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import PublicChange, WebhookConsumer, WebhookDelivery
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+from ..db import utc_now
 
 
 def matches(consumer: WebhookConsumer, keys: dict) -> bool:
@@ -33,7 +28,7 @@ def enqueue_for(session: Session, changes: list[PublicChange]) -> int:
         return 0
     consumers = list(session.scalars(select(WebhookConsumer).order_by(WebhookConsumer.id)))
     rows = [WebhookDelivery(consumer_id=c.id, change_id=change.id, instrument_id=change.instrument_id,
-                            status="pending", attempts=0, next_attempt_at=_now())
+                            status="pending", attempts=0, next_attempt_at=utc_now())
             for change in changes for c in consumers if matches(c, change.match or {})]
     session.add_all(rows)
     session.flush()
@@ -45,7 +40,7 @@ def replay(session: Session, delivery: WebhookDelivery) -> WebhookDelivery:
     of that instrument that are already waiting."""
     again = WebhookDelivery(consumer_id=delivery.consumer_id, change_id=delivery.change_id,
                             instrument_id=delivery.instrument_id, status="pending", attempts=0,
-                            next_attempt_at=_now(), replay_of_id=delivery.id)
+                            next_attempt_at=utc_now(), replay_of_id=delivery.id)
     session.add(again)
     session.flush()
     return again

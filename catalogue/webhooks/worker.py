@@ -28,7 +28,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth import send_mail
-from ..db import Database, retrying
+from ..db import Database, retrying, utc_now
 from ..models import Membership, User, WebhookAttempt, WebhookConsumer, WebhookDelivery
 from . import signing
 from .sender import post
@@ -48,10 +48,6 @@ class Settings:
     batch: int = 20  # deliveries claimed at once
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
@@ -67,7 +63,7 @@ def backoff(attempts: int, settings: Settings) -> float:
 
 def claim(db: Database, worker: str, settings: Settings, now: datetime | None = None) -> list[int]:
     """Marks due deliveries as `sending` for this worker and returns their ids, oldest first."""
-    now = now or _now()
+    now = now or utc_now()
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(earlier.consumer_id == WebhookDelivery.consumer_id,
                              earlier.instrument_id == WebhookDelivery.instrument_id,
@@ -127,7 +123,7 @@ def deliver(db: Database, delivery_id: int, worker: str, settings: Settings) -> 
 
 def _record(db: Database, delivery_id: int, worker: str, status: int | None, error: str | None, seconds: float,
             settings: Settings) -> None:
-    now = _now()
+    now = utc_now()
     with db.session(write=True) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         if delivery is None:
