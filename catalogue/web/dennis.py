@@ -26,13 +26,8 @@ def _kinds() -> list[InstrumentKind]:
 
 
 def _page(status: int = 200, **context):
-    user = uploads.current()
-    context.setdefault("result", None)
-    context.setdefault("token", None)
-    context.setdefault("error", None)
+    regions = uploads.page_context(context)
     context.setdefault("default_kind", "")
-    regions = uploads.import_regions(user)
-    context.setdefault("selected", regions[0].code if len(regions) == 1 else "")
     return render_template("exports/dennis.html", regions=regions, kinds=_kinds(),
                            max_instruments=WEB_MAX_INSTRUMENTS, **context), status
 

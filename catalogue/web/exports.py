@@ -146,11 +146,7 @@ def import_template(fmt: str):
 
 
 def _page(status: int = 200, **context):
-    user = uploads.current()
-    regions = uploads.import_regions(user)
-    context.setdefault("selected", regions[0].code if len(regions) == 1 else "")
-    for key in ("result", "token", "error"):
-        context.setdefault(key, None)
+    regions = uploads.page_context(context)
     return render_template("exports/import.html", regions=regions, **context), status
 
 

@@ -48,6 +48,16 @@ def import_regions(user) -> list[Region]:
     return sorted(regions.values(), key=lambda r: r.name)
 
 
+def page_context(context: dict) -> list[Region]:
+    """The regions the current user may import for, with the upload page's defaults filled into `context`: no result,
+    token or error yet, and the region chosen when there is only one."""
+    regions = import_regions(current())
+    context.setdefault("selected", regions[0].code if len(regions) == 1 else "")
+    for key in ("result", "token", "error"):
+        context.setdefault(key, None)
+    return regions
+
+
 def region_for(user, code: str | None) -> Region:
     allowed = {r.code: r for r in import_regions(user)}
     if not code or code not in allowed:
