@@ -19,9 +19,10 @@ Per instrument it reports errors (must be fixed; the command exits non-zero) and
 
 The national values of the estimate (seed_data/estimate.yaml: wettelijk minimumloon, loonkostensubsidie cap and
 werkgeverslasten allowance) are checked too when the whole catalogue is: never_checked, check_overdue and
-checked_in_future as for a national instrument (errors), and value_unconfirmed (warning) for a period whose value could
-not be confirmed on an official page ("niet bevestigd"). A value without an official source is refused when the file is
-loaded (catalogue/estimate/rules.py).
+checked_in_future as for a national instrument (errors), value_unconfirmed (warning) for a period whose value could
+not be confirmed on an official page ("niet bevestigd"), and value_read_via_copy (warning) for a value whose official
+text was read in a copy of it (`read_via`), not on the official page itself. A value without an official source is
+refused when the file is loaded (catalogue/estimate/rules.py).
 """
 from __future__ import annotations
 
@@ -62,9 +63,14 @@ MESSAGES = {
     "contacts_missing": "Geen contact: geen contactpersoon en geen telefoon, e-mail of website van de aanbieder.",
     "value_unconfirmed": "Niet bevestigd: de waarde voor {period} staat niet op een officiële pagina; de schatting "
                          "rekent er niet mee.",
+    "value_read_via_copy": "De waarde voor {period} is gelezen in een kopie van de officiële tekst; lees haar nog op de "
+                           "officiële pagina zelf.",
 }
 NATIONAL_VALUE_NAMES = {"wml_per_hour": "Wettelijk minimumloon per uur (21 jaar en ouder)",
+                        "holiday_allowance_share": "Vakantiebijslag (deel van het loon)",
                         "lks_cap_share_of_wml": "Loonkostensubsidie: maximum als deel van het WML",
+                        "lks_flat_share_of_wml": "Loonkostensubsidie zonder loonwaardebepaling: deel van het WML",
+                        "lks_flat_max_months": "Loonkostensubsidie zonder loonwaardebepaling: hoogstens zoveel maanden",
                         "lks_employer_charges_allowance": "Loonkostensubsidie: vergoeding werkgeverslasten"}
 
 
@@ -208,6 +214,8 @@ def check_national_values(today: date, values=None) -> list[Finding]:
                       f"{row.valid_until.isoformat() if row.valid_until else '…'}")
             if not row.confirmed:
                 add("value_unconfirmed", WARNING, period=period)
+            elif row.read_via:
+                add("value_read_via_copy", WARNING, period=period)
             if row.last_checked is None:
                 add("never_checked", ERROR)
             elif row.last_checked > today:

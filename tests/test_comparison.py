@@ -260,3 +260,18 @@ def test_comparison_estimate_bad_input_is_shown_next_to_the_field(client):
     assert "Jaar 1:" not in html and "Vergelijking van 4 instrumenten" in html  # the comparison itself stays
     en = client.get("/en" + COMPARE_ESTIMATE + "&uren=0&loon=16&start=2027-02-01").get_data(as_text=True)
     assert "What does this employee cost me? (estimate)" in en and "a number from 1 to 60" in en
+
+
+def test_estimate_rule_texts_are_english_under_en(client):
+    query = COMPARE_ESTIMATE + "&uren=36&loon=16&start=2026-01-01&zonderloonwaarde=ja"
+    nl = client.get(query).get_data(as_text=True)
+    assert "€ 9.182,25" in nl  # docs/estimate-examples.md, example 12: 50% × 14.71 × 1.08 × 1.235 × 936 hours
+    assert "Zonder loonwaardebepaling, gedurende ten hoogste de eerste 6 maanden" in nl and "per verloond uur" in nl
+    assert 'name="zonderloonwaarde" value="ja" checked' in " ".join(nl.split())
+    en = client.get("/en" + query).get_data(as_text=True)
+    assert "€ 9,182.25" in en or "€ 9.182,25" in en
+    assert "Without a wage value assessment, during at most the first 6 months" in en
+    assert "without wage value, first 6 months" in en and "per paid hour" in en
+    assert "Gross wage € 16 per hour × 1872 hours." in en
+    assert "Zonder loonwaardebepaling" not in en and "per verloond uur" not in en
+    assert "read in a copy of the official text" in en and "Holiday allowance (share of the wage)" in en

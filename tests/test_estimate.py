@@ -1,4 +1,5 @@
 """The net-cost estimate against the worked examples in docs/estimate-examples.md. Plain objects, no database."""
+import re
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -56,10 +57,12 @@ def test_example_3_loonkostensubsidie_within_the_cap_plus_allowance():
     lks = instrument("loonkostensubsidie", "LKS", amount_type="loonwaarde")
     values = values_with_test_wml()
     half = estimate(inputs(uren="36", loonwaarde="50"), [lks], values).years[0]
-    assert half.support[0].amount == D("16183.44")  # (14 − 7) × 1.235 × 1872
+    assert half.support[0].amount == D("17478.12")  # (14 − 7) × 1.08 = 7.56 (≤ 10.584) × 1.235 × 1872
     low = estimate(inputs(uren="36", loonwaarde="20"), [lks], values).years[0]
-    assert low.support[0].amount == D("22656.82")  # capped: 70% × 14 = 9.80; × 1.235 × 1872
-    assert "hoogstens 70% van het WML" in low.support[0].rule
+    assert low.support[0].amount == D("24469.36")  # 11.20 × 1.08 = 12.096, capped at 70% × 14 × 1.08 = 10.584
+    rule = str(low.support[0].rule)
+    assert "hoogstens 70% van WML + vakantiebijslag (€ 10.58)" in rule and "8% vakantiebijslag" in rule
+    assert "Participatiewet art. 10d lid 4" in rule
 
 
 def test_example_4_proefplaatsing_months_have_no_wage_cost():
@@ -135,8 +138,8 @@ def test_example_8_wml_wage_and_loonkostensubsidie_per_wml_period():
                     two_test_wml_periods()).years[0]
     assert year.paid_hours == D(1872)
     assert year.wage_cost.amount == D("26676.00")  # 14.00 × 936 + 14.50 × 936
-    assert year.support[0].amount == D("16472.43")  # 7.00 × 1.235 × 936 + 7.25 × 1.235 × 936
-    assert year.net == D("10203.57")
+    assert year.support[0].amount == D("17790.22")  # 7.00 × 1.08 × 1.235 × 936 + 7.25 × 1.08 × 1.235 × 936
+    assert year.net == D("8885.78")
     assert "01-07-2027 t/m 31-12-2027" in year.support[0].rule and "23.5% vergoeding werkgeverslasten" in year.support[0].rule
 
 
@@ -144,7 +147,7 @@ def test_example_9_the_cap_of_70_percent_per_period():
     lks = instrument("loonkostensubsidie", "LKS", amount_type="loonwaarde")
     year = estimate(inputs(uren="36", loon="16", start="2027-01-01", loonwaarde="20"), [lks],
                     two_test_wml_periods()).years[0]
-    assert year.support[0].amount == D("23061.40")  # 9.80 × 1.235 × 936 + 10.15 × 1.235 × 936
+    assert year.support[0].amount == D("24906.31")  # 9.80 × 1.08 × 1.235 × 936 + 10.15 × 1.08 × 1.235 × 936
     assert year.wage_cost.amount == D("29952.00")  # the entered wage, 16.00 × 1872
 
 
@@ -181,7 +184,10 @@ def test_national_values_carry_source_period_and_last_check():
     assert allowance.value == D("0.235") and "officielebekendmakingen.nl" in allowance.source_url
     assert allowance.last_checked is not None and allowance.valid_from == date(2018, 1, 1)
     cap = values.on("lks_cap_share_of_wml", date(2027, 2, 1))
-    assert cap.value == D("0.70") and "rijksoverheid.nl" in cap.source_url
+    assert cap.value == D("0.70") and cap.source_url.startswith("https://wetten.overheid.nl/BWBR0015703/")
+    assert values.on("holiday_allowance_share", date(2027, 2, 1)).value == D("0.08")
+    assert values.on("lks_flat_share_of_wml", date(2026, 3, 1)).value == D("0.50")
+    assert values.on("lks_flat_max_months", date(2026, 3, 1)).value == D("6")
     rows = values.values["wml_per_hour"]
     assert all(r.last_checked for r in rows) and all(r.value is None or r.source_url for r in rows)
     # half-year periods from 2024: 1 January and 1 July
@@ -212,3 +218,160 @@ def test_content_check_reports_unconfirmed_and_overdue_national_values():
     assert all(f.severity == "warning" for f in findings)
     later = check_national_values(date(2028, 6, 1))
     assert {f.code for f in later if f.severity == "error"} == {"check_overdue"}
+
+
+# The real hourly WML (seed_data/estimate.yaml): the 1 January amounts of 2024, 2025 and 2026 are read (in a verbatim
+# copy of the Staatscourant regulation's article 1); the 1 July amounts stay "niet bevestigd".
+def test_the_real_wml_half_years_carry_their_staatscourant_source():
+    values = load_values()
+    for day, amount, publication in ((date(2024, 3, 1), "13.27", "stcrt-2023-28170"),
+                                     (date(2025, 3, 1), "14.06", "stcrt-2024-33625"),
+                                     (date(2026, 3, 1), "14.71", "stcrt-2025-34131")):
+        row = values.on("wml_per_hour", day)
+        assert row.value == D(amount) and row.source_url == f"https://zoek.officielebekendmakingen.nl/{publication}.html"
+        assert row.read_via and row.last_checked == date(2026, 12, 1) and row.valid_from.month == 1
+    for day in (date(2024, 9, 1), date(2025, 9, 1), date(2026, 9, 1), date(2027, 3, 1)):
+        row = values.on("wml_per_hour", day)
+        assert row.value is None and row.reason and row.source_url is None
+
+
+@pytest.mark.parametrize("year, wml, half", [(2024, "13.27", "12420.72"), (2025, "14.06", "13160.16"),
+                                             (2026, "14.71", "13768.56")])
+def test_example_11_a_confirmed_half_year_is_shown_and_the_year_total_stays_unknown(year, wml, half):
+    result = estimate(inputs(uren="36", loon="wml", start=f"{year}-01-01"), [])  # the real data
+    line = result.years[0].wage_cost
+    assert line.amount is None and result.net_total is None
+    rule = str(line.rule)
+    assert f"€ {wml} × 936 uur (01-01-{year} t/m 30-06-{year}) = € {half}" in rule  # 36 × 52 / 12 × 6 = 936 hours
+    assert f"01-07-{year} t/m 31-12-{year}: niet bevestigd" in rule
+    assert f"De bevestigde perioden samen: € {half}; het totaal is onbekend." in rule
+    assert line.source_url.startswith("https://zoek.officielebekendmakingen.nl/stcrt-")
+
+
+LKS = dict(amount_type="loonwaarde")
+
+
+def test_example_12_loonkostensubsidie_without_loonwaarde_for_the_first_six_months():
+    lks = instrument("loonkostensubsidie", "LKS", **LKS)
+    result = estimate(inputs(uren="36", start="2026-01-01", zonderloonwaarde="ja"), [lks])  # the real data
+    year = result.years[0]
+    assert year.wage_cost.amount == D("29952.00")  # 16.00 × 1,872
+    flat, after = year.support
+    assert flat.amount == D("9182.25")  # 50% × 14.71 × 1.08 = 7.9434; × 1.235 = 9.810099; × 936 hours
+    assert str(flat.note) == "zonder loonwaarde, eerste 6 maanden" and "10d lid 5" in flat.rule
+    assert "01-01-2026 t/m 30-06-2026: 50% van (WML € 14.71 + 8% vakantiebijslag) = € 7.94 per uur" in flat.rule
+    assert flat.source_url == "https://wetten.overheid.nl/BWBR0015703/2026-01-01"
+    assert after.amount is None and "na de eerste 6 maanden: vul de loonwaarde in" in after.rule
+    assert year.net == D("20769.75")  # 29,952.00 − 9,182.25; the part after six months is listed as not computed
+    assert after.rule in result.unknown
+
+
+def test_example_12_after_the_first_six_months_the_loonwaarde_counts():
+    lks = instrument("loonkostensubsidie", "LKS", **LKS)
+    year = estimate(inputs(uren="36", start="2027-01-01", zonderloonwaarde="ja", loonwaarde="40"), [lks],
+                    values_with_test_wml()).years[0]
+    flat, after = year.support
+    assert flat.amount == D("8739.06")  # 50% × 14.00 × 1.08 = 7.56; × 1.235 × 936
+    assert after.amount == D("10486.87")  # (14.00 − 5.60) × 1.08 = 9.072 (≤ 10.584); × 1.235 × 936
+    assert "01-07-2027 t/m 31-12-2027" in after.rule and str(after.note) == "naar loonwaarde, na de eerste 6 maanden"
+
+
+def test_example_12_the_six_months_start_with_the_job_after_a_proefplaatsing():
+    trial = instrument("proefplaatsing", "Proefplaatsing", duration_max=2, duration_unit="maand")
+    lks = instrument("loonkostensubsidie", "LKS", **LKS)
+    year = estimate(inputs(uren="36", start="2027-02-01", zonderloonwaarde="ja", loonwaarde="40"), [trial, lks],
+                    values_with_test_wml()).years[0]
+    flat, after = year.support
+    assert "01-04-2027 t/m 30-09-2027" in flat.rule and flat.amount == D("8739.06")  # 6 months = 936 hours
+    assert "01-10-2027 t/m 31-01-2028" in after.rule and after.amount == D("6991.25")  # 4 months = 624 h × 11.20392
+    assert year.paid_hours == D(1560)  # 936 + 624: ten months of wage
+
+
+def test_without_loonwaarde_before_2024_is_not_confirmed():
+    lks = instrument("loonkostensubsidie", "LKS", **LKS)
+    year = estimate(inputs(start="2023-03-01", zonderloonwaarde="ja"), [lks]).years[0]
+    assert year.support[0].amount is None and "niet bevestigd" in year.support[0].rule
+    assert "vóór 1 januari 2024 is niet gelezen" in year.support[0].rule
+
+
+def test_the_checkbox_accepts_only_yes_or_empty():
+    assert inputs(zonderloonwaarde="ja").lks_flat and not inputs().lks_flat
+    bad = inputs(zonderloonwaarde="misschien")
+    assert set(bad.errors) == {"zonderloonwaarde"} and not bad.ok
+
+
+def test_the_loader_refuses_sources_outside_the_official_list_and_a_copy_without_a_value(tmp_path):
+    from catalogue.estimate.rules import _load
+
+    def load(body):
+        path = tmp_path / f"v{abs(hash(body))}.yaml"
+        path.write_text(body, encoding="utf-8")
+        return _load(str(path))
+
+    for url in ("https://www.svb.nl/nl/minimumloon", "https://www.accountant.example/wml", "https://wetten.overheid.nl.evil.example/x"):
+        with pytest.raises(ValueError, match="official"):
+            load(f"wml_per_hour:\n  - {{value: '14.71', valid_from: 2026-01-01, source_url: '{url}'}}\n")
+    for url in ("https://www.uwv.nl/x", "https://www.rvo.nl/x", "https://zoek.officielebekendmakingen.nl/stcrt-2025-34131.html"):
+        assert load(f"wml_per_hour:\n  - {{value: '14.71', valid_from: 2026-01-01, source_url: '{url}'}}\n"
+                    ).values["wml_per_hour"][0].value == D("14.71")
+    with pytest.raises(ValueError, match="read_via"):
+        load("wml_per_hour:\n  - {value: null, reason: x, read_via: 'een kopie'}\n")
+
+
+def test_content_check_asks_to_read_a_copied_value_on_the_official_page():
+    from catalogue.content_check import check_national_values
+
+    copied = {(f.slug, f.values["period"]) for f in check_national_values(date(2026, 12, 1))
+              if f.code == "value_read_via_copy"}
+    assert ("wml_per_hour", "2026-01-01 t/m 2026-06-30") in copied and ("lks_flat_share_of_wml", "2024-01-01 t/m …") in copied
+    assert ("lks_employer_charges_allowance", "2018-01-01 t/m …") not in copied  # read on officielebekendmakingen.nl
+
+
+def _every_rule_text():
+    """The rule texts of estimates that take every branch (real data and test values)."""
+    lkv = instrument("loonkostenvoordeel", "LKV", **LKV)
+    low = instrument("loonkostenvoordeel", "LKV laag", **{**LKV, "amount_value": D("1.35"), "amount_max_per_year": None})
+    ended = instrument("loonkostenvoordeel", "LKV oud", **{**LKV, "valid_until": date(2020, 1, 1)})
+    unknown = instrument("loonkostenvoordeel", "LKV ?", **{**LKV, "amount_value": None})
+    items = [lkv, low, ended, unknown, instrument("loonkostensubsidie", "LKS", **LKS), instrument("loondispensatie"),
+             instrument("premie", "P", amount_type="vast", amount_value=D("500")),
+             instrument("premie", "M", amount_type="per_maand", amount_value=D("100"), duration_max=6, duration_unit="maand"),
+             instrument("premie", "?"), instrument("proefplaatsing", "PP", duration_max=2, duration_unit="maand")]
+    runs = [({}, None), ({"loon": "wml", "loonwaarde": "50"}, None), ({"loonwaarde": "50", "werkgeverslasten": "20"}, None),
+            ({"loon": "wml", "start": "2023-01-01", "zonderloonwaarde": "ja"}, None),
+            ({"zonderloonwaarde": "ja", "start": "2026-01-01"}, None),
+            ({"zonderloonwaarde": "ja", "loonwaarde": "20"}, values_with_test_wml()),
+            ({"loon": "wml", "loonwaarde": "20"}, two_test_wml_periods())]
+    for fields, values in runs:
+        result = estimate(inputs(**fields), items, values)
+        for year in result.years:
+            for line in [year.wage_cost, *year.support]:
+                yield line.rule
+                if line.note is not None:
+                    yield line.note
+        yield from result.unknown
+    empty = NationalValues({name: () for name in load_values().values})
+    yield from estimate(inputs(loon="wml", loonwaarde="50", zonderloonwaarde="ja"), items[4:5], empty).unknown
+    yield from estimate(inputs(loon="wml", loonwaarde="50"), items[4:5], empty).unknown
+
+
+def test_every_rule_text_has_an_english_translation():
+    from babel.messages.pofile import read_po
+
+    from catalogue.config import ROOT
+    from catalogue.estimate.periods import MISSING
+    from catalogue.estimate.texts import data_text
+
+    with open(ROOT / "catalogue/translations/en/LC_MESSAGES/messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    msgids = {m.msgid for t in _every_rule_text() for m in t.messages()}
+    msgids |= {m for pair in MISSING.values() for m in pair}
+    msgids |= {data_text(r.reason).msgid for rows in load_values().values.values() for r in rows if r.reason}
+    assert len(msgids) > 40
+    missing = sorted(m for m in msgids if catalog.get(m) is None or not catalog.get(m).string)
+    assert missing == []
+    for m in msgids:  # the English formats with the Dutch parameters (a literal % is written %% in both)
+        params = {name: "x" for name in re.findall(r"%\((\w+)\)s", m)}
+        english = catalog.get(m).string
+        assert set(re.findall(r"%\((\w+)\)s", english)) == set(params)
+        english % params  # a lone % would raise here

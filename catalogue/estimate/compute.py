@@ -4,40 +4,36 @@ and the date its values are valid on. An estimate, never a promise. No Flask.
 Rules (worked examples in docs/estimate-examples.md):
 - a year is 52 weeks; paid hours per year = hours per week × 52, minus the months of a proefplaatsing (no wage then);
 - wage cost = gross wage per hour × paid hours, plus the werkgeverslasten percentage when one is given; with "wettelijk
-  minimumloon" the hourly WML of each period (it changes on 1 January and 1 July) × the hours in that period;
+  minimumloon" the hourly WML of each period (it changes on 1 January and 1 July) × the hours in that period; a period
+  whose WML is not confirmed leaves the wage cost unknown (the confirmed periods are shown, not added up as a total);
 - hours in a period = hours per week × 52 / 12 per month it covers (a part of a month by its calendar days);
 - LKV (amount per paid hour): rate × paid hours, at most the yearly maximum, for as many years as the LKV runs; with
   several LKVs only the highest counts (seed_data/combinations.yaml);
-- loonkostensubsidie (Participatiewet art. 10d): per WML period (WML − loonwaarde × WML) per hour, at most the cap share
-  (70%) of the WML, plus the werkgeverslasten allowance (23.5% of it), × the hours in that period; needs the loonwaarde
-  and a confirmed WML for every period of the year, otherwise it is "niet berekend" with the reason;
+- loonkostensubsidie (Participatiewet art. 10d lid 4 and 5): catalogue/estimate/lks.py;
 - loondispensatie: the employer pays wage for the loonwaarde only: (1 − loonwaarde) × wage cost (needs the loonwaarde);
 - a one-off premium (amount `vast`) in the first year; an amount per month for the months it runs;
 - risk cover (no-riskpolis) and services (jobcoaching, workplace, …) are listed beside the money, not counted.
 An instrument's own amounts are taken on the first day of each year of the estimate (its dated parameter values); the
-national values (seed_data/estimate.yaml) per period within the year.
+national values (seed_data/estimate.yaml) per period within the year. Every rule text is a translatable `Text`
+(catalogue/estimate/texts.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Sequence
 
 from ..combinations import Warning, add_months, check, load_rules
 from ..dated import amounts
 from .inputs import EstimateInput
-from .rules import DatedValue, NationalValues, load_values
+from .lks import lks_lines
+from .periods import WEEKS_PER_YEAR, Span, dates, money, nl_date, periods
+from .rules import NationalValues, load_values
+from .texts import Msg, Text, msg, text
 
-CENT = Decimal("0.01")
-LKS_VALUES = ("wml_per_hour", "lks_cap_share_of_wml", "lks_employer_charges_allowance")
-WEEKS_PER_YEAR = Decimal(52)
 MAX_YEARS = 5
 MONEY_KINDS = ("loonkostenvoordeel", "loonkostensubsidie", "loondispensatie", "premie", "proefplaatsing")
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -46,9 +42,10 @@ class Line:
 
     label: str
     amount: Decimal | None  # None: cannot be computed (reason in `rule`)
-    rule: str
+    rule: Text
     source_url: str | None
     valid_on: date | None
+    note: Msg | None = None  # which part of the instrument this line is (shown beside the label), translatable
 
 
 @dataclass
@@ -74,7 +71,7 @@ class Estimate:
     years: list[Year]
     beside: list  # risk cover and services: listed, not counted
     warnings: list[Warning]
-    unknown: list[str]  # what could not be computed, in words
+    unknown: list[Text]  # what could not be computed, in words
 
     @property
     def wage_total(self) -> Decimal | None:
@@ -113,7 +110,8 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
     count = years or _horizon(instruments)
     trial = max((_months(i) or 0 for i in instruments if i.kind.code == "proefplaatsing"), default=0)
     trial = min(trial, 12)
-    unknown: list[str] = []
+    job_start = add_months(data.start, trial)  # the dienstbetrekking starts after a proefplaatsing
+    unknown: list[Text] = []
     out: list[Year] = []
     lkvs = [i for i in instruments if i.kind.code == "loonkostenvoordeel"]
     for n in range(count):
@@ -121,32 +119,33 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
         end = add_months(data.start, 12 * (n + 1)) - timedelta(days=1)
         working_months = Decimal(12 - trial if n == 0 else 12)
         paid_hours = data.hours_per_week * WEEKS_PER_YEAR * working_months / 12
-        work_start = add_months(start, trial) if n == 0 else start
-        span = Span(work_start, end, data.hours_per_week)
+        span = Span(job_start if n == 0 else start, end, data.hours_per_week)
         wage_line = _wage(data, paid_hours, values, span, start, n == 0 and trial)
         year = Year(n + 1, start, end, paid_hours, wage_line)
         best = _best_lkv(lkvs, paid_hours, start)
         for item in instruments:
             kind = item.kind.code
+            lines: list[Line | None]
             if kind == "loonkostenvoordeel":
                 line = _lkv(item, paid_hours, start, n)
                 if line is not None and best is not None and item is not best and line.amount is not None:
-                    line = Line(line.label, Decimal(0), line.rule + " Niet meegeteld: bij meer LKV's telt alleen het "
-                                "hoogste.", line.source_url, start)
+                    line = Line(line.label, Decimal(0), text(line.rule, msg("Niet meegeteld: bij meer LKV's telt "
+                                                                            "alleen het hoogste.")),
+                                line.source_url, start)
+                lines = [line]
             elif kind == "loonkostensubsidie":
-                line = _lks(item, data, values, span, start)
+                lines = list(lks_lines(item, data, values, span, start, job_start, Line))
             elif kind == "loondispensatie":
-                line = _dispensation(item, data, wage_line, start)
+                lines = [_dispensation(item, data, wage_line, start)]
             elif kind == "premie":
-                line = _premium(item, start, n)
-            elif kind == "proefplaatsing" and n == 0 and trial:
-                line = None  # counted in the wage cost: no wage during the trial months
-            else:
+                lines = [_premium(item, start, n)]
+            else:  # a proefplaatsing is counted in the wage cost (no wage during its months); the rest is beside
                 continue
-            if line is not None:
-                year.support.append(line)
-                if line.amount is None and line.rule not in unknown:
-                    unknown.append(line.rule)
+            for line in lines:
+                if line is not None:
+                    year.support.append(line)
+                    if line.amount is None and line.rule not in unknown:
+                        unknown.append(line.rule)
         if wage_line.amount is None and wage_line.rule not in unknown:
             unknown.append(wage_line.rule)
         out.append(year)
@@ -154,72 +153,44 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
     return Estimate(out, beside, check(instruments, rules), unknown)
 
 
-@dataclass(frozen=True)
-class Span:
-    """The part of an estimate year in which wage is paid, and the hours per week."""
-
-    start: date
-    end: date
-    hours_per_week: Decimal
-
-    def hours(self, a: date, b: date) -> Decimal:
-        """Paid hours from a to b inclusive: hours per week × 52 / 12 per month (a part of a month by its days)."""
-        months, after = 0, b + timedelta(days=1)
-        while add_months(a, months + 1) <= after:
-            months += 1
-        rest = add_months(a, months)
-        fraction = Decimal(0)
-        if rest < after:
-            fraction = Decimal((after - rest).days) / Decimal((add_months(rest, 1) - rest).days)
-        return self.hours_per_week * WEEKS_PER_YEAR / 12 * (months + fraction)
-
-
-def _nl(day: date) -> str:
-    return day.strftime("%d-%m-%Y")
-
-
-def _unconfirmed(name: str, row: DatedValue | None, day: date) -> str:
-    what = {"wml_per_hour": "Het wettelijk minimumloon per uur", "lks_cap_share_of_wml": "Het maximum van de "
-            "loonkostensubsidie", "lks_employer_charges_allowance": "De vergoeding voor werkgeverslasten"}[name]
-    if row is None:
-        return f"{what} op {_nl(day)} staat niet in de gids: niet bevestigd."
-    return f"{what} op {_nl(day)}: niet bevestigd. {row.reason}".strip()
-
-
-def _wml_periods(values: NationalValues, span: Span, names: tuple[str, ...]) -> tuple[list, str | None]:
-    """The periods of the span with their rows, or the reason (niet bevestigd) why one of them has no value."""
-    periods = values.periods(names, span.start, span.end) if span.start <= span.end else []
-    for a, _b, rows in periods:
-        for name in names:
-            if rows[name] is None or not rows[name].confirmed:
-                return [], _unconfirmed(name, rows[name], a)
-    return periods, None
-
-
 def _wage(data: EstimateInput, paid_hours: Decimal, values: NationalValues, span: Span, start: date,
           trial: int) -> Line:
-    trial_note = f" De eerste {trial} maanden zijn een proefplaatsing: dan geen loonkosten." if trial else ""
     source = None
     if data.use_wml:
-        periods, problem = _wml_periods(values, span, ("wml_per_hour",))
-        if problem:
-            return Line("Loonkosten", None, problem + " Vul het brutoloon per uur in.", None, start)
-        parts, amount = [], Decimal(0)
-        for a, b, rows in periods:
-            hours = span.hours(a, b)
-            amount += rows["wml_per_hour"].value * hours
-            parts.append(f"€ {rows['wml_per_hour'].value} × {hours:.0f} uur ({_nl(a)} t/m {_nl(b)})")
-        rule = "Wettelijk minimumloon per uur × uren per periode: " + " + ".join(parts)
-        source = periods[0][2]["wml_per_hour"].source_url if periods else None
+        found = periods(values, span, ("wml_per_hour",))
+        parts, amount, missing = [], Decimal(0), []
+        for p in found:
+            hours = span.hours(p.start, p.end)
+            if p.missing is not None:
+                parts.append(msg("%(start)s t/m %(end)s: niet bevestigd", **dates(p.start, p.end)))
+                missing.append(p.missing)
+                continue
+            part = p.value("wml_per_hour") * hours
+            amount += part
+            parts.append(msg("€ %(wml)s × %(hours)s uur (%(start)s t/m %(end)s) = € %(amount)s",
+                             wml=p.value("wml_per_hour"), hours=f"{hours:.0f}", amount=money(part),
+                             **dates(p.start, p.end)))
+        computation = text(msg("Wettelijk minimumloon per uur × uren per periode:"), text(*parts, sep=" + "), end=".")
+        confirmed = [p for p in found if p.missing is None]
+        source = confirmed[0].rows["wml_per_hour"].source_url if confirmed else None
+        if missing:
+            known = (msg("De bevestigde perioden samen: € %(amount)s; het totaal is onbekend.", amount=money(amount))
+                     if confirmed else None)
+            return Line("Loonkosten", None, text(computation, known, missing[0],
+                                                 msg("Vul het brutoloon per uur in.")), source, start)
+        rule = text(computation)
     else:
         amount = data.wage_per_hour * paid_hours
-        rule = f"Brutoloon € {data.wage_per_hour} per uur × {paid_hours:.0f} uur"
+        rule = text(msg("Brutoloon € %(wage)s per uur × %(hours)s uur", wage=data.wage_per_hour,
+                        hours=f"{paid_hours:.0f}"), end=".")
     if data.employer_charges is not None:
         amount *= 1 + data.employer_charges / 100
-        rule += f", plus {data.employer_charges}% werkgeverslasten"
+        charges = msg("Plus %(charges)s%% werkgeverslasten.", charges=data.employer_charges)
     else:
-        rule += " (zonder werkgeverslasten en vakantiegeld: vul het percentage in om ze mee te tellen)"
-    return Line("Loonkosten", _money(amount), rule + "." + trial_note, source, start)
+        charges = msg("Zonder werkgeverslasten en vakantiegeld: vul het percentage in om ze mee te tellen.")
+    trial_note = (msg("De eerste %(months)s maanden zijn een proefplaatsing: dan geen loonkosten.", months=trial)
+                  if trial else None)
+    return Line("Loonkosten", money(amount), text(rule, charges, trial_note), source, start)
 
 
 def _lkv_amount(item, paid_hours: Decimal, start: date) -> tuple[Decimal | None, dict]:
@@ -229,7 +200,7 @@ def _lkv_amount(item, paid_hours: Decimal, start: date) -> tuple[Decimal | None,
     amount = values["amount_value"] * paid_hours
     if values["amount_max_per_year"] is not None:
         amount = min(amount, values["amount_max_per_year"])
-    return _money(amount), values
+    return money(amount), values
 
 
 def _best_lkv(lkvs: Sequence, paid_hours: Decimal, start: date):
@@ -242,59 +213,47 @@ def _lkv(item, paid_hours: Decimal, start: date, n: int) -> Line | None:
     if months is not None and n * 12 >= months:
         return None
     if not _running(item, start):
-        return Line(item.name, Decimal(0), f"{item.name} loopt niet op {start.isoformat()}.", item.source_url, start)
+        return Line(item.name, Decimal(0), text(msg("%(name)s loopt niet op %(day)s.", name=item.name,
+                                                    day=nl_date(start))), item.source_url, start)
     amount, values = _lkv_amount(item, paid_hours, start)
     if amount is None:
-        return Line(item.name, None, f"Het bedrag van {item.name} op {start.isoformat()} is onbekend.", item.source_url,
-                    start)
-    rule = f"€ {values['amount_value']} per verloond uur × {paid_hours:.0f} uur"
+        return Line(item.name, None, text(msg("Het bedrag van %(name)s op %(day)s is onbekend.", name=item.name,
+                                              day=nl_date(start))), item.source_url, start)
     if values["amount_max_per_year"] is not None:
-        rule += f", hoogstens € {values['amount_max_per_year']} per jaar"
-    return Line(item.name, amount, rule + " (UWV rekent per kalenderjaar).", item.source_url, start)
-
-
-def _lks(item, data: EstimateInput, values: NationalValues, span: Span, start: date) -> Line:
-    if data.loonwaarde is None:
-        return Line(item.name, None, "Loonkostensubsidie: vul de loonwaarde in (die stelt de gemeente op de werkplek vast).",
-                    item.source_url, start)
-    periods, problem = _wml_periods(values, span, LKS_VALUES)
-    if problem:
-        return Line(item.name, None, f"Loonkostensubsidie niet berekend. {problem}", item.source_url, start)
-    parts, amount = [], Decimal(0)
-    for a, b, rows in periods:
-        wml, cap, allowance = (rows[name].value for name in LKS_VALUES)
-        per_hour = min(wml - wml * data.loonwaarde / 100, wml * cap)
-        hours = span.hours(a, b)
-        amount += per_hour * (1 + allowance) * hours
-        parts.append(f"{_nl(a)} t/m {_nl(b)}: (WML € {wml} − loonwaarde {data.loonwaarde}%), hoogstens "
-                     f"{cap * 100:.0f}% van het WML = € {_money(per_hour)} per uur, plus {allowance * 100:.1f}% "
-                     f"vergoeding werkgeverslasten, × {hours:.0f} uur")
-    first = periods[0][2] if periods else {}
-    source = first["lks_cap_share_of_wml"].source_url if first else item.source_url
-    return Line(item.name, _money(amount), "; ".join(parts) + ".", source, start)
+        rule = msg("€ %(rate)s per verloond uur × %(hours)s uur, hoogstens € %(maximum)s per jaar (UWV rekent per "
+                   "kalenderjaar).", rate=values["amount_value"], hours=f"{paid_hours:.0f}",
+                   maximum=values["amount_max_per_year"])
+    else:
+        rule = msg("€ %(rate)s per verloond uur × %(hours)s uur (UWV rekent per kalenderjaar).",
+                   rate=values["amount_value"], hours=f"{paid_hours:.0f}")
+    return Line(item.name, amount, text(rule), item.source_url, start)
 
 
 def _dispensation(item, data: EstimateInput, wage_line: Line, start: date) -> Line:
     if data.loonwaarde is None or wage_line.amount is None:
-        return Line(item.name, None, "Loondispensatie: vul de loonwaarde in (die stelt UWV vast).", item.source_url, start)
-    return Line(item.name, _money(wage_line.amount * (1 - data.loonwaarde / 100)),
-                f"U betaalt loon naar de loonwaarde ({data.loonwaarde}%): (100% − {data.loonwaarde}%) × de loonkosten.",
-                item.source_url, start)
+        return Line(item.name, None, text(msg("Loondispensatie: vul de loonwaarde in (die stelt UWV vast).")),
+                    item.source_url, start)
+    return Line(item.name, money(wage_line.amount * (1 - data.loonwaarde / 100)),
+                text(msg("U betaalt loon naar de loonwaarde (%(loonwaarde)s%%): (100%% − %(loonwaarde)s%%) × de "
+                         "loonkosten.", loonwaarde=data.loonwaarde)), item.source_url, start)
 
 
 def _premium(item, start: date, n: int) -> Line | None:
     values = amounts(item, start)
     if values["amount_value"] is None or item.amount_type not in ("vast", "per_maand"):
-        return Line(item.name, None, f"Het bedrag van {item.name} is onbekend.", item.source_url, start) if n == 0 else None
+        return Line(item.name, None, text(msg("Het bedrag van %(name)s is onbekend.", name=item.name)),
+                    item.source_url, start) if n == 0 else None
     if item.amount_type == "vast":
-        return Line(item.name, _money(values["amount_value"]), f"Eenmalig € {values['amount_value']}.", item.source_url,
-                    start) if n == 0 else None
+        return Line(item.name, money(values["amount_value"]), text(msg("Eenmalig € %(amount)s.",
+                                                                       amount=values["amount_value"])),
+                    item.source_url, start) if n == 0 else None
     months = _months(item) or 12
     in_year = max(0, min(12, months - 12 * n))
     if not in_year:
         return None
-    return Line(item.name, _money(values["amount_value"] * in_year), f"€ {values['amount_value']} per maand × {in_year} "
-                "maanden.", item.source_url, start)
+    return Line(item.name, money(values["amount_value"] * in_year),
+                text(msg("€ %(amount)s per maand × %(months)s maanden.", amount=values["amount_value"],
+                         months=in_year)), item.source_url, start)
 
 
 def _running(item, day: date) -> bool:

@@ -8,6 +8,8 @@ from typing import Mapping, Sequence
 
 MIN_HOURS, MAX_HOURS = Decimal(1), Decimal(60)
 EARLIEST_START = date(2000, 1, 1)
+FIELDS = ("uren", "loon", "start", "loonwaarde", "werkgeverslasten", "zonderloonwaarde")
+YES = ("ja", "1", "on", "true")
 
 
 @dataclass
@@ -18,6 +20,7 @@ class EstimateInput:
     start: date | None = None
     loonwaarde: Decimal | None = None  # percentage of full output, 0-100; optional
     employer_charges: Decimal | None = None  # werkgeverslasten as % of gross wage; optional
+    lks_flat: bool = False  # the gemeente leaves the loonwaarde out at first (Participatiewet art. 10d lid 1 onder b)
     raw: dict[str, str] = field(default_factory=dict)  # what was typed, to show it again
     errors: dict[str, str] = field(default_factory=dict)  # field -> Dutch message (msgid)
 
@@ -40,8 +43,8 @@ def _decimal(text: str) -> Decimal | None:
 
 
 def parse_input(args: Mapping[str, Sequence[str]]) -> EstimateInput:
-    """uren, loon (or loon=wml), start (YYYY-MM-DD), loonwaarde (%), werkgeverslasten (%)."""
-    data = EstimateInput(raw={k: _text(args, k) for k in ("uren", "loon", "start", "loonwaarde", "werkgeverslasten")})
+    """uren, loon (or loon=wml), start (YYYY-MM-DD), loonwaarde (%), werkgeverslasten (%), zonderloonwaarde (ja)."""
+    data = EstimateInput(raw={k: _text(args, k) for k in FIELDS})
     raw, errors = data.raw, data.errors
     hours = _decimal(raw["uren"]) if raw["uren"] else None
     if hours is None or not MIN_HOURS <= hours <= MAX_HOURS:
@@ -68,4 +71,9 @@ def parse_input(args: Mapping[str, Sequence[str]]) -> EstimateInput:
             if value is None or not 0 <= value <= 100:
                 errors[name] = "Vul een percentage van 0 tot en met 100 in, of laat het leeg."
             setattr(data, attribute, value)
+    if raw["zonderloonwaarde"]:
+        if raw["zonderloonwaarde"].lower() in YES:
+            data.lks_flat = True
+        else:
+            errors["zonderloonwaarde"] = "Vink het vakje aan of laat het leeg."
     return data

@@ -9,8 +9,6 @@ from .compute import Estimate, estimate
 from .inputs import EstimateInput, parse_input
 from .rules import NationalOnDay, load_values
 
-FIELDS = ("uren", "loon", "start", "loonwaarde", "werkgeverslasten")
-
 
 @dataclass
 class EstimateOutcome:

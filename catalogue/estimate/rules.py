@@ -7,13 +7,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 import yaml
 
 from ..config import SEED_DIR
 
 ESTIMATE_FILE = SEED_DIR / "estimate.yaml"
-NAMES = ("wml_per_hour", "lks_cap_share_of_wml", "lks_employer_charges_allowance")
+NAMES = ("wml_per_hour", "holiday_allowance_share", "lks_cap_share_of_wml", "lks_flat_share_of_wml", "lks_flat_max_months",
+         "lks_employer_charges_allowance")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class DatedValue:
     reason: str = ""  # why there is no value
     lead: str = ""  # where the value is said to be published (not a source)
     rule_source_url: str | None = None  # the official page of the rule itself
+    read_via: str = ""  # how the official text was read when not on the official site itself (a copy of that text)
 
     @property
     def confirmed(self) -> bool:
@@ -48,9 +51,10 @@ class NationalValues:
         """Every national value as it stands on `day` (a row perhaps not confirmed, or None: not in the guide)."""
         return NationalOnDay(day, [(name, self.on(name, day)) for name in NAMES])
 
-    def periods(self, names: tuple[str, ...], start: date, end: date) -> list[tuple[date, date, dict]]:
-        """[start, end] cut where a row of any of `names` begins or ends: (from, until, {name: row or None})."""
-        cuts = {start}
+    def periods(self, names: tuple[str, ...], start: date, end: date, extra: Iterable[date] = ()) -> list[tuple[date, date, dict]]:
+        """[start, end] cut where a row of any of `names` begins or ends (and at the days `extra`):
+        (from, until, {name: row or None})."""
+        cuts = {start} | {day for day in extra if start < day <= end}
         for name in names:
             for row in self.values.get(name, ()):
                 for day in (row.valid_from, row.valid_until and row.valid_until + timedelta(days=1)):
@@ -86,11 +90,14 @@ def _row(path: str, name: str, row: dict) -> DatedValue:
         raise ValueError(f"{path}: {name} has a value without an official source_url ({source or 'none'})")
     if value is None and not row.get("reason"):
         raise ValueError(f"{path}: {name} has a row without value and without a reason")
+    if row.get("read_via") and value is None:
+        raise ValueError(f"{path}: {name} says how its value was read (read_via) but has no value")
     if row.get("rule_source_url") and not is_official(row["rule_source_url"]):
         raise ValueError(f"{path}: {name} has a rule_source_url that is not official ({row['rule_source_url']})")
     return DatedValue(None if value is None else Decimal(str(value)), _date(row.get("valid_from")),
                       _date(row.get("valid_until")), str(row.get("rule") or ""), source, _date(row.get("last_checked")),
-                      str(row.get("reason") or ""), str(row.get("lead") or ""), row.get("rule_source_url") or None)
+                      str(row.get("reason") or ""), str(row.get("lead") or ""), row.get("rule_source_url") or None,
+                      str(row.get("read_via") or ""))
 
 
 @lru_cache(maxsize=4)
