@@ -48,6 +48,8 @@ PAGES = [
      "/vergelijken?instrumenten=uwv-proefplaatsing,gouda-werkervaringsplaats,waddinxveen-proefplaatsing", False),
     ("comparison-one", "harmonisation.compare_instruments", "/vergelijken?instrumenten=uwv-proefplaatsing", False),
     ("comparison-estimate", "harmonisation.compare_instruments", COMPARE_ESTIMATE, False),
+    ("comparison-estimate-en-without-loonwaarde", "harmonisation.compare_instruments",
+     "/en" + COMPARE_ESTIMATE.replace("start=2027-02-01", "start=2026-01-01") + "&zonderloonwaarde=ja", False),
     ("comparison-estimate-errors", "harmonisation.compare_instruments",
      COMPARE_ESTIMATE.replace("uren=32", "uren=0").replace("loon=16", "loon=-1"), False),
     ("comparison-gemeenten", "harmonisation.compare_municipalities", "/vergelijken/gemeenten?a=GM0513&b=GM0627", False),
