@@ -27,25 +27,14 @@ from typing import Sequence
 from ..combinations import Warning, add_months, check, load_rules
 from ..dated import amounts
 from .inputs import EstimateInput
+from .line import Line
 from .lks import lks_lines
 from .periods import WEEKS_PER_YEAR, Span, dates, money, nl_date, periods
 from .rules import NationalValues, load_values
-from .texts import Msg, Text, msg, text
+from .texts import Text, msg, text
 
 MAX_YEARS = 5
 MONEY_KINDS = ("loonkostenvoordeel", "loonkostensubsidie", "loondispensatie", "premie", "proefplaatsing")
-
-
-@dataclass
-class Line:
-    """One number of the estimate and where it comes from."""
-
-    label: str
-    amount: Decimal | None  # None: cannot be computed (reason in `rule`)
-    rule: Text
-    source_url: str | None
-    valid_on: date | None
-    note: Msg | None = None  # which part of the instrument this line is (shown beside the label), translatable
 
 
 @dataclass
@@ -134,7 +123,7 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
                                 line.source_url, start)
                 lines = [line]
             elif kind == "loonkostensubsidie":
-                lines = list(lks_lines(item, data, values, span, start, job_start, Line))
+                lines = lks_lines(item, data, values, span, start, job_start)
             elif kind == "loondispensatie":
                 lines = [_dispensation(item, data, wage_line, start)]
             elif kind == "premie":

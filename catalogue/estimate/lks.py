@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..combinations import add_months
+from .line import Line
 from .periods import Span, dates, first_missing, money, pct, periods, unconfirmed
 from .rules import NationalValues
 from .texts import Msg, msg, text
@@ -27,33 +28,33 @@ FLAT_NOTE = "zonder loonwaarde, eerste %(months)s maanden"
 AFTER_NOTE = "naar loonwaarde, na de eerste %(months)s maanden"
 
 
-def lks_lines(item, data, values: NationalValues, span: Span, start: date, job_start: date, line_type) -> list:
+def lks_lines(item, data, values: NationalValues, span: Span, start: date, job_start: date) -> list[Line]:
     """The year's loonkostensubsidie line(s): one per rule that applies in the span (lid 5 first months, lid 4)."""
     source = item.source_url
     if not data.lks_flat:
-        return [_by_loonwaarde(item, data, values, span, start, line_type)]
+        return [_by_loonwaarde(item, data, values, span, start)]
     months_row = values.on("lks_flat_max_months", job_start)
     if months_row is None or not months_row.confirmed:
-        return [line_type(item.name, None, text(msg(NOT_COMPUTED), unconfirmed("lks_flat_max_months", months_row,
+        return [Line(item.name, None, text(msg(NOT_COMPUTED), unconfirmed("lks_flat_max_months", months_row,
                                                                               job_start)), source, start)]
     months = int(months_row.value)
     flat_end = add_months(job_start, months) - timedelta(days=1)
     lines = []
     flat = Span(span.start, min(span.end, flat_end), span.hours_per_week)
     if not flat.empty:
-        lines.append(_flat(item, values, flat, start, months, line_type))
+        lines.append(_flat(item, values, flat, start, months))
     rest = Span(max(span.start, flat_end + timedelta(days=1)), span.end, span.hours_per_week)
     if not rest.empty:
-        lines.append(_by_loonwaarde(item, data, values, rest, start, line_type, after=months))
+        lines.append(_by_loonwaarde(item, data, values, rest, start, after=months))
     return lines
 
 
-def _flat(item, values: NationalValues, span: Span, start: date, months: int, line_type):
+def _flat(item, values: NationalValues, span: Span, start: date, months: int) -> Line:
     found = periods(values, span, FLAT_VALUES)
     note = msg(FLAT_NOTE, months=months)
     missing = first_missing(found)
     if missing is not None:
-        return line_type(item.name, None, text(msg(NOT_COMPUTED), missing), item.source_url, start, note)
+        return Line(item.name, None, text(msg(NOT_COMPUTED), missing), item.source_url, start, note)
     parts, amount = [], Decimal(0)
     for p in found:
         wml, holiday, share, allowance = (p.value(n) for n in FLAT_VALUES)
@@ -66,21 +67,21 @@ def _flat(item, values: NationalValues, span: Span, start: date, months: int, li
                          per_hour=money(per_hour), allowance=pct(allowance), hours=f"{hours:.0f}"))
     rule = text(msg("Zonder loonwaardebepaling, gedurende ten hoogste de eerste %(months)s maanden van de "
                     "dienstbetrekking (Participatiewet art. 10d lid 5):", months=months), text(*parts, sep="; "), end=".")
-    return line_type(item.name, money(amount), rule, found[0].rows["lks_flat_share_of_wml"].source_url, start, note)
+    return Line(item.name, money(amount), rule, found[0].rows["lks_flat_share_of_wml"].source_url, start, note)
 
 
-def _by_loonwaarde(item, data, values: NationalValues, span: Span, start: date, line_type, after: int | None = None):
+def _by_loonwaarde(item, data, values: NationalValues, span: Span, start: date, after: int | None = None) -> Line:
     note: Msg | None = msg(AFTER_NOTE, months=after) if after else None
     if data.loonwaarde is None:
         ask = (msg("Loonkostensubsidie na de eerste %(months)s maanden: vul de loonwaarde in (die stelt de gemeente dan "
                    "vast).", months=after) if after else
                msg("Loonkostensubsidie: vul de loonwaarde in (die stelt de gemeente op de werkplek vast), of kies dat "
                    "de gemeente de loonwaarde eerst niet bepaalt."))
-        return line_type(item.name, None, text(ask), item.source_url, start, note)
+        return Line(item.name, None, text(ask), item.source_url, start, note)
     found = periods(values, span, LOONWAARDE_VALUES)
     missing = first_missing(found)
     if missing is not None:
-        return line_type(item.name, None, text(msg(NOT_COMPUTED), missing), item.source_url, start, note)
+        return Line(item.name, None, text(msg(NOT_COMPUTED), missing), item.source_url, start, note)
     parts, amount = [], Decimal(0)
     share = data.loonwaarde / 100
     for p in found:
@@ -97,4 +98,4 @@ def _by_loonwaarde(item, data, values: NationalValues, span: Span, start: date, 
                          difference=money(difference), cap=pct(cap), maximum=money(maximum),
                          allowance=pct(allowance), hours=f"{hours:.0f}"))
     rule = text(msg("Participatiewet art. 10d lid 4:"), text(*parts, sep="; "), end=".")
-    return line_type(item.name, money(amount), rule, found[0].rows["lks_cap_share_of_wml"].source_url, start, note)
+    return Line(item.name, money(amount), rule, found[0].rows["lks_cap_share_of_wml"].source_url, start, note)

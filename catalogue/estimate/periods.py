@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable
 
 from ..combinations import add_months
 from .rules import DatedValue, NationalValues
@@ -91,13 +90,12 @@ def unconfirmed(name: str, row: DatedValue | None, day: date) -> Text:
     return text(msg(not_confirmed, day=nl_date(day)), data_text(row.reason) if row.reason else None)
 
 
-def periods(values: NationalValues, span: Span, names: tuple[str, ...], cuts: Iterable[date] = ()) -> list[Period]:
-    """The periods of the span (cut where a value of `names` changes, and at `cuts`), each with its rows and what is
-    missing."""
+def periods(values: NationalValues, span: Span, names: tuple[str, ...]) -> list[Period]:
+    """The periods of the span (cut where a value of `names` changes), each with its rows and what is missing."""
     if span.empty:
         return []
     out = []
-    for a, b, rows in values.periods(names, span.start, span.end, cuts):
+    for a, b, rows in values.periods(names, span.start, span.end):
         missing = next((unconfirmed(n, rows[n], a) for n in names if rows[n] is None or not rows[n].confirmed), None)
         out.append(Period(a, b, rows, missing))
     return out

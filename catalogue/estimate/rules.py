@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 
@@ -51,10 +50,9 @@ class NationalValues:
         """Every national value as it stands on `day` (a row perhaps not confirmed, or None: not in the guide)."""
         return NationalOnDay(day, [(name, self.on(name, day)) for name in NAMES])
 
-    def periods(self, names: tuple[str, ...], start: date, end: date, extra: Iterable[date] = ()) -> list[tuple[date, date, dict]]:
-        """[start, end] cut where a row of any of `names` begins or ends (and at the days `extra`):
-        (from, until, {name: row or None})."""
-        cuts = {start} | {day for day in extra if start < day <= end}
+    def periods(self, names: tuple[str, ...], start: date, end: date) -> list[tuple[date, date, dict]]:
+        """[start, end] cut where a row of any of `names` begins or ends: (from, until, {name: row or None})."""
+        cuts = {start}
         for name in names:
             for row in self.values.get(name, ()):
                 for day in (row.valid_from, row.valid_until and row.valid_until + timedelta(days=1)):
