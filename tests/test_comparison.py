@@ -275,3 +275,12 @@ def test_estimate_rule_texts_are_english_under_en(client):
     assert "Gross wage € 16 per hour × 1872 hours." in en
     assert "Zonder loonwaardebepaling" not in en and "per verloond uur" not in en
     assert "read in a copy of the official text" in en and "Holiday allowance (share of the wage)" in en
+
+
+def test_national_values_are_listed_with_plain_percentages(client):
+    html = client.get(COMPARE_ESTIMATE + "&uren=36&loon=16&start=2026-01-01").get_data(as_text=True)
+    listed = html[html.index('<ul class="national-values">'):]
+    listed = " ".join(listed[:listed.index("</ul>")].split())
+    assert "<strong>€ 14,71</strong>" in listed and "<strong>8%</strong>" in listed and "<strong>70%</strong>" in listed
+    assert "<strong>50%</strong>" in listed and "<strong>6 maanden</strong>" in listed and "<strong>23,5%</strong>" in listed
+    assert "gelezen in een kopie van de officiële tekst" in listed and "stcrt-2025-34131" in listed
