@@ -263,9 +263,10 @@ def test_comparison_estimate_bad_input_is_shown_next_to_the_field(client):
 
 
 def test_estimate_rule_texts_are_english_under_en(client):
-    query = COMPARE_ESTIMATE + "&uren=36&loon=16&start=2026-01-01&zonderloonwaarde=ja"
+    query = COMPARE_ESTIMATE + "&uren=36&loon=16&start=2026-01-01&zonderloonwaarde=ja&wml=14,71"
     nl = client.get(query).get_data(as_text=True)
-    assert "€ 9.182,25" in nl  # docs/estimate-examples.md, example 12: 50% × 14.71 × 1.08 × 1.235 × 936 hours
+    assert "€ 9.182,25" in nl  # docs/estimate-examples.md, example 12: 50% × 14.71 (typed) × 1.08 × 1.235 × 936 hours
+    assert "Door u ingevuld:" in nl and "niet door de gids gecontroleerd" in nl
     assert "Zonder loonwaardebepaling, gedurende ten hoogste de eerste 6 maanden" in nl and "per verloond uur" in nl
     assert 'name="zonderloonwaarde" value="ja" checked' in " ".join(nl.split())
     en = client.get("/en" + query).get_data(as_text=True)
@@ -275,12 +276,15 @@ def test_estimate_rule_texts_are_english_under_en(client):
     assert "Gross wage € 16 per hour × 1872 hours." in en
     assert "Zonder loonwaardebepaling" not in en and "per verloond uur" not in en
     assert "read in a copy of the official text" in en and "Holiday allowance (share of the wage)" in en
+    assert "Entered by you:" in en and "as you entered it" in en and "The guide has not checked this amount." in en
 
 
 def test_national_values_are_listed_with_plain_percentages(client):
     html = client.get(COMPARE_ESTIMATE + "&uren=36&loon=16&start=2026-01-01").get_data(as_text=True)
     listed = html[html.index('<ul class="national-values">'):]
     listed = " ".join(listed[:listed.index("</ul>")].split())
-    assert "<strong>€ 14,71</strong>" in listed and "<strong>8%</strong>" in listed and "<strong>70%</strong>" in listed
+    assert "€ 14,71" not in listed and "<strong>8%</strong>" in listed and "<strong>70%</strong>" in listed
     assert "<strong>50%</strong>" in listed and "<strong>6 maanden</strong>" in listed and "<strong>23,5%</strong>" in listed
-    assert "gelezen in een kopie van de officiële tekst" in listed and "stcrt-2025-34131" in listed
+    assert "gelezen in een kopie van de officiële tekst" in listed  # the law texts read in MinBZK's copies
+    wml = listed[listed.index("Wettelijk minimumloon per uur"):]
+    assert wml.split("</li>")[0].count("niet bevestigd") == 1

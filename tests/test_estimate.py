@@ -220,32 +220,57 @@ def test_content_check_reports_unconfirmed_and_overdue_national_values():
     assert {f.code for f in later if f.severity == "error"} == {"check_overdue"}
 
 
-# The real hourly WML (seed_data/estimate.yaml): the 1 January amounts of 2024, 2025 and 2026 are read (in a verbatim
-# copy of the Staatscourant regulation's article 1); the 1 July amounts stay "niet bevestigd".
-def test_the_real_wml_half_years_carry_their_staatscourant_source():
+# The real hourly WML (seed_data/estimate.yaml): no official page could be read, so every half-year since 2024 stays
+# "niet bevestigd", each with a lead naming the Staatscourant regulation where it can be confirmed (a third party's
+# quotation is a lead, never the source).
+def test_the_real_wml_stays_unconfirmed_with_the_regulation_to_read():
     values = load_values()
-    for day, amount, publication in ((date(2024, 3, 1), "13.27", "stcrt-2023-28170"),
-                                     (date(2025, 3, 1), "14.06", "stcrt-2024-33625"),
-                                     (date(2026, 3, 1), "14.71", "stcrt-2025-34131")):
+    for day, publication in ((date(2024, 3, 1), "stcrt-2023-28170"), (date(2025, 3, 1), "stcrt-2024-33625"),
+                             (date(2026, 3, 1), "stcrt-2025-34131")):
         row = values.on("wml_per_hour", day)
-        assert row.value == D(amount) and row.source_url == f"https://zoek.officielebekendmakingen.nl/{publication}.html"
-        assert row.read_via and row.last_checked == date(2026, 12, 1) and row.valid_from.month == 1
+        assert row.value is None and row.source_url is None and not row.read_via and row.reason
+        assert f"https://zoek.officielebekendmakingen.nl/{publication}.html" in row.lead and "niet gelezen" in row.lead
     for day in (date(2024, 9, 1), date(2025, 9, 1), date(2026, 9, 1), date(2027, 3, 1)):
         row = values.on("wml_per_hour", day)
         assert row.value is None and row.reason and row.source_url is None
 
 
-@pytest.mark.parametrize("year, wml, half", [(2024, "13.27", "12420.72"), (2025, "14.06", "13160.16"),
-                                             (2026, "14.71", "13768.56")])
-def test_example_11_a_confirmed_half_year_is_shown_and_the_year_total_stays_unknown(year, wml, half):
-    result = estimate(inputs(uren="36", loon="wml", start=f"{year}-01-01"), [])  # the real data
-    line = result.years[0].wage_cost
-    assert line.amount is None and result.net_total is None
+def test_example_11_with_real_data_the_wml_wage_is_not_computed():
+    line = estimate(inputs(uren="36", loon="wml", start="2026-01-01"), []).years[0].wage_cost
     rule = str(line.rule)
-    assert f"€ {wml} × 936 uur (01-01-{year} t/m 30-06-{year}) = € {half}" in rule  # 36 × 52 / 12 × 6 = 936 hours
-    assert f"01-07-{year} t/m 31-12-{year}: niet bevestigd" in rule
-    assert f"De bevestigde perioden samen: € {half}; het totaal is onbekend." in rule
-    assert line.source_url.startswith("https://zoek.officielebekendmakingen.nl/stcrt-")
+    assert line.amount is None and line.source_url is None
+    assert "01-01-2026 t/m 30-06-2026: niet bevestigd" in rule and "01-07-2026 t/m 31-12-2026: niet bevestigd" in rule
+    assert "of het wettelijk minimumloon per uur zoals u het kent" in rule
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_example_11_the_wml_the_user_types_fills_the_unconfirmed_periods_and_is_said_to_be_typed(year):
+    result = estimate(inputs(uren="36", loon="wml", start=f"{year}-01-01", wml="14.71"), [])  # the real data
+    line = result.years[0].wage_cost
+    assert line.amount == D("27537.12") and result.net_total == D("27537.12")  # 14.71 × (936 + 936) hours
+    assert f"€ 14.71 × 936 uur (01-01-{year} t/m 30-06-{year}) = € 13768.56" in str(line.rule)
+    assert line.source_url is None  # no official page for a typed amount
+    (said,) = result.assumptions
+    assert f"€ 14.71 per uur zoals u het invulde" in said and f"01-01-{year} t/m 31-12-{year}." in said
+    assert "niet door de gids gecontroleerd" in said
+
+
+def test_a_typed_wml_never_replaces_a_confirmed_value_nor_the_years_without_an_hourly_wml():
+    confirmed = values_with_test_wml()  # 14.00 from 2027-01-01, confirmed (test values)
+    mixed = confirmed.with_entered("wml_per_hour", D("20"))
+    assert mixed.on("wml_per_hour", date(2027, 3, 1)).value == D("14.00")
+    assert not mixed.on("wml_per_hour", date(2027, 3, 1)).entered
+    real = load_values().with_entered("wml_per_hour", D("20"))
+    assert real.on("wml_per_hour", date(2023, 6, 1)).value is None  # no hourly WML before 2024: nothing to type
+    assert real.on("wml_per_hour", date(2030, 6, 1)).entered  # after the guide's last row too
+    assert estimate(inputs(uren="36", loon="wml", start="2023-01-01", wml="14"), []).years[0].wage_cost.amount is None
+
+
+@pytest.mark.parametrize("typed", ["0", "-3", "101", "veertien", "14,71,2"])
+def test_a_bad_typed_wml_gets_a_message_and_nothing_is_computed(typed):
+    bad = inputs(wml=typed)
+    assert set(bad.errors) == {"wml"} and not bad.ok and "1 tot en met 100" in bad.errors["wml"]
+    assert inputs(wml="14,71").wml_entered == D("14.71") and inputs().wml_entered is None
 
 
 LKS = dict(amount_type="loonwaarde")
@@ -253,7 +278,7 @@ LKS = dict(amount_type="loonwaarde")
 
 def test_example_12_loonkostensubsidie_without_loonwaarde_for_the_first_six_months():
     lks = instrument("loonkostensubsidie", "LKS", **LKS)
-    result = estimate(inputs(uren="36", start="2026-01-01", zonderloonwaarde="ja"), [lks])  # the real data
+    result = estimate(inputs(uren="36", start="2026-01-01", zonderloonwaarde="ja", wml="14.71"), [lks])  # WML typed
     year = result.years[0]
     assert year.wage_cost.amount == D("29952.00")  # 16.00 × 1,872
     flat, after = year.support
@@ -323,7 +348,8 @@ def test_content_check_asks_to_read_a_copied_value_on_the_official_page():
 
     copied = {(f.slug, f.values["period"]) for f in check_national_values(date(2026, 12, 1))
               if f.code == "value_read_via_copy"}
-    assert ("wml_per_hour", "2026-01-01 t/m 2026-06-30") in copied and ("lks_flat_share_of_wml", "2024-01-01 t/m …") in copied
+    assert ("lks_flat_share_of_wml", "2024-01-01 t/m …") in copied
+    assert not any(slug == "wml_per_hour" for slug, _ in copied)  # no WML value at all: a quotation is only a lead
     assert ("lks_employer_charges_allowance", "2018-01-01 t/m …") not in copied  # read on officielebekendmakingen.nl
 
 
@@ -341,7 +367,8 @@ def _every_rule_text():
             ({"loon": "wml", "start": "2023-01-01", "zonderloonwaarde": "ja"}, None),
             ({"zonderloonwaarde": "ja", "start": "2026-01-01"}, None),
             ({"zonderloonwaarde": "ja", "loonwaarde": "20"}, values_with_test_wml()),
-            ({"loon": "wml", "loonwaarde": "20"}, two_test_wml_periods())]
+            ({"loon": "wml", "loonwaarde": "20"}, two_test_wml_periods()),
+            ({"loon": "wml", "loonwaarde": "40", "wml": "14.71", "start": "2026-01-01"}, None)]
     for fields, values in runs:
         result = estimate(inputs(**fields), items, values)
         for year in result.years:
@@ -350,6 +377,7 @@ def _every_rule_text():
                 if line.note is not None:
                     yield line.note
         yield from result.unknown
+        yield from result.assumptions
     empty = NationalValues({name: () for name in load_values().values})
     yield from estimate(inputs(loon="wml", loonwaarde="50", zonderloonwaarde="ja"), items[4:5], empty).unknown
     yield from estimate(inputs(loon="wml", loonwaarde="50"), items[4:5], empty).unknown

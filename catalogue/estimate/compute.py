@@ -61,6 +61,7 @@ class Estimate:
     beside: list  # risk cover and services: listed, not counted
     warnings: list[Warning]
     unknown: list[Text]  # what could not be computed, in words
+    assumptions: list[Text] = field(default_factory=list)  # amounts the user typed in place of unconfirmed ones
 
     @property
     def wage_total(self) -> Decimal | None:
@@ -95,6 +96,8 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
     """Computes the estimate; `data` must be valid (data.ok)."""
     assert data.ok and data.start is not None and data.hours_per_week is not None
     values = values or load_values()
+    if data.wml_entered is not None:
+        values = values.with_entered("wml_per_hour", data.wml_entered)
     rules = load_rules()
     count = years or _horizon(instruments)
     trial = max((_months(i) or 0 for i in instruments if i.kind.code == "proefplaatsing"), default=0)
@@ -139,7 +142,20 @@ def estimate(data: EstimateInput, instruments: Sequence, values: NationalValues 
             unknown.append(wage_line.rule)
         out.append(year)
     beside = [i for i in instruments if i.kind.code not in MONEY_KINDS]
-    return Estimate(out, beside, check(instruments, rules), unknown)
+    return Estimate(out, beside, check(instruments, rules), unknown, _assumptions(data, values, out))
+
+
+def _assumptions(data: EstimateInput, values: NationalValues, years: list[Year]) -> list[Text]:
+    """Where the estimate uses the WML the user typed: which periods, said plainly, so it is never taken for the guide's."""
+    if data.wml_entered is None or not years:
+        return []
+    spans = values.entered_spans("wml_per_hour", years[0].start, years[-1].end)
+    if not spans:
+        return []
+    listed = text(*(msg("%(start)s t/m %(end)s", **dates(a, b)) for a, b in spans), sep=", ", end=".")
+    return [text(msg("Wettelijk minimumloon € %(wml)s per uur zoals u het invulde, voor de perioden die de gids niet "
+                     "bevestigt:", wml=data.wml_entered), listed,
+                 msg("Dit bedrag is niet door de gids gecontroleerd."), sep=" ")]
 
 
 def _wage(data: EstimateInput, paid_hours: Decimal, values: NationalValues, span: Span, start: date,
@@ -166,7 +182,8 @@ def _wage(data: EstimateInput, paid_hours: Decimal, values: NationalValues, span
             known = (msg("De bevestigde perioden samen: € %(amount)s; het totaal is onbekend.", amount=money(amount))
                      if confirmed else None)
             return Line("Loonkosten", None, text(computation, known, missing[0],
-                                                 msg("Vul het brutoloon per uur in.")), source, start)
+                                                 msg("Vul het brutoloon per uur in, of het wettelijk minimumloon per uur zoals u het kent.")),
+                        source, start)
         rule = text(computation)
     else:
         amount = data.wage_per_hour * paid_hours

@@ -8,7 +8,8 @@ from typing import Mapping, Sequence
 
 MIN_HOURS, MAX_HOURS = Decimal(1), Decimal(60)
 EARLIEST_START = date(2000, 1, 1)
-FIELDS = ("uren", "loon", "start", "loonwaarde", "werkgeverslasten", "zonderloonwaarde")
+FIELDS = ("uren", "loon", "start", "loonwaarde", "werkgeverslasten", "zonderloonwaarde", "wml")
+MIN_WML, MAX_WML = Decimal(1), Decimal(100)
 YES = ("ja", "1", "on", "true")
 
 
@@ -20,6 +21,7 @@ class EstimateInput:
     start: date | None = None
     loonwaarde: Decimal | None = None  # percentage of full output, 0-100; optional
     employer_charges: Decimal | None = None  # werkgeverslasten as % of gross wage; optional
+    wml_entered: Decimal | None = None  # the WML per hour as the user knows it, for periods the guide does not confirm
     lks_flat: bool = False  # the gemeente leaves the loonwaarde out at first (Participatiewet art. 10d lid 1 onder b)
     raw: dict[str, str] = field(default_factory=dict)  # what was typed, to show it again
     errors: dict[str, str] = field(default_factory=dict)  # field -> Dutch message (msgid)
@@ -43,7 +45,8 @@ def _decimal(text: str) -> Decimal | None:
 
 
 def parse_input(args: Mapping[str, Sequence[str]]) -> EstimateInput:
-    """uren, loon (or loon=wml), start (YYYY-MM-DD), loonwaarde (%), werkgeverslasten (%), zonderloonwaarde (ja)."""
+    """uren, loon (or loon=wml), start (YYYY-MM-DD), loonwaarde (%), werkgeverslasten (%), zonderloonwaarde (ja), wml (the
+    WML per hour as the user knows it, used only where the guide has no confirmed amount)."""
     data = EstimateInput(raw={k: _text(args, k) for k in FIELDS})
     raw, errors = data.raw, data.errors
     hours = _decimal(raw["uren"]) if raw["uren"] else None
@@ -71,6 +74,11 @@ def parse_input(args: Mapping[str, Sequence[str]]) -> EstimateInput:
             if value is None or not 0 <= value <= 100:
                 errors[name] = "Vul een percentage van 0 tot en met 100 in, of laat het leeg."
             setattr(data, attribute, value)
+    if raw["wml"]:
+        value = _decimal(raw["wml"])
+        if value is None or not MIN_WML <= value <= MAX_WML:
+            errors["wml"] = "Vul het wettelijk minimumloon per uur in euro's in (een bedrag van 1 tot en met 100), of laat het leeg."
+        data.wml_entered = value
     if raw["zonderloonwaarde"]:
         if raw["zonderloonwaarde"].lower() in YES:
             data.lks_flat = True

@@ -2,7 +2,7 @@
 date it was last checked. A row without a value is "niet bevestigd" for its period: nothing is computed from it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -15,6 +15,9 @@ from ..config import SEED_DIR
 ESTIMATE_FILE = SEED_DIR / "estimate.yaml"
 NAMES = ("wml_per_hour", "holiday_allowance_share", "lks_cap_share_of_wml", "lks_flat_share_of_wml", "lks_flat_max_months",
          "lks_employer_charges_allowance")
+# Values a user may type for periods the guide does not confirm, and the first day such a value can exist: the WML is an
+# hourly amount since 1 January 2024 (Wet invoering minimumuurloon), before that there is no hourly WML to type.
+ENTERABLE_FROM = {"wml_per_hour": date(2024, 1, 1)}
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class DatedValue:
     lead: str = ""  # where the value is said to be published (not a source)
     rule_source_url: str | None = None  # the official page of the rule itself
     read_via: str = ""  # how the official text was read when not on the official site itself (a copy of that text)
+    entered: bool = False  # typed by the user for a period the guide does not confirm (never from the guide's data)
 
     @property
     def confirmed(self) -> bool:
@@ -61,6 +65,34 @@ class NationalValues:
         edges = sorted(cuts)
         return [(a, (edges[i + 1] - timedelta(days=1)) if i + 1 < len(edges) else end,
                  {name: self.on(name, a) for name in names}) for i, a in enumerate(edges)]
+
+
+    def with_entered(self, name: str, amount: Decimal) -> "NationalValues":
+        """These values with `amount`, typed by the user, in every period of `name` the guide does not confirm (from
+        the first day such an amount can exist, ENTERABLE_FROM), also after the guide's last row. Confirmed rows stay:
+        the guide's own value always wins."""
+        since = ENTERABLE_FROM[name]
+        rows = list(self.values.get(name, ()))
+        out = [replace(r, value=amount, source_url=None, read_via="", entered=True)
+               if r.value is None and r.valid_from is not None and r.valid_from >= since else r for r in rows]
+        last = max((r.valid_until for r in rows), default=None) if all(r.valid_until for r in rows) else None
+        if not rows or last is not None:
+            begin = since if last is None else max(since, last + timedelta(days=1))
+            out.append(DatedValue(amount, begin, None, "", None, entered=True))
+        return NationalValues({**self.values, name: tuple(out)})
+
+    def entered_spans(self, name: str, start: date, end: date) -> list[tuple[date, date]]:
+        """The parts of [start, end] where `name` has an amount typed by the user (adjacent periods joined)."""
+        spans: list[tuple[date, date]] = []
+        for r in sorted((r for r in self.values.get(name, ()) if r.entered), key=lambda r: r.valid_from or date.min):
+            a, b = max(start, r.valid_from or start), min(end, r.valid_until or end)
+            if a > b:
+                continue
+            if spans and spans[-1][1] + timedelta(days=1) == a:
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+        return spans
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ WIZARD_RESULT = "/werkgever?gemeente=GM0513&doelgroep=arbeidsbeperking&uitkering
 SUMMARY = ("/werkgever/overzicht?gemeente=GM0513&woont=GM0513&uitkering=wia&leeftijd=27-55&doelgroep="
            "&i=lkv-arbeidsgehandicapte-werknemer,uwv-no-riskpolis,uwv-proefplaatsing&uren=32&loon=16&start=2027-02-01")
 COMPARE_ESTIMATE = ("/vergelijken?instrumenten=lkv-arbeidsgehandicapte-werknemer,loonkostensubsidie-participatiewet,"
-                    "uwv-loondispensatie-wajong,uwv-no-riskpolis&uren=32&loon=16&start=2027-02-01&loonwaarde=50")
+                    "uwv-loondispensatie-wajong,uwv-no-riskpolis&uren=32&loon=16&start=2027-02-01&loonwaarde=50&wml=14.71")
 
 # (name, endpoint that must exist, URL, whether the page needs a logged-in editor)
 PAGES = [
