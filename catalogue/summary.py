@@ -51,7 +51,7 @@ def selected_slugs(args: Mapping[str, Sequence[str]]) -> list[str]:
 def build_summary(session: Session, choices: Choices, args: Mapping[str, Sequence[str]]) -> Summary:
     slugs = selected_slugs(args)
     outcome = result(session, choices)
-    by_slug = {m.instrument.slug: m for g in outcome.groups for m in g.matches}
+    by_slug = {m.facts.slug: m for g in outcome.groups for m in g.matches}
     selected = [by_slug[s] for s in slugs if s in by_slug]
     unknown = [s for s in slugs if s not in by_slug]
     instruments = [m.instrument for m in selected]

@@ -332,11 +332,32 @@ class Origin:
     unconfirmed: bool = False  # candidate's residence not known: shown as it would be if the candidate lived there
 
 
+class _Instruments:
+    """The instruments of one result, loaded together (one batch of queries, with what cards, summary and estimate
+    show) the first time any of them is asked for: a result page whose cards all come from the card cache
+    (catalogue/web/cards.py) loads none."""
+
+    def __init__(self, session: Session, ids: list[int]):
+        self._session, self._ids = session, ids
+        self._loaded: dict[int, Instrument] | None = None
+
+    def __getitem__(self, instrument_id: int) -> Instrument:
+        if self._loaded is None:
+            self._loaded = {i.id: i for i in self._session.scalars(_card_relations(
+                select(Instrument).where(Instrument.id.in_(self._ids))))}
+        return self._loaded[instrument_id]
+
+
 @dataclass
 class Match:
-    instrument: Instrument
+    facts: "Facts"  # what matching and sorting read (id, slug, name, kind, reach)
     fit: str
     origin: Origin
+    loader: _Instruments = field(repr=False, compare=False)
+
+    @property
+    def instrument(self) -> Instrument:
+        return self.loader[self.facts.id]
 
 
 @dataclass
@@ -359,7 +380,7 @@ class WizardResult:
     own_offer: tuple[dict[int, int], dict[int, set[str]]] = field(default_factory=lambda: ({}, {}))
 
 
-def _origin(item: Instrument, decider: str, employer: Municipality, residence: Municipality | None) -> Origin:
+def _origin(item: "Facts", decider: str, employer: Municipality, residence: Municipality | None) -> Origin:
     if decider == "national" or item.reach == "landelijk":
         return Origin("national", None)
     where = residence if decider == "candidate" and residence is not None else employer
@@ -414,20 +435,18 @@ def result(session: Session, choices: Choices, today: date | None = None,
     candidates, facts, available_in, places = _candidates(session, choices, rules, today)
     fitting = [(item, decider, status) for item, decider in candidates
                for status in [fit(item, choices, matching, ages)] if status is not None]
-    loaded = {i.id: i for i in session.scalars(_card_relations(
-        select(Instrument).where(Instrument.id.in_([item.id for item, _d, _s in fitting]))))} if fitting else {}
-    matches = [Match(loaded[item.id], status, _origin(loaded[item.id], decider, employer, residence))
+    loader = _Instruments(session, [item.id for item, _d, _s in fitting])
+    matches = [Match(item, status, _origin(item, decider, employer, residence), loader)
                for item, decider, status in fitting]
     available = len(candidates)
     reach_order = {"lokaal": 0, "regionaal": 1, "landelijk": 2}
     grouped: OrderedDict[str, list[Match]] = OrderedDict((b.code, []) for b in benefits + (OTHER,))
     for match in matches:
-        grouped[benefit_for_kind(match.instrument.kind.code, benefits).code].append(match)
+        grouped[benefit_for_kind(match.facts.kind_code, benefits).code].append(match)
     by_code = {b.code: b for b in benefits + (OTHER,)}
     groups = [
-        BenefitGroup(by_code[code], sorted(items, key=lambda m: (m.fit != "past", reach_order.get(m.instrument.reach, 3),
-                                                                 m.instrument.kind.sort_order,
-                                                                 m.instrument.name.lower(), m.instrument.id)))
+        BenefitGroup(by_code[code], sorted(items, key=lambda m: (m.fit != "past", reach_order.get(m.facts.reach, 3),
+                                                                 m.facts.kind_order, m.facts.name.lower(), m.facts.id)))
         for code, items in grouped.items() if items
     ]
     own = {m.id: [f for f in facts if f.reach == "lokaal" and f.id in available_in[m.id]] for m in places}
@@ -441,7 +460,10 @@ class Facts:
     only the instruments that fit are loaded, with what their cards show."""
 
     id: int
+    slug: str
+    name: str
     kind_code: str
+    kind_order: int
     provider_type: str
     reach: str
     terms: dict[str, list["TermCode"]]
@@ -465,10 +487,11 @@ def _facts(session: Session, ids: set[int]) -> list[Facts]:
             .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
             .where(instrument_term.c.instrument_id.in_(id_list))):
         terms.setdefault(iid, {}).setdefault(taxonomy, []).append(TermCode(code))
-    rows = session.execute(select(Instrument.id, InstrumentKind.code, Provider.type, Instrument.reach)
+    rows = session.execute(select(Instrument.id, Instrument.slug, Instrument.name, InstrumentKind.code,
+                                  InstrumentKind.sort_order, Provider.type, Instrument.reach)
                            .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
                            .join(Provider, Provider.id == Instrument.provider_id).where(Instrument.id.in_(id_list)))
-    return [Facts(iid, kind, provider_type, reach, terms.get(iid, {})) for iid, kind, provider_type, reach in rows]
+    return [Facts(*row, terms.get(row[0], {})) for row in rows]
 
 
 def _card_relations(stmt):

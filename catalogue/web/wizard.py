@@ -110,7 +110,7 @@ def _summary_or_error():
 
 
 def _summary_args(summary) -> dict:
-    args = dict(summary.choices.query_args(), i=",".join(m.instrument.slug for m in summary.selected))
+    args = dict(summary.choices.query_args(), i=",".join(m.facts.slug for m in summary.selected))
     args.update({k: v for k, v in summary.data.raw.items() if v})
     return args
 
