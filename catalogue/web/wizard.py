@@ -21,9 +21,11 @@ from ..auth import send_mail
 from ..config import ROOT
 from ..summary import build_summary, mail_body
 from .analytics import record_wizard
+from .cards import init_card_cache
 from ..wizard import CHOICE_PARAMETERS, WizardError, options, parse_choices, restrictions, result
 
 bp = Blueprint("wizard", __name__)
+bp.record_once(lambda state: init_card_cache(state.app))  # the result cards, drawn once per position (cards.py)
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PARAMETER_LABELS = {"doelgroep": "Doelgroep", "uitkering": "Uitkering of regeling", "leeftijd": "Leeftijd"}

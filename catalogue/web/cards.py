@@ -1,0 +1,178 @@
+"""Rendered wizard result cards, kept per change-log position, date and language, so a result page draws only the cards
+no earlier page has drawn at this position.
+
+A card's HTML follows from the instrument and what it shows of its kind, provider, terms and dated amounts (all in the
+change log: catalogue/search/changelog.py TRACKED), from the date (lifecycle badges, the amounts in force), the
+language and URL prefix, and from how it matched: the fit ("past"/"controleer") and its origin (who decides, whose
+offer, and for an unconfirmed residence the employer's gemeente it names). The key holds exactly those. The cache
+follows this process's change-log follower: when it has applied new entries, the cards of the instruments they name are
+dropped (the entries are read from the log); when anything else changed (a provider, kind, term, region or gemeente,
+the date, entries that cannot be accounted for exactly) all cards are. So a card is never older than what the page's
+facet table reflects (catalogue/web/http_cache.py keys ETags by the same position), and one edit redraws one card. Only anonymous requests use it (a logged-in user's page is drawn
+afresh, so nothing meant for one reader can reach another), and only when this process follows the change log.
+
+Bounded: at most `max_bytes` of HTML in all (default 8 MiB, config CARD_CACHE_BYTES; 0 switches it off), least
+recently used cards dropped first. A card is about 2 KB, so that is some 4,000 cards: the cards of every gemeente's
+result at one position take 60-180 each, and national instruments are shared between all of them.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from datetime import date
+
+from flask import Flask, current_app, g, request
+from markupsafe import Markup
+
+from ..i18n import current_language
+from .http_cache import followed_position
+
+DEFAULT_BYTES = 8 * 2**20
+KEY_BYTES = 200  # the key tuple and the dictionary slot, roughly, per card
+ENTRIES_READ = 1000  # more log entries than this since the last page: all cards are dropped instead
+
+
+class CardCache:
+    """An LRU of rendered cards valid at one state of the follower (entries applied, position, date). Thread-safe.
+
+    When the follower has moved on, `advance` drops only the cards of the instruments the new log entries name, and
+    everything when it cannot be sure which cards changed (see its docstring)."""
+
+    def __init__(self, max_bytes: int = DEFAULT_BYTES):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, str] = OrderedDict()
+        self._state: tuple | None = None
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = self.cleared = 0
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    @property
+    def state(self) -> tuple | None:
+        return self._state
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def advance(self, expected: tuple | None, state: tuple, entries=None) -> None:
+        """Moves from `expected` to `state` (entries applied, position, date, holes open). `entries`: the change-log
+        entries in (old position, new position], read after the follower reached it. Only when the entries are
+        exactly what the follower applied in between (as many as it counted; it had no open holes, so none below the
+        old position) and all name instruments are just their cards dropped; otherwise (a provider, kind, term, region
+        or gemeente changed, another day, the position going back, another request advanced meanwhile, anything
+        uncertain) all cards."""
+        with self._lock:
+            old = self._state
+            if old == state:
+                return
+            exact = (old is not None and old == expected and entries is not None and not old[3] and not state[3]
+                     and old[2] == state[2] and state[1] >= old[1] and len(entries) == state[0] - old[0]
+                     and all(e[1] == "instrument" and e[2] is not None for e in entries))
+            if exact:
+                changed = {e[2] for e in entries}
+                for key in [k for k in self._items if k[2] in changed]:
+                    self._bytes -= _cost(self._items.pop(key))
+            else:
+                self._items.clear()
+                self._bytes = 0
+                self.cleared += 1
+            self._state = state
+
+    def get(self, state: tuple, key: tuple) -> str | None:
+        with self._lock:
+            if state != self._state:
+                return None
+            html = self._items.get(key)
+            if html is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            return html
+
+    def put(self, state: tuple, key: tuple, html: str) -> None:
+        with self._lock:
+            self.misses += 1
+            if state != self._state or _cost(html) > self.max_bytes:
+                return  # drawn from another state than the cache holds: not kept
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= _cost(old)
+            self._items[key] = html
+            self._bytes += _cost(html)
+            while self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= _cost(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes, self._state = 0, None
+
+
+def _cost(html: str) -> int:
+    return sys.getsizeof(html) + KEY_BYTES
+
+
+def card_key(match, choices) -> tuple:
+    """What a wizard card's HTML depends on besides the state of the catalogue (see the module docstring)."""
+    origin = match.origin
+    named = choices.municipality.name if origin.decider == "candidate" and origin.unconfirmed else None
+    return (current_language(), request.script_root, match.facts.id, match.fit, origin.decider, origin.place,
+            origin.unconfirmed, named)
+
+
+def _state(cache: CardCache) -> tuple | None:
+    """This request's follower state (looked up once per request, the cache advanced to it), or None when the request
+    does not use the cache."""
+    if "card_state" not in g:
+        from flask_login import current_user
+
+        state = None
+        if not current_user.is_authenticated and request.authorization is None:
+            follower = current_app.extensions["catalogue_search"].follower
+            holes = bool(follower.holes) if follower is not None else True
+            position = followed_position()
+            if position is not None:
+                # read after the position: a step in between makes the count disagree, so advance() drops everything
+                state = (follower.applied, position, date.today(), holes or bool(follower.holes))
+                _advance(cache, state)
+        g.card_state = state
+    return g.card_state
+
+
+def _advance(cache: CardCache, state: tuple) -> None:
+    old = cache.state
+    if old == state:
+        return
+    entries = None
+    if old is not None and not old[3] and not state[3] and old[2] == state[2] and old[1] <= state[1] \
+            and 0 <= state[0] - old[0] <= ENTRIES_READ:
+        from .. import get_db
+        from ..search import changelog
+
+        entries = [e for e in changelog.read(get_db(), old[1], limit=ENTRIES_READ + 1) if e[0] <= state[1]]
+    cache.advance(old, state, entries)
+
+
+def cached_card(match, choices, caller) -> Markup:
+    """{% call cached_card(match, choices) %}…the card…{% endcall %}: the card from the cache, or drawn and kept."""
+    cache: CardCache | None = current_app.extensions.get("wizard_cards")
+    state = _state(cache) if cache is not None else None
+    if state is None:
+        return caller()
+    key = card_key(match, choices)
+    html = cache.get(state, key)
+    if html is None:
+        html = str(caller())
+        cache.put(state, key, html)
+    return Markup(html)
+
+
+def init_card_cache(app: Flask) -> None:
+    size = int(app.config.get("CARD_CACHE_BYTES", DEFAULT_BYTES))
+    if size > 0 and not app.config.get("TEMPLATES_AUTO_RELOAD"):
+        app.extensions["wizard_cards"] = CardCache(size)
+    app.add_template_global(cached_card)
