@@ -7,7 +7,8 @@ language and URL prefix, and from how it matched: the fit ("past"/"controleer") 
 offer, and for an unconfirmed residence the employer's gemeente it names). The key holds exactly those. The cache
 follows this process's change-log follower: when it has applied new entries, the cards of the instruments they name are
 dropped (the entries are read from the log); when anything else changed (a provider, kind, term, region or gemeente,
-the date, entries that cannot be accounted for exactly) all cards are. So a card is never older than what the page's
+the date, entries that cannot be accounted for exactly) all cards are. A request whose database snapshot is older than
+the follower's position (SQLite reads as of a transaction's first statement) neither reads nor fills the cache. So a card is never older than what the page's
 facet table reflects (catalogue/web/http_cache.py keys ETags by the same position), and one edit redraws one card. Only anonymous requests use it (a logged-in user's page is drawn
 afresh, so nothing meant for one reader can reach another), and only when this process follows the change log.
 
@@ -25,7 +26,9 @@ from datetime import date
 from flask import Flask, current_app, g, request
 from markupsafe import Markup
 
+from .. import get_db
 from ..i18n import current_language
+from ..search import changelog
 from .http_cache import followed_position
 
 DEFAULT_BYTES = 8 * 2**20
@@ -135,7 +138,9 @@ def _state(cache: CardCache) -> tuple | None:
             follower = current_app.extensions["catalogue_search"].follower
             holes = bool(follower.holes) if follower is not None else True
             position = followed_position()
-            if position is not None:
+            # the request must see the catalogue at least as far as the follower: on SQLite a transaction reads the
+            # database as it was at its first statement, which may be before the follower's last step
+            if position is not None and changelog.head(get_db()) >= position:
                 # read after the position: a step in between makes the count disagree, so advance() drops everything
                 state = (follower.applied, position, date.today(), holes or bool(follower.holes))
                 _advance(cache, state)
@@ -150,9 +155,6 @@ def _advance(cache: CardCache, state: tuple) -> None:
     entries = None
     if old is not None and not old[3] and not state[3] and old[2] == state[2] and old[1] <= state[1] \
             and 0 <= state[0] - old[0] <= ENTRIES_READ:
-        from .. import get_db
-        from ..search import changelog
-
         entries = [e for e in changelog.read(get_db(), old[1], limit=ENTRIES_READ + 1) if e[0] <= state[1]]
     cache.advance(old, state, entries)
 
