@@ -110,33 +110,50 @@ def test_no_internal_field_in_a_card_and_logged_in_pages_are_drawn_afresh(app, c
 
 def test_the_cache_is_bounded_and_refuses_cards_of_another_state():
     cache = CardCache(max_bytes=10_000)
-    state = (1, 5, None, False)
+    state = ("2026-12-01", 5, frozenset())
     cache.advance(None, state)
     for number in range(100):
         cache.put(state, ("nl", "", number, "past", "national", None, False, None), "x" * 1000)
     assert cache.size_bytes <= 10_000 and 0 < len(cache) < 10
     assert cache.get(state, ("nl", "", 99, "past", "national", None, False, None)) == "x" * 1000
     assert cache.get(state, ("nl", "", 0, "past", "national", None, False, None)) is None  # the oldest went first
-    cache.put((0, 4, None, False), ("nl", "", 7, "past", "national", None, False, None), "old")
+    cache.put(("2026-12-01", 4, frozenset()), ("nl", "", 7, "past", "national", None, False, None), "old")
     assert cache.get(state, ("nl", "", 7, "past", "national", None, False, None)) is None
 
 
 def test_advancing_drops_only_what_the_entries_name_and_everything_when_unsure():
     cache = CardCache()
-    start = (10, 100, "2026-12-01", False)
+    start = ("2026-12-01", 100, frozenset({98}))
     cache.advance(None, start)
-    for iid in (1, 2, 3):
+    for iid in (1, 2, 3, 4):
         cache.put(start, ("nl", "", iid), f"card {iid}")
-    moved = (11, 101, "2026-12-01", False)
-    cache.advance(start, moved, [(101, "instrument", 2, None)])
-    assert [cache.get(moved, ("nl", "", i)) for i in (1, 2, 3)] == ["card 1", None, "card 3"]
+    moved = ("2026-12-01", 101, frozenset())
+    cache.advance(start, moved, [(98, "instrument", 4, None), (101, "instrument", 2, None)])  # a hole and a new entry
+    assert [cache.get(moved, ("nl", "", i)) for i in (1, 2, 3, 4)] == ["card 1", None, "card 3", None]
+    assert cache.cleared == 1  # only the first state
     for entries, later in [
-        ([(102, "provider", 9, None)], (12, 102, "2026-12-01", False)),  # a provider: every card
-        ([], (13, 102, "2026-12-01", False)),  # an entry applied that was not read (a hole): every card
-        ([(103, "instrument", 1, None)], (14, 103, "2026-12-01", True)),  # holes open: every card
-        ([(104, "instrument", 1, None)], (15, 104, "2026-12-02", False)),  # another day: every card
+        ([(102, "provider", 9, None)], ("2026-12-01", 102, frozenset())),  # a provider: every card
+        (None, ("2026-12-01", 2000, frozenset())),  # too many entries to read: every card
+        ([], ("2026-12-01", 90, frozenset())),  # the cursor went back: every card
+        ([(104, "instrument", 1, None)], ("2026-12-02", 104, frozenset())),  # another day: every card
     ]:
         state = cache.state
         cache.put(state, ("nl", "", 3), "card 3")
         cache.advance(state, later, entries)
         assert cache.get(later, ("nl", "", 3)) is None, later
+    state = cache.state
+    cache.put(state, ("nl", "", 3), "card 3")
+    cache.advance(("2026-12-02", 1, frozenset()), ("2026-12-02", 105, frozenset()), [])  # another request moved it
+    assert cache.get(("2026-12-02", 105, frozenset()), ("nl", "", 3)) is None
+
+
+def test_a_request_that_reads_less_than_the_follower_applied_neither_reads_nor_keeps_cards(app, client, monkeypatch):
+    from catalogue.web import cards as module
+
+    cache = _cards(app)
+    cache.clear()
+    monkeypatch.setattr(module.changelog, "head", lambda session: -1)  # its snapshot is older than the cursor
+    html = client.get(RESULT).get_data(as_text=True)
+    assert len(cache) == 0 and cache.hits == 0 and 'class="card wizard-card"' in html
+    monkeypatch.undo()
+    assert client.get(RESULT).get_data(as_text=True) == html and len(cache) > 0

@@ -1,16 +1,21 @@
-"""Rendered wizard result cards, kept per change-log position, date and language, so a result page draws only the cards
-no earlier page has drawn at this position.
+"""Rendered wizard result cards, kept until the catalogue changes them, so a result page draws only the cards no earlier
+page has drawn.
 
 A card's HTML follows from the instrument and what it shows of its kind, provider, terms and dated amounts (all in the
 change log: catalogue/search/changelog.py TRACKED), from the date (lifecycle badges, the amounts in force), the
 language and URL prefix, and from how it matched: the fit ("past"/"controleer") and its origin (who decides, whose
-offer, and for an unconfirmed residence the employer's gemeente it names). The key holds exactly those. The cache
-follows this process's change-log follower: when it has applied new entries, the cards of the instruments they name are
-dropped (the entries are read from the log); when anything else changed (a provider, kind, term, region or gemeente,
-the date, entries that cannot be accounted for exactly) all cards are. A request whose database snapshot is older than
-the follower's position (SQLite reads as of a transaction's first statement) neither reads nor fills the cache. So a card is never older than what the page's
-facet table reflects (catalogue/web/http_cache.py keys ETags by the same position), and one edit redraws one card. Only anonymous requests use it (a logged-in user's page is drawn
-afresh, so nothing meant for one reader can reach another), and only when this process follows the change log.
+offer, and for an unconfirmed residence the employer's gemeente it names). The key holds exactly those.
+
+The cache follows this process's change-log follower. Its state is the day, the follower's cursor and the ids it still
+waits for below it (holes: on PostgreSQL a transaction may commit after a later one). When the follower has moved on,
+the log entries after the old cursor or among the old holes are read: every entry committed since the cards were drawn
+and applied since is among them. Entries naming instruments drop those instruments' cards (one edit redraws one card);
+any other entry (a provider, kind, term, region or gemeente changed), too many entries, another day or a cursor going
+back drop all cards. A card is drawn from what the request reads, and kept only if the request's database snapshot
+reaches the follower's cursor (SQLite reads as of a transaction's first statement), so it reflects every entry below
+that cursor outside the holes. So no card is older than what the page's facet table reflects. Only anonymous requests
+use the cache (a logged-in user's page is drawn afresh, so nothing meant for one reader can reach another), and only
+when this process follows the change log.
 
 Bounded: at most `max_bytes` of HTML in all (default 8 MiB, config CARD_CACHE_BYTES; 0 switches it off), least
 recently used cards dropped first. A card is about 2 KB, so that is some 4,000 cards: the cards of every gemeente's
@@ -33,14 +38,11 @@ from .http_cache import followed_position
 
 DEFAULT_BYTES = 8 * 2**20
 KEY_BYTES = 200  # the key tuple and the dictionary slot, roughly, per card
-ENTRIES_READ = 1000  # more log entries than this since the last page: all cards are dropped instead
+ENTRIES_READ = 1000  # more log entries than this since the cache's state: all cards are dropped instead
 
 
 class CardCache:
-    """An LRU of rendered cards valid at one state of the follower (entries applied, position, date). Thread-safe.
-
-    When the follower has moved on, `advance` drops only the cards of the instruments the new log entries name, and
-    everything when it cannot be sure which cards changed (see its docstring)."""
+    """An LRU of rendered cards valid at one state of the follower (day, cursor, holes). Thread-safe."""
 
     def __init__(self, max_bytes: int = DEFAULT_BYTES):
         self.max_bytes = max_bytes
@@ -62,19 +64,16 @@ class CardCache:
         return len(self._items)
 
     def advance(self, expected: tuple | None, state: tuple, entries=None) -> None:
-        """Moves from `expected` to `state` (entries applied, position, date, holes open). `entries`: the change-log
-        entries in (old position, new position], read after the follower reached it. Only when the entries are
-        exactly what the follower applied in between (as many as it counted; it had no open holes, so none below the
-        old position) and all name instruments are just their cards dropped; otherwise (a provider, kind, term, region
-        or gemeente changed, another day, the position going back, another request advanced meanwhile, anything
-        uncertain) all cards."""
+        """Moves from `expected` to `state` (day, cursor, holes). `entries`: the log entries after the old cursor or
+        among the old holes, read once the follower had reached the new state (None: too many to read). Drops the
+        cards of the instruments they name, or all cards (see the module docstring; also when another request has
+        advanced the cache meanwhile)."""
         with self._lock:
             old = self._state
             if old == state:
                 return
-            exact = (old is not None and old == expected and entries is not None and not old[3] and not state[3]
-                     and old[2] == state[2] and state[1] >= old[1] and len(entries) == state[0] - old[0]
-                     and all(e[1] == "instrument" and e[2] is not None for e in entries))
+            exact = (old is not None and old == expected and entries is not None and old[0] == state[0]
+                     and state[1] >= old[1] and all(e[1] == "instrument" and e[2] is not None for e in entries))
             if exact:
                 changed = {e[2] for e in entries}
                 for key in [k for k in self._items if k[2] in changed]:
@@ -134,15 +133,13 @@ def _state(cache: CardCache) -> tuple | None:
         from flask_login import current_user
 
         state = None
-        if not current_user.is_authenticated and request.authorization is None:
-            follower = current_app.extensions["catalogue_search"].follower
-            holes = bool(follower.holes) if follower is not None else True
-            position = followed_position()
-            # the request must see the catalogue at least as far as the follower: on SQLite a transaction reads the
-            # database as it was at its first statement, which may be before the follower's last step
-            if position is not None and changelog.head(get_db()) >= position:
-                # read after the position: a step in between makes the count disagree, so advance() drops everything
-                state = (follower.applied, position, date.today(), holes or bool(follower.holes))
+        follower = current_app.extensions["catalogue_search"].follower
+        if follower is not None and not current_user.is_authenticated and request.authorization is None \
+                and followed_position() is not None:
+            cursor = follower.cursor  # first the cursor, then the holes: a hole added in between is above the cursor
+            holes = frozenset(follower.holes.copy())
+            if cursor is not None and changelog.head(get_db()) >= cursor:
+                state = (date.today(), cursor, holes)
                 _advance(cache, state)
         g.card_state = state
     return g.card_state
@@ -153,9 +150,10 @@ def _advance(cache: CardCache, state: tuple) -> None:
     if old == state:
         return
     entries = None
-    if old is not None and not old[3] and not state[3] and old[2] == state[2] and old[1] <= state[1] \
-            and 0 <= state[0] - old[0] <= ENTRIES_READ:
-        entries = [e for e in changelog.read(get_db(), old[1], limit=ENTRIES_READ + 1) if e[0] <= state[1]]
+    if old is not None and old[0] == state[0] and old[1] <= state[1]:
+        entries = changelog.read(get_db(), old[1], set(old[2]), limit=ENTRIES_READ + 1)
+        if len(entries) > ENTRIES_READ:
+            entries = None
     cache.advance(old, state, entries)
 
 
