@@ -152,8 +152,9 @@ def test_a_request_that_reads_less_than_the_follower_applied_neither_reads_nor_k
 
     cache = _cards(app)
     cache.clear()
+    hits = cache.hits
     monkeypatch.setattr(module.changelog, "head", lambda session: -1)  # its snapshot is older than the cursor
     html = client.get(RESULT).get_data(as_text=True)
-    assert len(cache) == 0 and cache.hits == 0 and 'class="card wizard-card"' in html
+    assert len(cache) == 0 and cache.hits == hits and 'class="card wizard-card"' in html
     monkeypatch.undo()
     assert client.get(RESULT).get_data(as_text=True) == html and len(cache) > 0
