@@ -25,7 +25,7 @@ from .cards import init_card_cache
 from ..wizard import CHOICE_PARAMETERS, WizardError, options, parse_choices, restrictions, result
 
 bp = Blueprint("wizard", __name__)
-bp.record_once(lambda state: init_card_cache(state.app))  # the result cards, drawn once per position (cards.py)
+bp.record_once(lambda state: init_card_cache(state.app))  # result cards drawn once, until an edit changes them
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PARAMETER_LABELS = {"doelgroep": "Doelgroep", "uitkering": "Uitkering of regeling", "leeftijd": "Leeftijd"}
