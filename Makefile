@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 MO := catalogue/translations/en/LC_MESSAGES/messages.mo
 
 .PHONY: serve test setup test-sqlite test-postgres translations lint clean bench
-.PHONY: test-browser browser test-api-contract
+.PHONY: test-browser browser test-api-contract test-lane-sqlite test-lane-contract-postgres
 
 serve: setup
 	$(BIN)/catalogue init
@@ -18,10 +18,22 @@ serve: setup
 	CATALOGUE_SECURE_COOKIES=0 $(BIN)/catalogue serve --host 127.0.0.1 --port $(PORT)  # plain http on localhost: cookies without Secure
 
 # The SQLite run includes the real-browser tests (tests/browser: Playwright driving Debian's chromium, axe-core); they skip
-# on the PostgreSQL run. `browser` installs chromium with apt when it is missing (as root). Between the two, schemathesis
-# holds the live API to its OpenAPI document (.ci/api-contract: gunicorn on a free port, SQLite, write API with a token).
+# on the PostgreSQL run. `browser` installs chromium with apt when it is missing (as root). Schemathesis holds the live
+# API to its OpenAPI document (.ci/api-contract: gunicorn on a free port, SQLite, write API with a token).
+# Two lanes side by side (CI has 2 cores; each lane is mostly one busy process): the SQLite run, and the API contract
+# followed by the PostgreSQL run. They share nothing: their own databases, index and instance folders (tests/conftest.py
+# gives each test session a temporary instance folder), servers on free ports. --output-sync prints each lane's output
+# whole when that lane ends; make fails when either fails. TEST_JOBS=1 runs them one after the other.
+TEST_JOBS ?= 2
 test: setup browser
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-lane-sqlite test-lane-contract-postgres
+
+test-lane-sqlite:
+	@echo "== SQLite run (with the browser tests) =="
 	$(BIN)/pytest
+
+test-lane-contract-postgres:
+	@echo "== API contract (schemathesis), then the PostgreSQL run =="
 	BIN=$(BIN) .ci/api-contract
 	.ci/with-postgres $(BIN)/pytest
 

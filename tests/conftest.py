@@ -6,11 +6,21 @@ runs inside a transaction that is rolled back, so tests that write do not leak i
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from datetime import date
 
-import pytest
-from sqlalchemy import text
+# Each test session gets an instance folder of its own (uploads, job files), not the checkout's instance/: the SQLite
+# and PostgreSQL runs of `make test` run side by side. Set before catalogue.config is imported; removed at exit.
+if "CATALOGUE_INSTANCE_DIR" not in os.environ:
+    os.environ["CATALOGUE_INSTANCE_DIR"] = tempfile.mkdtemp(prefix="catalogue-test-instance-")
+    atexit.register(lambda pid=os.getpid(), folder=os.environ["CATALOGUE_INSTANCE_DIR"]:
+                    os.getpid() == pid and shutil.rmtree(folder, ignore_errors=True))  # not in forked children
+
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import sessionmaker
 
 from catalogue import create_app
@@ -25,17 +35,30 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def database(database_url) -> Database:
+def database(database_url, tmp_path_factory) -> Database:
+    from db_templates import Templates
+
     db = Database(database_url)
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(db.engine)
+    db.templates = Templates(database_url, tmp_path_factory.mktemp("templates"))
+    db.templates.capture("schema", db.engine)
     with db.session() as session:
         seed(session)
+    db.templates.capture("seeded", db.engine)  # before any test or index build touched it
     yield db
     db.engine.dispose()
+    db.templates.drop()
+
+
+@pytest.fixture(scope="session")
+def templates(database):
+    """Copies of the migrated (`schema`) and of the seeded (`seeded`) session database for tests that need a database
+    of their own: `with templates.copy("seeded", folder) as url:` or `templates.database(kind, folder)` (tests/db_templates.py)."""
+    return database.templates
 
 
 @pytest.fixture(scope="session")

@@ -48,47 +48,30 @@ def declare_complete(session: Session, region_codes=("AM20", "AM11", "AM35"), ki
     session.flush()
 
 
-def seeded_cli_database(tmp_path_factory, database_url: str, name: str):
+def seeded_cli_database(tmp_path_factory, templates, name: str):
     """For a module fixture: an initialised and seeded SQLite file of its own that the `catalogue` commands use (through
-    the environment), yielding (url, folder). The command-line tests skip on the PostgreSQL run."""
+    the environment), yielding (url, folder): a copy of the session's seeded template (db_templates.py), brought up to
+    date by `catalogue init` as a user would. The command-line tests skip on the PostgreSQL run."""
     import pytest
     from click.testing import CliRunner
 
     from catalogue.cli import main
 
-    if not database_url.startswith("sqlite"):
+    if templates.postgres:
         pytest.skip("the command-line tests use their own SQLite file")
     folder = tmp_path_factory.mktemp(name)
-    url = f"sqlite:///{folder / 'cli.sqlite'}"
     mp = pytest.MonkeyPatch()
-    mp.setenv("CATALOGUE_DATABASE_URL", url)
-    mp.setenv("CATALOGUE_SECRET_KEY", "x")
-    mp.setenv("CATALOGUE_INDEX_DIR", str(folder / "index"))
-    runner = CliRunner()
-    for args in (["init"], ["seed"]):
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0, result.output
-    yield url, folder
+    with templates.copy("seeded", folder) as url:
+        mp.setenv("CATALOGUE_DATABASE_URL", url)
+        mp.setenv("CATALOGUE_SECRET_KEY", "x")
+        mp.setenv("CATALOGUE_INDEX_DIR", str(folder / "index"))
+        result = CliRunner().invoke(main, ["init"])
+        assert result.exit_code == 0 and "up to date" in result.output, result.output
+        yield url, folder
     mp.undo()
 
 
-@contextmanager
-def scratch_database(database_url: str, tmp_path):
-    """A database of its own with the schema, so that commits are real (workers use their own connections): a SQLite
-    file, or a scratch database on the test PostgreSQL server."""
-    from catalogue.db import Database
-    from catalogue.migrate import upgrade
-
-    if database_url.startswith("sqlite"):
-        db = Database(f"sqlite:///{tmp_path / 'scratch.sqlite'}")
-        upgrade(db.engine)
-        yield db
-        db.engine.dispose()
-        return
-    from test_migrations import scratch_engine
-
-    with scratch_engine(database_url, tmp_path) as engine:
-        db = Database(engine.url.render_as_string(hide_password=False))
-        upgrade(db.engine)
-        yield db
-        db.engine.dispose()
+def scratch_database(templates, tmp_path):
+    """A database of its own with the schema, so that commits are real (workers use their own connections): a copy of
+    the migrated, empty template of the session database (SQLite file or PostgreSQL database; see db_templates.py)."""
+    return templates.database("schema", tmp_path)

@@ -163,7 +163,7 @@ def test_the_document_describes_the_feed_and_modified_after(client):
     assert "modified_after" in {p["name"] for p in doc["paths"]["/api/v1/instruments"]["get"]["parameters"]}
 
 
-def test_concurrent_writers_and_recorders_keep_the_feed_in_commit_order(database_url, tmp_path):
+def test_concurrent_writers_and_recorders_keep_the_feed_in_commit_order(templates, tmp_path):
     """Writers commit while two recorders run and a reader follows the feed with its cursor: the reader sees every
     entry (no id ever appears behind its cursor) and its mirror ends equal to the public catalogue."""
     from catalogue.changes import read
@@ -172,7 +172,7 @@ def test_concurrent_writers_and_recorders_keep_the_feed_in_commit_order(database
     from helpers import scratch_database
     from webhook_helpers import small_catalogue
 
-    with scratch_database(database_url, tmp_path) as db:
+    with scratch_database(templates, tmp_path) as db:
         with db.session() as s:
             ids = small_catalogue(s, 12)
         done = threading.Event()

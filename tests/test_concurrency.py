@@ -28,14 +28,12 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from accounts import PASSWORD, form_data, make_user
 from catalogue.auth import create_api_token
 from catalogue.db import Database
-from catalogue.migrate import upgrade
 from catalogue.models import ApiToken, Instrument, Provider
-from catalogue.seed import seed
 
 THREADS = 30
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -87,30 +85,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def database_for_server(tmp_path_factory):
-    base = os.environ.get("CATALOGUE_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('concurrency') / 'live.sqlite'}"
-        return
-    name = "catalogue_concurrency"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+def database_for_server(templates, tmp_path_factory):
+    """A copy of the session's seeded template (a SQLite file or a PostgreSQL database, dropped afterwards)."""
+    with templates.copy("seeded", tmp_path_factory.mktemp("concurrency")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def live(database_for_server, tmp_path_factory):
     """Seeded database, users and tokens; gunicorn with 2 workers on a free port."""
     db = Database(database_for_server)
-    upgrade(db.engine)
     with db.session() as session:
-        seed(session)
         admin = make_user(session, "admin@example.org", admin=True)
         editors = [make_user(session, f"editor{i}@gouda.example.org", "editor", "gemeente-gouda") for i in range(10)]
         token = create_api_token(session, admin, "concurrency")

@@ -9,8 +9,8 @@ from dennis_export import dumps, instrument, local_party
 
 
 @pytest.fixture(scope="module")
-def cli_db(tmp_path_factory, database_url):
-    yield from seeded_cli_database(tmp_path_factory, database_url, "cli-dennis")
+def cli_db(tmp_path_factory, templates):
+    yield from seeded_cli_database(tmp_path_factory, templates, "cli-dennis")
 
 
 def _scalar(url, sql):

@@ -13,8 +13,8 @@ from helpers import seeded_cli_database
 
 
 @pytest.fixture(scope="module")
-def cli_db(tmp_path_factory, database_url):
-    yield from seeded_cli_database(tmp_path_factory, database_url, "cli-export")
+def cli_db(tmp_path_factory, templates):
+    yield from seeded_cli_database(tmp_path_factory, templates, "cli-export")
 
 
 def _count(url):

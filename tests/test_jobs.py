@@ -176,9 +176,9 @@ def test_old_results_are_cleaned(app, instance, session, client):
 
 
 @pytest.fixture()
-def queue_db(tmp_path, database_url):
+def queue_db(tmp_path, templates):
     """A database of its own with the schema, so that commits are real (workers use their own connections)."""
-    with scratch_database(database_url, tmp_path) as db:
+    with scratch_database(templates, tmp_path) as db:
         yield db
 
 

@@ -13,19 +13,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from catalogue.auth import create_api_token, create_user
 from catalogue.db import Database
-from catalogue.migrate import upgrade
 from catalogue.models import Instrument, Provider
 from catalogue.queries import public_condition
-from catalogue.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 VISIBLE_WITHIN = 2.0  # the target on a machine that is not overloaded
@@ -138,32 +134,22 @@ def kind_count(body, kind: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    base = make_url(os.environ["CATALOGUE_TEST_DATABASE_URL"])
-    name = f"nodes_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    db = Database(url)
-    upgrade(db.engine)
-    with db.session() as session:
-        seed(session)
-        user = create_user(session, "nodes@example.org", "Two nodes", "a-long-password-here", is_admin=True)
-        token = create_api_token(session, user, "nodes")
+def cluster(templates, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nodes")
-    a, b = Node("A", url, tmp / "a"), Node("B", url, tmp / "b")
-    try:
-        a.start()
-        b.start()
-        yield a, b, db, token
-    finally:
-        a.stop()
-        b.stop()
-        db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with templates.copy("seeded", tmp) as url:  # a PostgreSQL database of its own, a copy of the seeded template
+        db = Database(url)
+        with db.session() as session:
+            user = create_user(session, "nodes@example.org", "Two nodes", "a-long-password-here", is_admin=True)
+            token = create_api_token(session, user, "nodes")
+        a, b = Node("A", url, tmp / "a"), Node("B", url, tmp / "b")
+        try:
+            a.start()
+            b.start()
+            yield a, b, db, token
+        finally:
+            a.stop()
+            b.stop()
+            db.engine.dispose()
 
 
 def test_changes_through_and_beside_node_a_reach_node_b_within_two_seconds(cluster):

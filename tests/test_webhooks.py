@@ -41,8 +41,8 @@ def receiver():
 
 
 @pytest.fixture(scope="module")
-def _scratch(database_url, tmp_path_factory):
-    with scratch_database(database_url, tmp_path_factory.mktemp("webhooks")) as db:
+def _scratch(templates, tmp_path_factory):
+    with scratch_database(templates, tmp_path_factory.mktemp("webhooks")) as db:
         yield db
 
 

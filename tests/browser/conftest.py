@@ -58,32 +58,29 @@ def browser_available():
 
 
 @pytest.fixture(scope="session")
-def live_app(browser_available, tmp_path_factory):
-    """The app on its own seeded SQLite database (separate from the other tests' database: these tests commit)."""
+def live_app(browser_available, templates, tmp_path_factory):
+    """The app on its own seeded SQLite database (separate from the other tests' database: these tests commit), a copy
+    of the session's seeded template (tests/db_templates.py)."""
     from catalogue import create_app
     from catalogue.auth import add_membership, configure_hasher, create_user, organisation_for_provider
     from catalogue.db import Database
-    from catalogue.migrate import upgrade
-    from catalogue.seed import seed
 
     folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'browser.sqlite'}"
-    db = Database(url)
-    upgrade(db.engine)
-    configure_hasher(time_cost=1, memory_cost=8, parallelism=1)
-    with db.session() as session:
-        seed(session)
-        user = create_user(session, EDITOR_EMAIL, "Redacteur Gouda", EDITOR_PASSWORD)
-        add_membership(session, user, organisation_for_provider(session, EDITOR_PROVIDER), "editor")
-        session.commit()
-    db.engine.dispose()
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "browser-tests",
-                      "INDEX_DIR": str(folder / "index"), "SECURE_COOKIES": False})
-    from catalogue.search.follower import rebuild_index
+    with templates.copy("seeded", folder) as url:
+        db = Database(url)
+        configure_hasher(time_cost=1, memory_cost=8, parallelism=1)
+        with db.session() as session:
+            user = create_user(session, EDITOR_EMAIL, "Redacteur Gouda", EDITOR_PASSWORD)
+            add_membership(session, user, organisation_for_provider(session, EDITOR_PROVIDER), "editor")
+            session.commit()
+        db.engine.dispose()
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "browser-tests",
+                          "INDEX_DIR": str(folder / "index"), "SECURE_COOKIES": False})
+        from catalogue.search.follower import rebuild_index
 
-    with app.extensions["catalogue_db"].session() as session:  # no request builds the index
-        rebuild_index(app.extensions["catalogue_search"], session)
-    return app
+        with app.extensions["catalogue_db"].session() as session:  # no request builds the index
+            rebuild_index(app.extensions["catalogue_search"], session)
+        yield app
 
 
 @pytest.fixture(scope="session")
