@@ -29,13 +29,16 @@ test: setup browser
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-lane-sqlite test-lane-contract-postgres
 
 test-lane-sqlite:
-	@echo "== SQLite run (with the browser tests) =="
+	@echo "== SQLite run (with the browser tests), started $$(date -u +%T) =="
 	$(BIN)/pytest
+	@echo "== SQLite run ended $$(date -u +%T) =="
 
 test-lane-contract-postgres:
-	@echo "== API contract (schemathesis), then the PostgreSQL run =="
+	@echo "== API contract (schemathesis), started $$(date -u +%T) =="
 	BIN=$(BIN) .ci/api-contract
+	@echo "== PostgreSQL run, started $$(date -u +%T) =="
 	.ci/with-postgres $(BIN)/pytest
+	@echo "== PostgreSQL run ended $$(date -u +%T) =="
 
 # Only the API contract run (schemathesis against a live server; about two minutes).
 test-api-contract: setup
