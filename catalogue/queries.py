@@ -66,14 +66,17 @@ MAX_VALUES = 50  # codes per filter parameter (the OpenAPI document's maxItems)
 
 
 def _split(parameter: str, values: Sequence[str]) -> list[str]:
-    """Comma-separated or repeated codes. Control characters (a NUL byte breaks PostgreSQL) are refused, and so are
-    more than MAX_VALUES values (written, repeats included: nobody selects more, and it bounds the work)."""
+    """Comma-separated or repeated codes. Control characters (a NUL byte breaks PostgreSQL) and empty values between
+    commas ("a,,b", ",": a list of empty codes) are refused, and so are more than MAX_VALUES values (written, repeats included: nobody selects more, and it bounds the work)."""
     out: list[str] = []
     parts = [part for value in values for part in str(value).split(",")]
     if sum(1 for part in parts if part.strip()) > MAX_VALUES:
         raise QueryError(parameter, f"mag hoogstens {MAX_VALUES} waarden hebben")
     for value in values:
-        for part in str(value).split(","):
+        split = str(value).split(",")
+        if len(split) > 1 and any(not part.strip() for part in split):
+            raise QueryError(parameter, "bevat een lege waarde tussen komma's")
+        for part in split:
             part = part.strip()
             if not part.isprintable():
                 raise QueryError(parameter, "bevat ongeldige tekens")

@@ -338,6 +338,9 @@ class InstrumentOutSchema(_ModelOut):
     last_checked = fields.Date()
     example = fields.Boolean()
     updated_at = UtcDateTime()
+    # only in a search's results (`q`): the matching passage, highlighted with <mark>; added by the list endpoint
+    snippet = fields.String(dump_only=True, allow_none=True,
+                            metadata={"description": "Alleen bij een zoekvraag (q): de passage die past, met <mark>"})
 
 
 class InstrumentDetailOutSchema(InstrumentOutSchema):

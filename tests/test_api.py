@@ -142,6 +142,21 @@ def test_control_characters_in_codes_give_400_not_a_database_error(client, param
     assert r.status_code == 400 and r.json["parameter"] == parameter
 
 
+@pytest.mark.parametrize("value", [",,", "regulier,,stage", "regulier,"])
+def test_empty_values_between_commas_give_400(client, value):
+    r = client.get(f"/api/v1/instruments?employment_type={value}")
+    assert r.status_code == 400 and r.json["parameter"] == "employment_type" and "lege waarde" in r.json["error"]
+    assert client.get("/api/v1/instruments?employment_type=").status_code == 200  # an empty parameter is no filter
+
+
+def test_search_results_carry_their_documented_snippet(client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert "snippet" in doc["components"]["schemas"]["Instrument"]["properties"]
+    items = client.get("/api/v1/instruments?q=jobcoach").json["items"]
+    assert items and all("snippet" in item for item in items)
+    assert all("snippet" not in item for item in client.get("/api/v1/instruments").json["items"])
+
+
 def test_the_api_answers_as_its_openapi_document_says(client, session, people):
     """Issue 10 item 9 (schemathesis checks all of it against a live server in .ci/api-contract; these are the
     findings that started it)."""

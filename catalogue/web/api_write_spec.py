@@ -67,7 +67,9 @@ def add_write_api(spec, vocab: dict[str, list[str]] | None = None) -> None:
     }}, "Versieconflict: iemand anders sloeg intussen een nieuwere versie op")
     precondition = _json(_ERROR, "Geen versie meegestuurd: stuur `version` (DELETE: `?version=`) of `If-Match`")
     secured = [{"bearerAuth": []}]
-    if_match = {"name": "If-Match", "in": "header", "required": True,
+    # If-Match or `version` (body; DELETE: query) is required: OpenAPI 3.0 cannot say "one of a header and a field",
+    # so neither is marked required and a request with neither is answered 428 (documented per operation).
+    if_match = {"name": "If-Match", "in": "header", "required": False,
                 "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,9}"?$'},
                 "description": 'Het versienummer dat u bewerkte, bv. `"3"` (de ETag van het instrument). Verplicht, '
                                "tenzij u `version` meestuurt (in de body; bij DELETE `?version=`); zonder versie 428"}
