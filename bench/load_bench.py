@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load_bench.py [--instruments 20000] [--seconds 5] [--connections 10,50] [--reuse]
     .venv/bin/python bench/load_bench.py --growth            # also 100,000 instruments: latency, memory, build ratios
+    .venv/bin/python bench/load_bench.py --edits --reuse [--instruments 100000]   # only the edit stream (below)
 
 One client for both servers: asyncio, N keep-alive HTTP/1.1 connections, each sending its next request as soon as the
 previous answer is read, for a fixed time per scenario. It prints requests/s, p50/p95/p99 per scenario and connection
@@ -13,7 +14,9 @@ count, and the ratios against Datasette (baseline). Scenarios:
   instrument page    ours /instrumenten/<slug>       Datasette /bench/bench_instrument/<id>
   region harmonisation page   ours /regios/<slug>/harmonisatie (no Datasette equivalent)
   cached page (304)  ours /instrumenten/<slug> with If-None-Match, as a reverse proxy revalidates
-  JSON search while one edit per second is committed (p95 should not move)
+  JSON search while one edit per second is committed (p95 should not move); `--edits` runs only this comparison,
+                     cached and uncached URLs, with the ratios p50/p95/p99 against the same scenario without edits, and
+                     the seconds from committing an edit until the JSON search finds it (first answer, every worker)
 Targets (issue 17): cached public pages >= 300 req/s, JSON search >= 3 x Datasette's throughput, region harmonisation
 p95 <= 150 ms at 10 connections, worker memory <= 400 MB at 100,000. The machine is shared: the load average is printed
 per scenario, and the CPU time per request of our workers (utime + stime of the gunicorn workers over the scenario,
@@ -301,6 +304,122 @@ def cold_harmonisation(port: int, db_path: Path, path: str, slug: str) -> dict:
     return {"ms": None, "load_average": os.getloadavg()[0]}
 
 
+class EditStream:
+    """One committed edit per second (a synthetic instrument renamed through SQL, logged by the change-log triggers and
+    followed by both workers) while the block runs."""
+
+    def __init__(self, db_path: Path, slugs: list[str]):
+        self.db_path, self.slugs, self.done = db_path, slugs, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._edit)
+
+    def _edit(self):
+        import sqlite3
+
+        conn = sqlite3.connect(self.db_path, timeout=30)
+        n = 0
+        while not self._stop.wait(1.0):
+            n += 1
+            conn.execute("UPDATE instrument SET name = ?, version = version + 1 WHERE slug = ?",
+                         (f"[SYNTHETISCH] bewerking {n}", self.slugs[n % len(self.slugs)]))
+            conn.commit()
+            self.done.append(n)
+        conn.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def search_total(port: int, word: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/instruments?q={word}", timeout=60) as response:
+        return json.loads(response.read())["total"]
+
+
+def edit_visibility(port: int, db_path: Path, slug: str, rounds: int = 5, streak: int = 12) -> dict:
+    """Seconds from committing an edit (an instrument renamed to a word no other instrument has) until the JSON search
+    finds it: the first answer that does, and `streak` answers in a row on fresh connections (both workers)."""
+    import sqlite3
+    import string
+
+    first, everywhere = [], []
+    for n in range(rounds):
+        word = "zicht" + "".join(random.choice(string.ascii_lowercase) for _ in range(8))
+        assert search_total(port, word) == 0
+        conn = sqlite3.connect(db_path, timeout=30)
+        conn.execute("UPDATE instrument SET name = ?, version = version + 1 WHERE slug = ?",
+                     (f"[SYNTHETISCH] {word}", slug))
+        conn.commit()
+        conn.close()
+        committed = time.perf_counter()
+        seen_first, row = None, 0
+        while row < streak and time.perf_counter() - committed < 30:
+            if search_total(port, word):
+                seen_first = seen_first or time.perf_counter() - committed
+                row += 1
+            else:
+                row = 0
+                time.sleep(0.01)
+        first.append(seen_first)
+        everywhere.append(time.perf_counter() - committed if row >= streak else None)
+        time.sleep(0.5)
+    return {"first_s": first, "all_workers_s": everywhere}
+
+
+def run_edits(instruments: int, seconds: float, reuse: bool) -> dict:
+    """The edit-stream comparison alone (issue 17 3): JSON search p50/p95/p99 without and with one edit per second,
+    for the cached URLs (12 words: with edits every page is computed again at each new position) and the uncached
+    ones (4,104 URLs, nearly every request computed), and how long an edit takes to become visible."""
+    db_path, _ = prepare(instruments, reuse)
+    ours, port, _, processes = start_servers(db_path, with_datasette=False)
+    results: dict = {"instruments": instruments, "scenarios": {}}
+    try:
+        cases, slugs = scenarios(db_path)
+        for name, paths, _ in cases[:2]:
+            if "uncached" not in name:
+                warm(port, paths)
+            load(port, paths, 10, 1.0)  # settle
+            results["scenarios"][f"{name} @10"] = {"ours": measured(ours.pid, port, paths, 10, seconds)}
+            with EditStream(db_path, slugs) as edits:
+                results["scenarios"][f"{name}, 1 edit/s @10"] = {"ours": measured(ours.pid, port, paths, 10,
+                                                                                    max(seconds, 6))}
+            results["scenarios"][f"{name}, 1 edit/s @10"]["edits"] = len(edits.done)
+        results["visibility"] = edit_visibility(port, db_path, slugs[-1])
+        results["worker_memory"] = worker_memory(ours.pid)
+    finally:
+        stop(processes)
+    return results
+
+
+def report_edits(results: dict) -> None:
+    print(f"\n{results['instruments']} instruments, one edit per second against none (baseline); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
+    print(f"{'scenario':44} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'load':>5}   ratio p50/p95/p99")
+    scenarios_ = results["scenarios"]
+    for name, entry in scenarios_.items():
+        o = entry["ours"]
+        base = scenarios_.get(name.replace(", 1 edit/s", ""))
+        ratio = ""
+        if base is not None and base is not entry:
+            b = base["ours"]
+            ratio = "  " + " / ".join(f"{o[k] / max(b[k], 1e-9):.2f}x" for k in ("p50_ms", "p95_ms", "p99_ms"))
+        print(f"{name:44} {o['rps']:>7.0f} {o['p50_ms']:>6.1f}m {o['p95_ms']:>6.1f}m {o['p99_ms']:>6.1f}m "
+              f"{o['cpu_ms_per_request']:>6.1f}ms {o['load_average']:>5.1f}{ratio}"
+              + (f"  errors {o['errors']}" if o["errors"] else ""))
+    vis = results["visibility"]
+    shown = lambda values: ", ".join("-" if v is None else f"{v:.2f}" for v in values)  # noqa: E731
+    print(f"edit visible in JSON search after (s): first answer {shown(vis['first_s'])}; in every worker "
+          f"{shown(vis['all_workers_s'])} (target <= 1 s at 100,000)")
+    print("memory per worker (MB): " + ", ".join(f"anon {m.get('RssAnon', 0):.0f} + file {m.get('RssFile', 0):.0f}"
+                                               for m in results.get("worker_memory", [])))
+
+
 def run(instruments: int, seconds: float, connections: list[int], reuse: bool, with_datasette: bool = True) -> dict:
     db_path, build_seconds = prepare(instruments, reuse)
     ours, port, ds_port, processes = start_servers(db_path, with_datasette)
@@ -318,31 +437,10 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
                     entry["ratio_rps"] = entry["ours"]["rps"] / max(entry["datasette"]["rps"], 1e-9)
                 results["scenarios"][f"{name} @{n}"] = entry
         # search latency while one edit per second is committed (each one followed incrementally by both workers)
-        stop_editing = threading.Event()
-        edits = []
-
-        def edit_every_second():
-            import sqlite3
-
-            conn = sqlite3.connect(db_path, timeout=30)
-            n = 0
-            while not stop_editing.wait(1.0):
-                n += 1
-                conn.execute("UPDATE instrument SET name = ?, version = version + 1 WHERE slug = ?",
-                             (f"[SYNTHETISCH] bewerking {n}", slugs[n % len(slugs)]))
-                conn.commit()
-                edits.append(n)
-            conn.close()
-
-        editor = threading.Thread(target=edit_every_second)
-        editor.start()
-        try:
+        with EditStream(db_path, slugs) as edits:
             results["scenarios"]["JSON search, 1 edit/s @10"] = {
                 "ours": measured(ours.pid, port, cases[0][1], 10, max(seconds, 6))}
-        finally:
-            stop_editing.set()
-            editor.join()
-        results["edits_during_search"] = len(edits)
+        results["edits_during_search"] = len(edits.done)
         tags = {f"/instrumenten/{s}": etag(port, f"/instrumenten/{s}") for s in slugs[:1]}
         path, tag = next(iter(tags.items()))
         for n in connections:
@@ -387,8 +485,16 @@ def main() -> None:
     parser.add_argument("--growth-from", metavar="JSON",
                         help="take the small run from this earlier output (bench/out/load_bench.json) instead of "
                              "running it again; implies --growth")
+    parser.add_argument("--edits", action="store_true",
+                        help="only the edit-stream comparison: JSON search with and without one edit per second, and "
+                             "how long an edit takes to become visible (bench/out/load_edits-N.json)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.edits:
+        results = run_edits(args.instruments, args.seconds, args.reuse)
+        report_edits(results)
+        (OUT / f"load_edits-{args.instruments}.json").write_text(json.dumps(results, indent=2))
+        return
     connections = [int(c) for c in args.connections.split(",")]
     if args.growth_from:
         first = json.loads(Path(args.growth_from).read_text())["first"]

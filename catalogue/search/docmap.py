@@ -2,63 +2,167 @@
 
 A fresh index holds the instruments in id order, like the table, so nearly every document number equals its ordinal;
 only documents rewritten since the last build (appended at the end), hidden or removed differ. A bitset is therefore
-translated as `bits & same` plus the few documents that moved, instead of visiting every set bit; when many moved (a
-busy day of edits before the next merge) every bit is visited as before.
+translated as `bits & same` plus the few documents that moved (`moved_docs`, `moved_ords`), instead of visiting every
+set bit.
+
+The map itself ignores whether an instrument is public today: `ords` holds every live document's ordinal (the table's
+ordinals are never reused, `facettable`), and translations mask with the table's live ordinals (`alive`). So after an
+incremental write or a changed table the next map is `updated()` from the previous one: the documents of kept segments
+keep their entries (renumbered with their segment, `segments.Carry`), and only new segments' documents, new deletions,
+merged segments and the table's new ordinals are looked at. A table that is not derived from the previous one (a
+rebuilt table, e.g. the next day) gets a full `build()`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .bitsets import from_positions, positions
-
-FEW_MOVED = 4096
+from .segments import Layout
 
 
 @dataclass(frozen=True)
 class DocMap:
-    ords: list[int]  # table ordinal per document number (-1: not public today, or deleted)
-    docs_of: list[int]  # document number per ordinal (-1: not in the index)
-    public: int  # bitset of the document numbers whose instrument is public today
+    ords: list[int]  # table ordinal per document number (-1: deleted, or no ordinal)
+    docs_of: list[int]  # live document number per ordinal (-1: not in the index)
+    public: int  # bitset of the document numbers whose instrument is public in the table (alive)
     size: int  # the table's size (bits of an ordinal bitset)
     same: int  # bitset of the numbers that are document number and ordinal of one instrument
-    moved: tuple[tuple[int, int], ...]  # (document number, ordinal) of the others
-    moved_back: tuple[tuple[int, int], ...]  # (ordinal, document number) of the others
+    moved_docs: int  # bitset of the other documents that have an ordinal
+    moved_ords: int  # bitset of the other ordinals that have a document
+    unplaced: dict[int, int]  # instrument id -> live document number, for documents without an ordinal
+    alive: int  # the table's live ordinals
+    layout: Layout
+    table_ids: list  # the table's (append-only, shared) ids: a derived table has the same list
 
     @classmethod
     def build(cls, reader, table) -> "DocMap":
+        layout = Layout.of(reader)
         iids = list(reader.column_reader("iid"))
-        alive = table.all.to_bytes((table.size + 7) // 8 or 1, "little")
-        ords = [o if (o := table.position.get(i, -1)) >= 0 and alive[o >> 3] >> (o & 7) & 1 else -1 for i in iids]
-        if reader.has_deletions():
-            live = set(reader.all_doc_ids())
-            ords = [o if n in live else -1 for n, o in enumerate(ords)]
+        dead = {p.offset + d for p in layout.parts for d in p.deleted}
+        position = table.position
+        ords = [-1 if n in dead else position.get(i, -1) for n, i in enumerate(iids)] if dead \
+            else [position.get(i, -1) for i in iids]
+        unplaced = {iids[d]: d for d, o in enumerate(ords) if o < 0 and d not in dead}
         docs_of = [-1] * table.size
         for d, o in enumerate(ords):
             if o >= 0:
                 docs_of[o] = d
-        public = from_positions((d for d, o in enumerate(ords) if o >= 0), len(ords))
-        same = from_positions((d for d, o in enumerate(ords) if o == d), max(len(ords), table.size))
-        moved = tuple((d, o) for d, o in enumerate(ords) if o >= 0 and o != d)
-        moved_back = tuple((o, d) for d, o in moved)
-        return cls(ords, docs_of, public, table.size, same, moved, moved_back)
+        width = max(len(ords), table.size)
+        same = from_positions((d for d, o in enumerate(ords) if o == d), width)
+        moved_docs = from_positions((d for d, o in enumerate(ords) if o >= 0 and o != d), len(ords))
+        moved_ords = from_positions((o for o, d in enumerate(docs_of) if d >= 0 and d != o), table.size)
+        return cls._finish(ords, docs_of, same, moved_docs, moved_ords, unplaced, layout, table)
+
+    @classmethod
+    def _finish(cls, ords, docs_of, same, moved_docs, moved_ords, unplaced, layout, table) -> "DocMap":
+        partial = cls(ords, docs_of, 0, table.size, same, moved_docs, moved_ords, unplaced, table.all, layout, table.ids)
+        public = partial.to_docnums(table.all)
+        return cls(ords, docs_of, public, table.size, same, moved_docs, moved_ords, unplaced, table.all, layout,
+                   table.ids)
+
+    def updated(self, reader, table) -> "DocMap":
+        """The map of `reader` (a later generation of this map's index) and `table` (this map's table or one derived
+        from it), computed from this one; a full build when the table is not derived from this map's."""
+        if table.ids is not self.table_ids or table.size < self.size:
+            return DocMap.build(reader, table)
+        layout = Layout.of(reader)
+        if layout == self.layout and table.size == self.size:
+            if table.all == self.alive:
+                return self
+            return DocMap._finish(self.ords, self.docs_of, self.same, self.moved_docs, self.moved_ords, self.unplaced,
+                                  layout, table)
+        carry = layout.carry_from(self.layout)
+        in_place = 0  # new numbers of kept segments that kept their numbers
+        ords = [-1] * layout.size
+        docs_of = self.docs_of + [-1] * (table.size - len(self.docs_of))
+        touched_docs: list[int] = []
+        touched_ords: set[int] = set()
+        moved_from = {}  # old offset -> (new offset, length) of kept segments
+        for old, new, length, _, _ in carry.moves:
+            ords[new:new + length] = self.ords[old:old + length]
+            moved_from[old] = (new, length)
+            if old == new:
+                in_place |= ((1 << length) - 1) << new
+            else:
+                touched_docs.extend(range(new, new + length))
+        for part in self.layout.parts:  # documents that left their numbers: merged away, or moved with their segment
+            target = moved_from.get(part.offset)
+            if target is not None and target[0] == part.offset and target[1] == part.length:
+                continue
+            for od in range(part.offset, part.offset + part.length):
+                o = self.ords[od]
+                if o >= 0 and docs_of[o] == od:
+                    docs_of[o] = -1
+                    touched_ords.add(o)
+        for old, new, length, _, _ in carry.moves:
+            if old != new:
+                for d in range(new, new + length):
+                    if (o := ords[d]) >= 0:
+                        docs_of[o] = d
+                        touched_ords.add(o)
+        gone = carry.newly_deleted()
+        for d in gone:
+            o = ords[d]
+            if o >= 0:
+                ords[d] = -1
+                if docs_of[o] == d:
+                    docs_of[o] = -1
+                touched_ords.add(o)
+            touched_docs.append(d)
+        dead = set(gone)
+        unplaced = {}
+        for iid, d in self.unplaced.items():
+            for old, (new, length) in moved_from.items():
+                if old <= d < old + length:
+                    nd = d - old + new
+                    if nd not in dead:
+                        unplaced[iid] = nd
+                    break
+        position = table.position
+        leaves = list(reader.leaf_readers())
+        for index in carry.fresh:
+            part = layout.parts[index]
+            leaf, offset = leaves[index]
+            for i, iid in enumerate(leaf.column_reader("iid")):
+                if i in part.deleted:
+                    continue
+                d = offset + i
+                o = position.get(iid, -1)
+                if o >= 0:
+                    ords[d] = o
+                    docs_of[o] = d
+                    touched_ords.add(o)
+                else:
+                    unplaced[iid] = d
+                touched_docs.append(d)
+        for o in range(self.size, table.size):  # the table's new ordinals: documents that were already indexed
+            d = unplaced.pop(table.ids[o], None)
+            if d is not None:
+                ords[d] = o
+                docs_of[o] = d
+                touched_docs.append(d)
+                touched_ords.add(o)
+        width = max(layout.size, table.size)
+        touched = from_positions(touched_docs, width)
+        keep = in_place & ~touched
+        same = (self.same & keep) | from_positions((d for d in touched_docs if ords[d] == d), width)
+        moved_docs = (self.moved_docs & keep) | from_positions(
+            (d for d in touched_docs if ords[d] >= 0 and ords[d] != d), layout.size)
+        moved_ords = (self.moved_ords & ~from_positions(touched_ords, table.size)) | from_positions(
+            (o for o in touched_ords if docs_of[o] >= 0 and docs_of[o] != o), table.size)
+        return DocMap._finish(ords, docs_of, same, moved_docs, moved_ords, unplaced, layout, table)
 
     def to_ordinals(self, doc_bits: int) -> int:
         """A bitset over document numbers as one over the table's ordinals (public documents only)."""
-        return self._translate(doc_bits, self.moved, self.ords, self.size, self.public)
+        return self._translate(doc_bits, self.moved_docs, self.ords, self.size) & self.alive
 
     def to_docnums(self, ordinal_bits: int) -> int:
-        """A bitset over ordinals as one over document numbers (instruments in the index only)."""
-        return self._translate(ordinal_bits, self.moved_back, self.docs_of, len(self.ords), None)
+        """A bitset over ordinals as one over document numbers (public instruments in the index only)."""
+        return self._translate(ordinal_bits & self.alive, self.moved_ords, self.docs_of, len(self.ords))
 
-    def _translate(self, bits: int, moved, mapping: list[int], width: int, mask: int | None) -> int:
-        if len(moved) > FEW_MOVED:
-            return from_positions((t for s in positions(bits, len(mapping)) if (t := mapping[s]) >= 0), width)
+    def _translate(self, bits: int, moved: int, mapping: list[int], width: int) -> int:
         out = bits & self.same & ((1 << width) - 1)
-        if mask is not None:
-            out &= mask
-        if moved and bits:
-            raw = bits.to_bytes((max(len(mapping), bits.bit_length()) + 7) // 8 or 1, "little")
-            extra = [t for s, t in moved if s < len(mapping) and raw[s >> 3] >> (s & 7) & 1]
-            if extra:
-                out |= from_positions(extra, width)
+        hits = bits & moved
+        if hits:
+            out |= from_positions((mapping[s] for s in positions(hits, len(mapping))), width)
         return out

@@ -32,6 +32,7 @@ from .bitsets import DocBits, from_positions, positions
 from .docmap import DocMap
 from .facettable import FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
+from .segments import reopen
 from .synonyms import Synonyms, load
 from .visibility import VisibleWords
 
@@ -115,9 +116,9 @@ class SearchEngine:
         self._ix_path: str | None = None
         self._searcher = None
         self._table: FacetTable | None = None
-        self._docmap: tuple | None = None
+        self._docmap: tuple | None = None  # (searcher, table, DocMap) of the followed table
+        self._other_docmap: tuple | None = None  # ... of another day's table
         self._docbits = None  # bitsets.DocBits of the current searcher
-        self._searcher_version = 0  # bumped whenever the searcher or the table is replaced (keys the docnum map)
         self._table_version = 0
         self._day_tables: dict[date, FacetTable] = {}
 
@@ -146,7 +147,6 @@ class SearchEngine:
         with self._lock:
             self._table = table
             self._table_version += 1
-            self._docmap = None
             self._day_tables.clear()
 
     def apply(self, session: Session, ids: set[int], write_index: bool) -> None:
@@ -163,8 +163,19 @@ class SearchEngine:
         with self._lock:
             self._table = new
             self._table_version += 1
-            self._docmap = None
             self._day_tables.clear()
+
+    def prepare(self) -> None:
+        """Opens the index's latest generation and brings the bitsets and the docnum map up to date for it, so the next
+        request does not (the follower calls this after applying changes, before it shows the new position)."""
+        if self._table is None or not self.store.exists():
+            return
+        try:
+            searcher = self.searcher()
+            self._bits(searcher)
+            self._docnum_map(searcher, self._table)
+        except Exception:  # pragma: no cover - a request does the same work (and reports) if this fails
+            log.exception("preparing the searcher failed")
 
     def write_index(self, session: Session, ids: set[int]) -> None:
         docs = {doc["iid"]: doc for doc in documents_from_sql(session, ids)}
@@ -186,6 +197,7 @@ class SearchEngine:
             self._ix = None
             self._ix_path = None
             self._docmap = None
+            self._docbits = None
 
     def searcher(self, session: Session | None = None):
         """An up-to-date searcher (reopened after a swap, refreshed after incremental writes)."""
@@ -199,12 +211,12 @@ class SearchEngine:
                     raise RuntimeError(f"no search index in {self.store.root}")
                 self._ix_path = path
                 self._searcher = self._ix.searcher()
-                self._searcher_version += 1
+                self._docbits = None
+                self._docmap = None
             elif not self._searcher.up_to_date():
-                # a fresh searcher, not searcher.refresh(): that reuses segment readers with their old deletion sets
-                self._searcher.close()
-                self._searcher = self._ix.searcher()
-                self._searcher_version += 1
+                # the next generation, reusing the readers of unchanged segments (not searcher.refresh(): that reuses
+                # segment readers with their old deletion sets)
+                self._searcher = reopen(self._ix, self._searcher)
             return self._searcher
 
     def table(self, session: Session, today: date, public_condition=None, searcher=None) -> FacetTable:
@@ -223,9 +235,10 @@ class SearchEngine:
             return other
 
     def _bits(self, searcher) -> DocBits:
+        """The bitsets of this searcher; those of the previous generation are carried over."""
         with self._lock:
             if self._docbits is None or self._docbits.searcher is not searcher:
-                self._docbits = DocBits(searcher)
+                self._docbits = DocBits(searcher, previous=self._docbits)
             return self._docbits
 
     def _to_ordinals(self, doc_bits: int, searcher, table: FacetTable) -> int:
@@ -235,13 +248,21 @@ class SearchEngine:
         return self._docnum_map(searcher, table).ords
 
     def _docnum_map(self, searcher, table: FacetTable) -> DocMap:
-        """The document number <-> ordinal map of this searcher and table, built once (one consistent object: the
-        follower thread may replace the cached one between two reads)."""
-        key = (self._searcher_version, table)
+        """The document number <-> ordinal map of this searcher and table, updated from the previous one (one
+        consistent object: the follower thread may replace the cached one between two reads)."""
         with self._lock:
-            if self._docmap is None or self._docmap[0][0] != key[0] or self._docmap[0][1] is not table:
-                self._docmap = (key, DocMap.build(searcher.reader(), table))
-            return self._docmap[1]
+            cached = self._docmap
+            if cached is not None and cached[0] is searcher and cached[1] is table:
+                return cached[2]
+            if table is not self._table:  # a table of another day (or an older one): a map of its own, kept once
+                other = self._other_docmap
+                if other is None or other[0] is not searcher or other[1] is not table:
+                    other = self._other_docmap = (searcher, table, DocMap.build(searcher.reader(), table))
+                return other[2]
+            docmap = DocMap.build(searcher.reader(), table) if cached is None else \
+                cached[2].updated(searcher.reader(), table)
+            self._docmap = (searcher, table, docmap)
+            return docmap
 
     def _visible_words(self, searcher, table: FacetTable) -> VisibleWords:
         """Word counts over the documents that are public today (the table's rows): completions and corrections."""

@@ -10,6 +10,8 @@ index, in step with the database. No Flask.
 - Each round reads the entries after the cursor, maps them to instruments (a renamed provider, kind, term, region or
   gemeente reaches every instrument that shows it) and applies those per instrument (`SearchEngine.apply`). Entries are
   idempotent (an instrument is re-read from the database), so reading one twice is harmless and nothing is duplicated.
+- Before a round's changes are shown (the position moves), `SearchEngine.prepare` opens the index's new generation and
+  carries the bitsets and docnum map over (`segments`, `bitsets`, `docmap`): the request after an edit does not.
 - PostgreSQL: `LISTEN index_change` wakes the follower at commit; it polls every `poll_interval` seconds as a fallback
   (the only mechanism on SQLite).
 - `in_requests=True` (tests, a single development process): no thread; `sync(session)` catches up inside the request
@@ -211,6 +213,7 @@ class Follower:
             engine.apply(session, ids, write_index=self._index_ready())
             if self._index_ready():
                 self._last_write = time.monotonic()
+            engine.prepare()  # the new generation's searcher, bitsets and docnum map, before the position moves
             self.touched |= ids
             self.cursor = previous
             self.last_change = entries[-1][3]
@@ -219,7 +222,10 @@ class Follower:
             self._store_state()
         if not self._index_ready():  # another process writes this node's index: how far has it got?
             state = engine.store.read_state()
-            self._stored_cursor = int(state["cursor"]) if state else None
+            stored = int(state["cursor"]) if state else None
+            if stored != self._stored_cursor and stored is not None:
+                engine.prepare()  # what the writer stored, ready before this process shows it
+            self._stored_cursor = stored
         self.last_ok = time.monotonic()
         self._observe(entries)
         return len(entries)

@@ -1,0 +1,190 @@
+"""Incremental writes carry the term bitsets and the docnum map over (catalogue/search/segments.py, bitsets.py,
+docmap.py): after every write, merge and table change, what was carried equals what a fresh searcher computes.
+No database: a whoosh index of made-up documents and a table of ordinals (tests/test_search_incremental.py compares
+whole searches with a rebuilt index on SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from whoosh import index as whoosh_index
+from whoosh.writing import MERGE_SMALL, OPTIMIZE
+
+from catalogue.search.bitsets import DocBits, from_positions, positions
+from catalogue.search.docmap import DocMap
+from catalogue.search.index import INDEX_NAME, SCHEMA, make_document
+from catalogue.search.segments import Layout, reopen
+
+WORDS = ["jobcoach", "proefplaats", "scholing", "premie", "nazorg", "werkplek", "subsidie", "taalles"]
+TERMS = [("words", w) for w in WORDS] + [("name", "jobcoach"), ("words", "ontbreekt")]
+
+
+@dataclass
+class Table:
+    """What DocMap reads of a facet table: append-only ids/position (shared with derived tables), live ordinals."""
+    ids: list = field(default_factory=list)
+    position: dict = field(default_factory=dict)
+    all: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def derived(self, public: set[int]) -> "Table":
+        for iid in sorted(public):
+            if iid not in self.position:
+                self.position[iid] = len(self.ids)
+                self.ids.append(iid)
+        return Table(self.ids, self.position, from_positions((self.position[i] for i in public), len(self.ids)))
+
+
+def doc(iid: int, rng: random.Random) -> dict:
+    words = " ".join(rng.sample(WORDS, 3))
+    return make_document(id=iid, name=f"Regeling {words}", kind="proefplaatsing", kind_en=None, summary=words,
+                         description=None, conditions=None, how_to_apply=None, amount_note=None, legal_basis=None,
+                         provider="UWV", places=[], tags=[], translations=None)
+
+
+def write(ix, docs: dict[int, dict], deletes=(), merge=None, optimize=False) -> None:
+    writer = ix.writer()
+    for iid in deletes:
+        writer.delete_by_term("key", str(iid))
+    for d in docs.values():
+        writer.update_document(**d)
+    writer.commit(mergetype=OPTIMIZE if optimize else merge or MERGE_SMALL)
+
+
+def same_map(a: DocMap, b: DocMap) -> None:
+    for name in ("ords", "docs_of", "public", "size", "same", "moved_docs", "moved_ords", "unplaced", "alive"):
+        assert getattr(a, name) == getattr(b, name), name
+
+
+def test_positions_sparse_and_dense():
+    rng = random.Random(3)
+    for density in (0.0005, 0.01, 0.5):
+        chosen = sorted({rng.randrange(50_000) for _ in range(int(50_000 * density))})
+        assert positions(from_positions(chosen, 50_000), 50_000) == chosen
+
+
+def test_carried_bits_and_docmap_equal_fresh_ones_through_writes_merges_and_table_changes(tmp_path):
+    rng = random.Random(17)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    docs = {iid: doc(iid, rng) for iid in range(1, 121)}
+    # three segments of different sizes, so that MERGE_SMALL later returns the kept ones in another order (by size):
+    # document numbers then move with their segment
+    for chunk in (range(1, 61), range(61, 66), range(66, 121)):
+        write(ix, {i: docs[i] for i in chunk}, merge=lambda w, s: s)
+    public = set(range(1, 111)) - {7, 8}  # 111..120 are indexed but not public (scheduled): no ordinal at first
+    table = Table().derived(public)
+    searcher = ix.searcher()
+    bits = DocBits(searcher)
+    docmap = DocMap.build(searcher.reader(), table)
+    for term in TERMS:
+        bits.term(*term)
+    layouts, shifted = set(), False
+    next_id = 200
+    for step in range(40):
+        action = step % 8
+        if action in (0, 1, 2):  # an edit: the new version goes into a small new segment
+            iid = rng.choice(sorted(docs))
+            docs[iid] = doc(iid, rng)
+            write(ix, {iid: docs[iid]}, merge=lambda w, s: s if step % 3 else MERGE_SMALL(w, s))
+        elif action == 3:  # a new instrument, public at once
+            docs[next_id] = doc(next_id, rng)
+            write(ix, {next_id: docs[next_id]})
+            public.add(next_id)
+            next_id += 1
+        elif action == 4:  # deleted (or unpublished): out of the index and the table
+            iid = rng.choice(sorted(public))
+            write(ix, {}, deletes=[iid])
+            del docs[iid]
+            public.discard(iid)
+        elif action == 5:  # a scheduled instrument becomes public: a table change only, the index stays
+            waiting = sorted(set(docs) - public)
+            if waiting:
+                public.add(waiting[0])
+        elif action == 6:  # hidden from the public, still indexed (no write)
+            public.discard(rng.choice(sorted(public)))
+        else:  # several small writes, then MERGE_SMALL merges them
+            chosen = rng.sample(sorted(docs), 6)
+            for iid in chosen + chosen[:2]:  # the first two twice: their first new versions die in small segments,
+                docs[iid] = doc(iid, rng)  # so the merge compacts (numbers within the merged documents change)
+                write(ix, {iid: docs[iid]}, merge=lambda w, s: s)
+            write(ix, {}, deletes=[], merge=MERGE_SMALL)
+        if step == 30:
+            write(ix, {}, optimize=True)  # everything merged: nothing to carry, still correct
+        table = table.derived(public)
+        searcher = reopen(ix, searcher)
+        layout = Layout.of(searcher.reader())
+        before = {p.segid: p.offset for p in docmap.layout.parts}
+        shifted |= any(p.segid in before and before[p.segid] != p.offset for p in layout.parts)
+        layouts.add(len(layout.parts))
+        bits = DocBits(searcher, previous=bits)
+        docmap = docmap.updated(searcher.reader(), table)
+        fresh_searcher = ix.searcher()
+        fresh_bits = DocBits(fresh_searcher)
+        assert bits.live == fresh_bits.live
+        for term in TERMS:
+            assert bits.term(*term) == fresh_bits.term(*term), (step, term)
+        fresh_map = DocMap.build(fresh_searcher.reader(), table)
+        same_map(docmap, fresh_map)
+        every = table.all
+        assert docmap.to_docnums(every) == fresh_map.public
+        assert docmap.to_ordinals(bits.term("words", "jobcoach")) == fresh_map.to_ordinals(fresh_bits.term("words",
+                                                                                                           "jobcoach"))
+        # what the searches rely on: each public instrument's document, found both ways
+        for iid in public:
+            o = table.position[iid]
+            d = docmap.docs_of[o]
+            assert d >= 0 and docmap.ords[d] == o and fresh_searcher.stored_fields(d)["iid"] == iid
+        fresh_searcher.close()
+    assert shifted, "the sequence should have moved a kept segment's document numbers"
+    assert max(layouts) > 2
+
+
+def test_reopen_reuses_unchanged_segments_with_their_new_deletions(tmp_path):
+    rng = random.Random(5)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    write(ix, {i: doc(i, rng) for i in range(1, 31)})
+    searcher = ix.searcher()
+    [(big, _)] = list(searcher.reader().leaf_readers()) if not hasattr(searcher.reader(), "readers") else \
+        [(searcher.reader().readers[0], 0)]
+    write(ix, {5: doc(5, rng)})  # the old version of 5 is deleted in the first segment
+    searcher = reopen(ix, searcher)
+    first, offset = list(searcher.reader().leaf_readers())[0]
+    assert first._terms is big._terms  # the open files are shared, not read again
+    assert first.is_deleted(4) and not big.is_deleted(4)  # ... with the new deletion set
+    assert searcher.up_to_date() and searcher.doc_count() == 30
+    assert {searcher.stored_fields(d)["iid"] for d in searcher.reader().all_doc_ids()} == set(range(1, 31))
+
+
+def test_the_usual_pattern_one_large_segment_and_merged_small_ones_at_its_end(tmp_path):
+    """As in production: one built segment, then one small commit per edit (MERGE_SMALL merges the small ones behind
+    the large one, which keeps its numbers; a merge compacts the small ones' deleted versions away)."""
+    rng = random.Random(11)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    write(ix, {i: doc(i, rng) for i in range(1, 81)}, optimize=True)
+    table = Table().derived(set(range(1, 81)))
+    searcher = ix.searcher()
+    bits = DocBits(searcher)
+    docmap = DocMap.build(searcher.reader(), table)
+    for term in TERMS:
+        bits.term(*term)
+    in_place_merges = 0
+    for n in range(14):
+        iid = (3, 9, 3, 40, 9, 3)[n % 6]  # the same few again: their previous new versions die in small segments
+        write(ix, {iid: doc(iid, rng)})
+        searcher = reopen(ix, searcher)
+        new_bits = DocBits(searcher, previous=bits)
+        carry = new_bits._carry
+        in_place_merges += bool(carry is not None and carry.in_place and carry.new.parts and
+                                len(carry.moves) < len(carry.old.parts))
+        bits = new_bits
+        docmap = docmap.updated(searcher.reader(), table)
+        fresh = ix.searcher()
+        fresh_bits = DocBits(fresh)
+        for term in TERMS:
+            assert bits.term(*term) == fresh_bits.term(*term), (n, term)
+        same_map(docmap, DocMap.build(fresh.reader(), table))
+        fresh.close()
+    assert in_place_merges, "MERGE_SMALL should have merged small segments behind the large one"
