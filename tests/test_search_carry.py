@@ -188,3 +188,21 @@ def test_the_usual_pattern_one_large_segment_and_merged_small_ones_at_its_end(tm
         same_map(docmap, DocMap.build(fresh.reader(), table))
         fresh.close()
     assert in_place_merges, "MERGE_SMALL should have merged small segments behind the large one"
+
+
+def test_an_older_generation_stays_searchable_after_reopen_and_merges(tmp_path):
+    """The follower thread reopens beside requests: a request still holding the previous searcher must finish."""
+    rng = random.Random(8)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    write(ix, {i: doc(i, rng) for i in range(1, 21)}, optimize=True)
+    searcher = ix.searcher()
+    held = []
+    for n in range(7):  # small segments, then MERGE_SMALL merges them away
+        write(ix, {n + 1: doc(n + 1, rng)})
+        held.append(searcher)
+        searcher = reopen(ix, searcher)
+    assert any(len(list(s.reader().leaf_readers())) > len(list(searcher.reader().leaf_readers())) for s in held)
+    for old in held:
+        bits = DocBits(old)
+        assert bits.term("words", "jobcoach") == DocBits(old).term("words", "jobcoach")
+        assert old.doc_count() == 20 and len(list(old.documents())) == 20

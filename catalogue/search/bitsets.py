@@ -114,10 +114,15 @@ class DocBits:
             self._cache.move_to_end(key)
         return value
 
+    def forget_older(self) -> None:
+        """Stops carrying from the previous generation (what was not carried yet is computed anew when asked)."""
+        self._older = None
+
     def term(self, fieldname: str, text) -> int:
         def compute():
-            if self._older is not None:
-                old = self._older.pop(("t", fieldname, text), None)  # an older search may recompute it: harmless
+            older = self._older
+            if older is not None:
+                old = older.pop(("t", fieldname, text), None)  # an older search may recompute it: harmless
                 if old is not None:
                     return (self._carry.bits(old) & self.live) | self._postings(fieldname, text, self._fresh)
             try:

@@ -119,6 +119,7 @@ class SearchEngine:
         self._docmap: tuple | None = None  # (searcher, table, DocMap) of the followed table
         self._other_docmap: tuple | None = None  # ... of another day's table
         self._docbits = None  # bitsets.DocBits of the current searcher
+        self._previous_bits = None  # ... and of the previous one (a request may still be searching it)
         self._table_version = 0
         self._day_tables: dict[date, FacetTable] = {}
 
@@ -191,27 +192,24 @@ class SearchEngine:
     def refresh(self) -> None:
         """Drops the cached searcher; the next search reopens the index."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
             self._searcher = None
             self._ix = None
             self._ix_path = None
             self._docmap = None
-            self._docbits = None
+            self._docbits = self._previous_bits = None
 
     def searcher(self, session: Session | None = None):
-        """An up-to-date searcher (reopened after a swap, refreshed after incremental writes)."""
+        """An up-to-date searcher (reopened after a swap, the next generation after incremental writes). A replaced
+        searcher is not closed: a request may still be using it (its files are released when it is dropped)."""
         with self._lock:
             path = str(self.store.current_path())
             if self._searcher is None or path != self._ix_path:
-                if self._searcher is not None:
-                    self._searcher.close()
                 self._ix = self.store.open()
                 if self._ix is None:
                     raise RuntimeError(f"no search index in {self.store.root}")
                 self._ix_path = path
                 self._searcher = self._ix.searcher()
-                self._docbits = None
+                self._docbits = self._previous_bits = None
                 self._docmap = None
             elif not self._searcher.up_to_date():
                 # the next generation, reusing the readers of unchanged segments (not searcher.refresh(): that reuses
@@ -235,10 +233,21 @@ class SearchEngine:
             return other
 
     def _bits(self, searcher) -> DocBits:
-        """The bitsets of this searcher; those of the previous generation are carried over."""
+        """The bitsets of this searcher; those of the previous generation are carried over (and kept for a request
+        that is still searching the previous generation)."""
         with self._lock:
-            if self._docbits is None or self._docbits.searcher is not searcher:
-                self._docbits = DocBits(searcher, previous=self._docbits)
+            current = self._docbits
+            if current is not None and current.searcher is searcher:
+                return current
+            previous = self._previous_bits
+            if previous is not None and previous.searcher is searcher:
+                return previous
+            if searcher is not self._searcher:  # an older generation still in use: bitsets of its own, not kept
+                return DocBits(searcher)
+            self._docbits = DocBits(searcher, previous=current)
+            if current is not None:
+                current.forget_older()  # at most two generations' caches: the new one and what it has not carried yet
+            self._previous_bits = current
             return self._docbits
 
     def _to_ordinals(self, doc_bits: int, searcher, table: FacetTable) -> int:
@@ -254,10 +263,13 @@ class SearchEngine:
             cached = self._docmap
             if cached is not None and cached[0] is searcher and cached[1] is table:
                 return cached[2]
-            if table is not self._table:  # a table of another day (or an older one): a map of its own, kept once
+            if table is not self._table or searcher is not self._searcher:  # another day's table, or an older
+                # generation still in use: a map of its own, kept once
                 other = self._other_docmap
                 if other is None or other[0] is not searcher or other[1] is not table:
-                    other = self._other_docmap = (searcher, table, DocMap.build(searcher.reader(), table))
+                    docmap = DocMap.build(searcher.reader(), table) if cached is None else \
+                        cached[2].updated(searcher.reader(), table)  # (a full build unless the table is derived)
+                    other = self._other_docmap = (searcher, table, docmap)
                 return other[2]
             docmap = DocMap.build(searcher.reader(), table) if cached is None else \
                 cached[2].updated(searcher.reader(), table)

@@ -116,8 +116,9 @@ class Carry:
 
 def reopen(ix, searcher: Searcher | None) -> Searcher:
     """A searcher of the index's latest generation that reuses `searcher`'s readers of unchanged segments (their
-    deletions replaced); readers of segments no longer in the index are closed. `searcher` must not be used afterwards
-    (its kept readers now belong to the new one); None: open everything."""
+    deletions replaced; None: open everything). Nothing is closed: a request may still be searching the old generation
+    (the follower thread reopens beside requests); readers of segments no longer in the index are released when the
+    last searcher holding them is dropped (their files are gone from the directory already)."""
     toc = ix._read_toc()
     old = {}
     if searcher is not None:
@@ -126,15 +127,11 @@ def reopen(ix, searcher: Searcher | None) -> Searcher:
                 old[leaf.segment().segment_id()] = leaf
     readers = []
     for segment in toc.segments:
-        previous = old.pop(segment.segment_id(), None)
+        previous = old.get(segment.segment_id())
         if previous is not None and previous.doc_count_all() == segment.doc_count_all():
             readers.append(_with_segment(previous, segment, toc.generation))
         else:
-            if previous is not None:
-                old[segment.segment_id()] = previous
             readers.append(SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation))
-    for leaf in old.values():
-        leaf.close()
     if len(readers) == 1:
         reader = readers[0]
     else:
