@@ -44,6 +44,9 @@ def check(app, session, today, tmp_path, label):
     engine = app.extensions["catalogue_search"]
     engine.sync(session)
     followed = answers(engine, session, today)
+    searcher = engine.searcher()
+    live = [searcher.stored_fields(d)["iid"] for d in searcher.reader().all_doc_ids()]
+    assert len(live) == len(set(live)), f"{label}: an edited instrument's old version is still in the index"
     same_index = SearchEngine(engine.store.root, synonyms=engine.synonyms)
     same_index.load_table(session, today)
     assert followed == answers(same_index, session, today), f"{label}: carried state differs from a fresh searcher's"

@@ -180,7 +180,14 @@ class SearchEngine:
 
     def write_index(self, session: Session, ids: set[int]) -> None:
         docs = {doc["iid"]: doc for doc in documents_from_sql(session, ids)}
-        self.store.write(docs, set(ids) - set(docs))
+        self.store.write(docs, set(ids) - set(docs), searcher=self._searcher_for_writing)
+
+    def _searcher_for_writing(self):
+        """The current searcher when it reads the index directory being written (its open readers find the replaced
+        documents); None otherwise (the writer then opens its own)."""
+        if self._ix_path is None or self._ix_path != str(self.store.current_path()):
+            return None
+        return self.searcher()
 
     def rebuild(self, session: Session, state: dict | None = None, procs: int = 1) -> dict:
         """Builds a complete new index from the database beside the current one and swaps it in; `state` (the

@@ -232,8 +232,11 @@ class IndexStore:
         for path in old[:-1]:
             shutil.rmtree(path, ignore_errors=True)
 
-    def write(self, updates: dict[int, dict], deletes: set[int], timeout: float = 10.0) -> bool:
-        """Applies document updates and deletions to the current index. False when there is no index yet."""
+    def write(self, updates: dict[int, dict], deletes: set[int], timeout: float = 10.0, searcher=None) -> bool:
+        """Applies document updates and deletions to the current index. False when there is no index yet.
+        `searcher`: a callable returning a searcher of the index's latest generation (the search engine's, whose
+        segment readers stay open) to find the documents to replace; otherwise whoosh's writer opens every segment
+        anew for that, which reads the whole index (0.1 s at 100,000 instruments) for a one-document edit."""
         ix = self.open()
         if ix is None:
             return False
@@ -246,10 +249,17 @@ class IndexStore:
                 if time.monotonic() > deadline:
                     raise
         try:
+            current = searcher() if searcher is not None else None
+            if current is not None and current.reader().generation() != writer.generation - 1:
+                current = None  # not the generation this writer starts from: its document numbers would differ
             for iid in deletes:
-                writer.delete_by_term("key", str(iid))
+                writer.delete_by_term("key", str(iid), searcher=current)
             for doc in updates.values():
-                writer.update_document(**doc)
+                if current is None:
+                    writer.update_document(**doc)
+                else:  # update_document's delete by the unique key, with the given searcher
+                    writer.delete_by_term("key", doc["key"], searcher=current)
+                    writer.add_document(**doc)
             writer.commit()
         except BaseException:
             writer.cancel()
