@@ -342,6 +342,18 @@ def search_total(port: int, word: str) -> int:
         return json.loads(response.read())["total"]
 
 
+def settle(port: int, timeout: float = 60.0) -> None:
+    """Waits until the server has answered what the last scenario left queued (a search answers within 0.3 s), so
+    the visibility probes are not timed behind another scenario's backlog."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        search_total(port, "proefplaatsing")
+        if time.perf_counter() - started < 0.3:
+            return
+        time.sleep(0.2)
+
+
 def edit_visibility(port: int, db_path: Path, slug: str, rounds: int = 5, streak: int = 12) -> dict:
     """Seconds from committing an edit (an instrument renamed to a word no other instrument has) until the JSON search
     finds it: the first answer that does, and `streak` answers in a row on fresh connections (both workers)."""
@@ -390,6 +402,7 @@ def run_edits(instruments: int, seconds: float, reuse: bool) -> dict:
                 results["scenarios"][f"{name}, 1 edit/s @10"] = {"ours": measured(ours.pid, port, paths, 10,
                                                                                     max(seconds, 6))}
             results["scenarios"][f"{name}, 1 edit/s @10"]["edits"] = len(edits.done)
+        settle(port)
         results["visibility"] = edit_visibility(port, db_path, slugs[-1])
         results["worker_memory"] = worker_memory(ours.pid)
     finally:

@@ -98,6 +98,10 @@ def test_search_after_edits_deletes_publish_and_merges_equals_a_fresh_searcher_a
     check(app, session, today, tmp_path, "merged")
 
     engine.store.optimize()  # every segment merged: nothing to carry
+    assert engine.behind()
+    engine.sync(session)  # the follower opens the merged generation (not the next request)
+    assert not engine.behind() and engine._docbits.searcher is engine._searcher
+    assert engine._docmap[0] is engine._searcher
     after = check(app, session, today, tmp_path, "optimized")
     assert set(after[0][2]) == {items[1].id, items[4].id}
     assert session.scalar(select(Instrument.name).where(Instrument.id == items[4].id)).startswith("Regeling")

@@ -166,6 +166,14 @@ class SearchEngine:
             self._table_version += 1
             self._day_tables.clear()
 
+    def behind(self) -> bool:
+        """The index has a newer generation than the open searcher (e.g. after the writer merged it)."""
+        searcher = self._searcher
+        try:
+            return searcher is not None and self._ix_path == str(self.store.current_path()) and not searcher.up_to_date()
+        except Exception:  # pragma: no cover - the directory changed under us: the next searcher() sorts it out
+            return False
+
     def prepare(self) -> None:
         """Opens the index's latest generation and brings the bitsets and the docnum map up to date for it, so the next
         request does not (the follower calls this after applying changes, before it shows the new position)."""

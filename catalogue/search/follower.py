@@ -146,6 +146,7 @@ class Follower:
                     and time.monotonic() - self._last_write > self.optimize_after:
                 self._last_write = None
                 self._optimize()
+                self.engine.prepare()  # the merged index's searcher, bitsets and map, before a request needs them
             listener = self._wait(listener)
 
     def _listen(self):
@@ -226,6 +227,8 @@ class Follower:
             if stored != self._stored_cursor and stored is not None:
                 engine.prepare()  # what the writer stored, ready before this process shows it
             self._stored_cursor = stored
+        if not entries and engine.behind():  # a new generation without changes (a merge): open it here, not in a request
+            engine.prepare()
         self.last_ok = time.monotonic()
         self._observe(entries)
         return len(entries)
