@@ -206,3 +206,13 @@ def test_an_older_generation_stays_searchable_after_reopen_and_merges(tmp_path):
         bits = DocBits(old)
         assert bits.term("words", "jobcoach") == DocBits(old).term("words", "jobcoach")
         assert old.doc_count() == 20 and len(list(old.documents())) == 20
+
+
+def test_the_term_cache_is_bounded_in_bytes(tmp_path):
+    rng = random.Random(2)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    write(ix, {i: doc(i, rng) for i in range(1, 2001)}, optimize=True)  # bitsets of 250 bytes
+    bits = DocBits(ix.searcher(), max_bytes=1000)
+    for word in WORDS:
+        bits.term("words", word)
+    assert 0 < bits.nbytes <= 1000 and len(bits._cache) <= 4

@@ -268,9 +268,6 @@ class SearchEngine:
     def _to_ordinals(self, doc_bits: int, searcher, table: FacetTable) -> int:
         return self._docnum_map(searcher, table).to_ordinals(doc_bits)
 
-    def _docnum_ordinals(self, searcher, table: FacetTable) -> list[int]:
-        return self._docnum_map(searcher, table).ords
-
     def _docnum_map(self, searcher, table: FacetTable) -> DocMap:
         """The document number <-> ordinal map of this searcher and table, updated from the previous one (one
         consistent object: the follower thread may replace the cached one between two reads)."""

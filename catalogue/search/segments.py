@@ -106,9 +106,6 @@ class Carry:
             out |= ((old_bits >> old) & _mask(length)) << new
         return out
 
-    def fresh_parts(self) -> list[Part]:
-        return [self.new.parts[i] for i in self.fresh]
-
     def newly_deleted(self) -> list[int]:
         """New numbers of the documents of kept segments deleted since the old generation."""
         return sorted(new + d for _, new, _, before, after in self.moves for d in after - before)

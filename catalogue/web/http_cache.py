@@ -10,7 +10,10 @@ CSRF token), with an `Authorization` header, and everything under /beheer get `p
 
 `page_cache` keeps the rendered anonymous responses per validator and URL (a page is rendered once per position, date,
 language and URL; ≤ 512 entries of ≤ 2 MB, ≤ 48 MB in all). `position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
-request after the follower has applied it.
+request after the follower has applied it. A page is not kept across positions even when the edit was elsewhere: any
+edit moves the BM25 statistics (so relevance ties may reorder), the words behind "Bedoelde u ...?" and the facet names,
+and the coverage shown with a location is not in the change log at all; instead the first request after an edit
+finds the search state already carried over (catalogue/search/segments.py) and only renders the page again.
 
 Recorded pages (the search list, the wizard result: `recorded_endpoints`, catalogue/web/analytics.py) still count when
 the cache answers them: `recorded_cache` keeps what the view recorded per validator and URL and records it again on a
