@@ -343,15 +343,17 @@ def search_total(port: int, word: str) -> int:
 
 
 def settle(port: int, timeout: float = 60.0) -> None:
-    """Waits until the server has answered what the last scenario left queued (a search answers within 0.3 s), so
-    the visibility probes are not timed behind another scenario's backlog."""
+    """Waits until both workers have caught up with the last scenario's edits (12 searches in a row answer within
+    0.3 s, then 2 s for the followers), so the visibility probes are not timed behind another scenario's backlog."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    row = 0
+    while row < 12 and time.monotonic() < deadline:
         started = time.perf_counter()
         search_total(port, "proefplaatsing")
-        if time.perf_counter() - started < 0.3:
-            return
-        time.sleep(0.2)
+        row = row + 1 if time.perf_counter() - started < 0.3 else 0
+        if not row:
+            time.sleep(0.2)
+    time.sleep(2.0)
 
 
 def edit_visibility(port: int, db_path: Path, slug: str, rounds: int = 5, streak: int = 12) -> dict:
