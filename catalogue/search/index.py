@@ -30,6 +30,7 @@ from . import builds
 from .bulk import BulkWriter
 from .analysis import DUTCH, ENGLISH, PLAIN, strip_html
 from .onepass import Text as TEXT
+from .storage import IndexStorage
 
 SCHEMA_VERSION = 1
 INDEX_NAME = f"instruments_v{SCHEMA_VERSION}"
@@ -159,7 +160,7 @@ class IndexStore:
         if path is None:
             return None
         try:
-            return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+            return IndexStorage(str(path)).open_index(INDEX_NAME)  # files read through shared maps, not copied
         except (whoosh_index.EmptyIndexError, OSError):
             return None
 

@@ -1,0 +1,278 @@
+"""Memory per gunicorn worker after the load bench's scenarios, at 20,000 and 100,000 instruments (issue 17 §4: worker
+memory <= 400 MB at 100,000, with a clear margin).
+
+    .venv/bin/python bench/memory_bench.py [--instruments 20000,100000] [--seconds 3] [--reuse]
+    .venv/bin/python bench/memory_bench.py --profile --instruments 100000 --reuse   # where a worker's memory goes
+
+The server is started as bench/load_bench.py starts it (gunicorn, 2 workers, the synthetic catalogue in bench/out/);
+every scenario of that bench (JSON search cached and uncached, HTML list, instrument pages, region harmonisation
+pages) is warmed and then loaded for a few seconds at 10 connections, then JSON search while one edit per second is
+committed, then a harmonisation page after an edit. Then, per worker, from /proc/<pid>/status and smaps_rollup:
+  RssAnon  the worker's own memory (heap: Python objects, caches)
+  RssFile  pages of mapped files it has touched (mostly the whoosh index, which whoosh maps from disk, and shared
+           libraries): shared with the other worker and the page cache, and reclaimable by the kernel
+  RSS      RssAnon + RssFile + RssShmem: what `ps` and most dashboards show
+  PSS      RSS with every shared page divided among the processes sharing it: what the worker adds to the machine
+The target is held against RSS (the strictest of the four and what an operator sees), not only against RssAnon.
+Ratios are printed against the named baseline (main before this work), and the growth from 20,000 to 100,000.
+
+--profile runs the same requests inside this process (the app's real views through Flask's test client, page cache
+on, the follower in its thread, like one worker) with tracemalloc on, and prints the Python allocations grouped by
+file and the sizes of the search engine's structures (facet table, docnum map, term-bitset cache, page and result
+caches).
+Synthetic data only, in bench/out/ (see synthetic.py).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import load_bench  # noqa: E402
+
+TARGET_MB = 400
+# Measured with this bench on main at 05ab685 (before this work), 2 workers, after every scenario; the largest worker.
+BASELINE_NAME = "main 05ab685 (before the memory work)"
+BASELINE = {
+    20_000: {"RssAnon": None, "RssFile": None, "RSS": None, "PSS": None},
+    100_000: {"RssAnon": None, "RssFile": None, "RSS": None, "PSS": None},
+}
+MEASURES = ("RssAnon", "RssFile", "RSS", "PSS")
+
+
+def process_memory(pid: int) -> dict[str, float]:
+    """RssAnon, RssFile, RssShmem, RSS (VmRSS) from status and PSS (+ its anonymous and file parts) from smaps_rollup,
+    in MB."""
+    out: dict[str, float] = {}
+    proc = Path("/proc") / str(pid)
+    for line in (proc / "status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssFile", "RssShmem", "VmRSS"):
+            out["RSS" if name == "VmRSS" else name] = int(value.split()[0]) / 1024
+    try:
+        for line in (proc / "smaps_rollup").read_text().splitlines()[1:]:
+            name, _, value = line.partition(":")
+            if name in ("Pss", "Pss_Anon", "Pss_File"):
+                out["PSS" if name == "Pss" else name] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def workers(master: int) -> list[int]:
+    pids = []
+    for child in Path("/proc").iterdir():
+        try:
+            if child.name.isdigit() and int((child / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(child.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return sorted(pids)
+
+
+def run(instruments: int, seconds: float, reuse: bool) -> dict:
+    db_path, _ = load_bench.prepare(instruments, reuse)
+    ours, port, _, processes = load_bench.start_servers(db_path, with_datasette=False)
+    result: dict = {"instruments": instruments, "after_start": [process_memory(p) for p in workers(ours.pid)],
+                    "scenarios": {}}
+    try:
+        cases, slugs = load_bench.scenarios(db_path)
+        for name, paths, _ in cases:
+            if "uncached" not in name:
+                load_bench.warm(port, paths)
+            result["scenarios"][name] = load_bench.measured(ours.pid, port, paths, 10, seconds)
+        stop_editing = threading.Event()
+
+        def edit_every_second():
+            import sqlite3
+
+            conn = sqlite3.connect(db_path, timeout=30)
+            n = 0
+            while not stop_editing.wait(1.0):
+                n += 1
+                conn.execute("UPDATE instrument SET name = ?, version = version + 1 WHERE slug = ?",
+                             (f"[SYNTHETISCH] geheugen {n}", slugs[n % len(slugs)]))
+                conn.commit()
+            conn.close()
+
+        editor = threading.Thread(target=edit_every_second)
+        editor.start()
+        try:
+            result["scenarios"]["JSON search, 1 edit/s"] = load_bench.measured(ours.pid, port, cases[0][1], 10,
+                                                                               max(seconds, 6))
+        finally:
+            stop_editing.set()
+            editor.join()
+        load_bench.cold_harmonisation(port, db_path, cases[-1][1][0], slugs[0])
+        time.sleep(1.0)
+        result["workers"] = [process_memory(p) for p in workers(ours.pid)]
+        result["master"] = process_memory(ours.pid)
+    finally:
+        load_bench.stop(processes)
+    return result
+
+
+def largest(result: dict) -> dict[str, float]:
+    """Per measure, the largest worker's figure."""
+    return {m: max(w.get(m, 0.0) for w in result["workers"]) for m in MEASURES}
+
+
+def report(results: list[dict]) -> None:
+    print(f"\nworker memory after the load scenarios (gunicorn, 2 workers; load average {os.getloadavg()[0]:.1f}); MB")
+    print(f"{'instruments':>11} {'worker':>6} " + " ".join(f"{m:>8}" for m in MEASURES) + f" {'Pss_Anon':>8} {'Pss_File':>8}")
+    for result in results:
+        for n, w in enumerate(result["workers"]):
+            print(f"{result['instruments']:>11} {n + 1:>6} " + " ".join(f"{w.get(m, 0):>8.0f}" for m in MEASURES)
+                  + f" {w.get('Pss_Anon', 0):>8.0f} {w.get('Pss_File', 0):>8.0f}")
+    print(f"\nlargest worker against the baseline ({BASELINE_NAME}):")
+    for result in results:
+        now, base = largest(result), BASELINE.get(result["instruments"], {})
+        cells = []
+        for m in MEASURES:
+            b = base.get(m)
+            cells.append(f"{m} {now[m]:.0f}" + (f" (was {b:.0f}, {now[m] / b:.2f}x)" if b else ""))
+        print(f"  {result['instruments']:>7}: " + "; ".join(cells))
+    by_size = {r["instruments"]: largest(r) for r in results}
+    if 20_000 in by_size and 100_000 in by_size:
+        small, big = by_size[20_000], by_size[100_000]
+        print("growth 20,000 -> 100,000: " + "; ".join(f"{m} {big[m] / max(small[m], 1e-9):.2f}x" for m in MEASURES))
+    if 100_000 in by_size:
+        big = by_size[100_000]
+        verdict = "met" if big["RSS"] <= TARGET_MB else "NOT met"
+        print(f"target: worker RSS <= {TARGET_MB} MB at 100,000 (held against RSS, file pages included): {verdict} "
+              f"({big['RSS']:.0f} MB, margin {TARGET_MB - big['RSS']:.0f} MB; RssAnon {big['RssAnon']:.0f}, "
+              f"PSS {big['PSS']:.0f})")
+
+
+def deep_size(obj, seen: set | None = None) -> int:
+    """Bytes of an object and everything it refers to (containers, dataclass/slots attributes), each object once."""
+    import gc
+
+    seen = set() if seen is None else seen
+    total, stack = 0, [obj]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, type):
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, (str, bytes, bytearray, int, float, bool)) or item is None:
+            continue
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif hasattr(item, "__dict__") or hasattr(item, "__slots__"):
+            stack.extend(gc.get_referents(item))
+    return total
+
+
+def profile(instruments: int, reuse: bool) -> None:
+    """One worker's work in this process, with tracemalloc: Python allocations by file and the big structures."""
+    import random
+    import sqlite3
+    import tracemalloc
+
+    db_path, _ = load_bench.prepare(instruments, reuse)
+    tracemalloc.start(12)
+    from catalogue import create_app
+
+    app = create_app()
+    client = app.test_client()
+    started = time.perf_counter()
+    while client.get("/readyz").status_code != 200:
+        time.sleep(0.2)
+    print(f"ready after {time.perf_counter() - started:.1f} s")
+    cases, slugs = load_bench.scenarios(db_path)
+    random.seed(17)
+    for name, paths, _ in cases:
+        chosen = random.sample(paths, 400) if len(paths) > 400 else paths
+        for path in chosen * (1 if len(paths) > 400 else 2):
+            client.get(path)
+        print(f"  {name}: {len(chosen)} paths; RSS {process_memory(os.getpid())['RSS']:.0f} MB", flush=True)
+    conn = sqlite3.connect(db_path, timeout=30)
+    for n in range(6):
+        conn.execute("UPDATE instrument SET name = ?, version = version + 1 WHERE slug = ?",
+                     (f"[SYNTHETISCH] geheugen {n}", slugs[n]))
+        conn.commit()
+        time.sleep(1.0)
+        for path in cases[0][1]:
+            client.get(path)
+    conn.close()
+    client.get(cases[-1][1][0])
+    import gc
+
+    gc.collect()
+    snapshot = tracemalloc.take_snapshot()
+    traced, peak = tracemalloc.get_traced_memory()
+    memory = process_memory(os.getpid())
+    print(f"\n{instruments} instruments: tracemalloc traced {traced / 2**20:.0f} MB (peak {peak / 2**20:.0f}); process "
+          + ", ".join(f"{k} {v:.0f}" for k, v in memory.items()) + " MB (tracemalloc's own bookkeeping included)")
+    groups: dict[str, int] = {}
+    here = str(ROOT)
+    for trace in snapshot.traces:
+        frames = trace.traceback
+        ours = next((f.filename for f in frames if f.filename.startswith(here) and "/bench/" not in f.filename), None)
+        key = f"{frames[0].filename.split('site-packages/')[-1]} <- {ours[len(here) + 1:] if ours else '-'}"
+        groups[key] = groups.get(key, 0) + trace.size
+    print("\nPython allocations by file (innermost <- innermost of ours), MB:")
+    for key, size in sorted(groups.items(), key=lambda kv: -kv[1])[:25]:
+        print(f"  {size / 2**20:8.1f}  {key}")
+    tracemalloc.stop()
+    from catalogue.web.http_cache import page_cache, position_cache, recorded_cache
+
+    engine = app.extensions["catalogue_search"]
+    seen: set = set()
+    parts = {
+        "facet table": engine._table,
+        "docnum map": engine._docmap,
+        "term bitsets (DocBits cache)": getattr(engine._docbits, "_cache", None),
+        "day tables": engine._day_tables,
+        "page cache": page_cache._items,
+        "result cache (harmonisation, embeds)": position_cache._items,
+        "recorded searches": recorded_cache._items,
+    }
+    print("\nstructures (deep size, each object counted once, in this order), MB:")
+    for name, obj in parts.items():
+        print(f"  {deep_size(obj, seen) / 2**20:8.1f}  {name}")
+    table = engine._table
+    if table is not None:
+        print("  facet table fields: " + ", ".join(
+            f"{f} {deep_size(getattr(table, f)) / 2**20:.1f}" for f in table.__dataclass_fields__
+            if deep_size(getattr(table, f)) > 2**19))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--instruments", default="20000,100000")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds of load per scenario")
+    parser.add_argument("--reuse", action="store_true", help="reuse bench/out/load-N.sqlite and its index")
+    parser.add_argument("--profile", action="store_true", help="in this process, with tracemalloc: where memory goes")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    sizes = [int(n) for n in args.instruments.split(",")]
+    if args.profile:
+        profile(sizes[-1], args.reuse)
+        return
+    results = []
+    for n in sizes:
+        results.append(run(n, args.seconds, args.reuse))
+        report(results[-1:])
+    if len(results) > 1:
+        report(results)
+    (OUT / "memory_bench.json").write_text(json.dumps(results, indent=2))
+    print(f"written to {OUT / 'memory_bench.json'}")
+
+
+if __name__ == "__main__":
+    main()
