@@ -5,6 +5,13 @@ has that value; a selection within a facet is the OR of its values, facets combi
 `(base & other facets' selections & value).bit_count()`. At 20,000 instruments one bitset is 2.5 kB and an AND plus a
 popcount take microseconds, so all ten facets' counts cost well under a millisecond.
 
+Memory (issue 17 §4, ≤ 400 MB per worker at 100,000 instruments): the per-instrument columns are arrays (`ids`,
+`updated`, the orders and ranks: 4-8 bytes an instrument instead of a Python int or float object each), the id -> ordinal
+map is a bisection over the sorted ids of the build (`Positions`) instead of a dict of 100,000 int pairs, and
+`build_table` reads the catalogue a batch of ids at a time (`iter_rows`), so the build's temporary rows never exceed one
+batch: the worker's heap keeps about the table's size instead of the peak of a full load (which Python's allocator
+does not give back).
+
 The table is built once from SQL (`build_table`) and then kept current per changed instrument (`FacetTable.changed`,
 fed by the change-log follower): ordinals are never reused for another instrument, so an instrument that leaves the
 public set only loses its bits (`all` is the mask of live ordinals) and one that comes back gets its old ordinal again.
@@ -14,9 +21,11 @@ from __future__ import annotations
 
 import bisect
 import copy
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,11 +51,43 @@ def bits_from(ordinals, size: int) -> int:
     return int.from_bytes(buffer, "little")
 
 
+class Positions:
+    """Instrument id -> ordinal. The ordinals of a build are its ids in ascending order, found by bisection in the
+    (shared, append-only) `ids` array; instruments added later get the next ordinals, kept in a small dict."""
+
+    def __init__(self, ids: array):
+        self._ids = ids
+        self._built = len(ids)
+        self._later: dict[int, int] = {}
+
+    def get(self, iid: int, default=None):
+        i = bisect.bisect_left(self._ids, iid, 0, self._built)
+        if i < self._built and self._ids[i] == iid:
+            return i
+        return self._later.get(iid, default)
+
+    def __getitem__(self, iid: int) -> int:
+        o = self.get(iid)
+        if o is None:
+            raise KeyError(iid)
+        return o
+
+    def __setitem__(self, iid: int, o: int) -> None:
+        """A new instrument's ordinal (the caller appended it to `ids`)."""
+        self._later[iid] = o
+
+    def __contains__(self, iid: int) -> bool:
+        return self.get(iid) is not None
+
+    def __len__(self) -> int:
+        return self._built + len(self._later)
+
+
 @dataclass
 class FacetTable:
     today: date
-    ids: list[int]
-    position: dict[int, int]
+    ids: array  # ordinal -> instrument id ('q')
+    position: Positions
     size: int
     all: int
     values: dict[str, dict[str, int]]  # facet key -> value code -> bitset
@@ -58,12 +99,12 @@ class FacetTable:
     regions: dict[str, int]  # AM code -> id
     region_municipalities: dict[int, list[int]]
     providers: dict[str, int]  # provider slug -> bitset
-    by_name: list[int]  # ordinals sorted by name
-    by_recent: list[int]  # ordinals sorted by last change, newest first
+    by_name: array  # ordinals sorted by name ('i')
+    by_recent: array  # ordinals sorted by last change, newest first
     names: list[str] = field(default_factory=list)
-    updated: list[float] = field(default_factory=list)  # ordinal -> last change (timestamp)
-    by_short: list[int] = field(default_factory=list)  # ordinals by (name length, name): relevance tie-break
-    short_rank: list[int] = field(default_factory=list)  # ordinal -> position in by_short
+    updated: array = field(default_factory=lambda: array("d"))  # ordinal -> last change (timestamp)
+    by_short: array = field(default_factory=lambda: array("i"))  # ordinals by (name length, name): relevance tie-break
+    short_rank: array = field(default_factory=lambda: array("i"))  # ordinal -> position in by_short
 
     # -- location -----------------------------------------------------------------------------------------------------
 
@@ -145,7 +186,7 @@ class FacetTable:
         """A new table with these instruments replaced (row) or removed (None: no longer public)."""
         t = copy.copy(self)
         t.names = list(self.names)
-        t.updated = list(self.updated)
+        t.updated = array("d", self.updated)
         ordinals = []
         for iid in rows:
             o = self.position.get(iid)
@@ -170,15 +211,8 @@ class FacetTable:
             alive.append(o)
             t.names[o] = row.name
             t.updated[o] = row.updated
-            for key, code in row.values:
-                add[("v", key, code)].append(o)
-            add[("p", row.provider, None)].append(o)
-            if row.reach == "landelijk":
-                add[("l", None, None)].append(o)
-            for rid in row.regions:
-                add[("r", rid, None)].append(o)
-            for mid in row.municipalities:
-                add[("m", mid, None)].append(o)
+            for key in row.keys():
+                add[key].append(o)
 
         def update(bits: int, key) -> int:
             if bits & clear:
@@ -202,21 +236,24 @@ class FacetTable:
         if known is not None:
             t.known = known
         gone = set(ordinals)
-        if len(alive) > 500:  # a bulk change (or the first build): sort once
-            live = [o for o in self.by_name if o not in gone] + alive
-            t.by_name = sorted(live, key=t._name_key)
-            t.by_recent = sorted(live, key=t._recent_key)
-            t.by_short = sorted(live, key=t._short_key)
+        if len(alive) > 500:  # a bulk change: sort once
+            t._sort([o for o in self.by_name if o not in gone] + alive)
         else:
-            t.by_name = [o for o in self.by_name if o not in gone]
-            t.by_recent = [o for o in self.by_recent if o not in gone]
-            t.by_short = [o for o in self.by_short if o not in gone]
+            t.by_name = array("i", (o for o in self.by_name if o not in gone))
+            t.by_recent = array("i", (o for o in self.by_recent if o not in gone))
+            t.by_short = array("i", (o for o in self.by_short if o not in gone))
             for o in alive:
                 bisect.insort(t.by_name, o, key=t._name_key)
                 bisect.insort(t.by_recent, o, key=t._recent_key)
                 bisect.insort(t.by_short, o, key=t._short_key)
-        t.short_rank = _ranks(t.by_short, t.size)
+            t.short_rank = _ranks(t.by_short, t.size)
         return t
+
+    def _sort(self, live) -> None:
+        self.by_name = array("i", sorted(live, key=self._name_key))
+        self.by_recent = array("i", sorted(live, key=self._recent_key))
+        self.by_short = array("i", sorted(live, key=self._short_key))
+        self.short_rank = _ranks(self.by_short, self.size)
 
     def _name_key(self, o: int):
         return self.names[o].lower(), self.ids[o]
@@ -236,8 +273,8 @@ def _updated_map(old: dict[int, int], tag: str, update, add) -> dict[int, int]:
     return out
 
 
-def _ranks(order: list[int], size: int) -> list[int]:
-    rank = [0] * size
+def _ranks(order, size: int) -> array:
+    rank = array("i", bytes(4 * size))
     for n, o in enumerate(order):
         rank[o] = n
     return rank
@@ -254,6 +291,19 @@ class InstrumentRow:
     regions: list[int]  # region ids where a regional instrument is available
     municipalities: list[int]  # gemeente ids where a local instrument is available
 
+    def keys(self):
+        """The table's bitsets this instrument is in: ("v", facet, code), ("p", provider slug), ("l",) landelijk,
+        ("r", region id) regional there, ("m", gemeente id) local there."""
+        for key, code in self.values:
+            yield ("v", key, code)
+        yield ("p", self.provider, None)
+        if self.reach == "landelijk":
+            yield ("l", None, None)
+        for rid in self.regions:
+            yield ("r", rid, None)
+        for mid in self.municipalities:
+            yield ("m", mid, None)
+
 
 def lifecycle_of(valid_from, valid_until, today: date) -> str:
     if valid_until is not None and valid_until < today:
@@ -263,74 +313,111 @@ def lifecycle_of(valid_from, valid_until, today: date) -> str:
     return "current"
 
 
-def load_rows(session: Session, today: date, public_condition, ids=None) -> dict[int, InstrumentRow]:
-    """The public instruments (of `ids`, or all) as rows, in id order; a few bulk queries."""
+def load_rows(session: Session, today: date, public_condition, ids) -> dict[int, InstrumentRow]:
+    """The public instruments of `ids` as rows, in id order; a few bulk queries per 2,000 ids."""
+    wanted = sorted(set(ids))
+    out: dict[int, InstrumentRow] = {}
+    for i in range(0, len(wanted), 2000):
+        chunk = wanted[i:i + 2000]
+        out.update(_rows(session, today, public_condition, lambda column: column.in_(chunk)))
+    return out
+
+
+def iter_rows(session: Session, today: date, public_condition, batch: int = 5000) -> Iterator[dict[int, InstrumentRow]]:
+    """Every public instrument as rows, in id order, one range of `batch` ids at a time (the last range open-ended:
+    an instrument added meanwhile is in it or in the change log the follower replays)."""
+    ids = session.scalars(select(Instrument.id).where(public_condition(today)).order_by(Instrument.id)).all()
+    for i in range(0, len(ids), batch):
+        lo = ids[i]
+        hi = ids[i + batch - 1] if i + batch < len(ids) else None
+        yield _rows(session, today, public_condition,
+                    lambda column: column.between(lo, hi) if hi is not None else column >= lo)
+    del ids
+
+
+def _rows(session: Session, today: date, public_condition, restrict) -> dict[int, InstrumentRow]:
+    """The public instruments whose id satisfies `restrict(column)`, as rows in id order."""
     stmt = (
         select(Instrument.id, Instrument.name, Instrument.updated_at, InstrumentKind.code, Provider.type, Provider.slug,
                Instrument.reach, Instrument.leerwerktraject, Instrument.valid_from, Instrument.valid_until)
         .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
         .join(Provider, Provider.id == Instrument.provider_id)
-        .where(public_condition(today))
+        .where(public_condition(today), restrict(Instrument.id))
         .order_by(Instrument.id)
     )
-    wanted = sorted(set(ids)) if ids is not None else None
-    chunks = [wanted[i:i + 2000] for i in range(0, len(wanted), 2000)] if wanted is not None else [None]
-    out: dict[int, InstrumentRow] = {}
     term_facets = {f.taxonomy: f.key for f in FACETS if f.taxonomy and f.key not in ("provider_type", "reach")}
-    for chunk in chunks:
-        rows = session.execute(stmt.where(Instrument.id.in_(chunk)) if chunk is not None else stmt).all()
-        part: dict[int, InstrumentRow] = {}
-        for iid, name, updated, kind, ptype, pslug, reach, leerwerk, valid_from, valid_until in rows:
-            part[iid] = InstrumentRow(
-                name=name, updated=updated.timestamp() if updated else 0.0, provider=pslug, reach=reach,
-                values=[("kind", kind), ("provider_type", ptype), ("reach", reach),
-                        ("leerwerktraject", "ja" if leerwerk else "nee"),
-                        ("lifecycle", lifecycle_of(valid_from, valid_until, today))],
-                regions=[], municipalities=[])
-        if not part:
-            continue
-
-        def restrict(q, column):
-            return q.where(column.in_(chunk)) if chunk is not None else q
-
-        for iid, taxonomy, code in session.execute(restrict(
-                select(instrument_term.c.instrument_id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
-                .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
-                .where(TaxonomyTerm.taxonomy.in_(list(term_facets))), instrument_term.c.instrument_id)):
-            row = part.get(iid)
-            if row is not None:
-                row.values.append((term_facets[taxonomy], code))
-        for iid, rid in session.execute(restrict(
-                select(instrument_region.c.instrument_id, instrument_region.c.region_id), instrument_region.c.instrument_id)):
-            row = part.get(iid)
-            if row is not None and row.reach == "regionaal":
-                row.regions.append(rid)
-        for iid, mid in session.execute(restrict(
-                select(instrument_municipality.c.instrument_id, instrument_municipality.c.municipality_id),
-                instrument_municipality.c.instrument_id)):
-            row = part.get(iid)
-            if row is not None and row.reach == "lokaal":
-                row.municipalities.append(mid)
-        out.update(part)
-    return out
+    part: dict[int, InstrumentRow] = {}
+    for iid, name, updated, kind, ptype, pslug, reach, leerwerk, valid_from, valid_until in session.execute(stmt):
+        part[iid] = InstrumentRow(
+            name=name, updated=updated.timestamp() if updated else 0.0, provider=pslug, reach=reach,
+            values=[("kind", kind), ("provider_type", ptype), ("reach", reach),
+                    ("leerwerktraject", "ja" if leerwerk else "nee"),
+                    ("lifecycle", lifecycle_of(valid_from, valid_until, today))],
+            regions=[], municipalities=[])
+    if not part:
+        return part
+    for iid, taxonomy, code in session.execute(
+            select(instrument_term.c.instrument_id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
+            .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
+            .where(TaxonomyTerm.taxonomy.in_(list(term_facets)), restrict(instrument_term.c.instrument_id))):
+        row = part.get(iid)
+        if row is not None:
+            row.values.append((term_facets[taxonomy], code))
+    for iid, rid in session.execute(select(instrument_region.c.instrument_id, instrument_region.c.region_id)
+                                    .where(restrict(instrument_region.c.instrument_id))):
+        row = part.get(iid)
+        if row is not None and row.reach == "regionaal":
+            row.regions.append(rid)
+    for iid, mid in session.execute(select(instrument_municipality.c.instrument_id,
+                                           instrument_municipality.c.municipality_id)
+                                    .where(restrict(instrument_municipality.c.instrument_id))):
+        row = part.get(iid)
+        if row is not None and row.reach == "lokaal":
+            row.municipalities.append(mid)
+    return part
 
 
 def known_values(session: Session) -> dict:
     return {f.key: f.known_values(session) for f in FACETS}
 
 
-def build_table(session: Session, today: date, public_condition) -> FacetTable:
-    rows = load_rows(session, today, public_condition)
+def build_table(session: Session, today: date, public_condition, batch: int = 5000) -> FacetTable:
+    """The table of every public instrument, read a batch at a time: per bitset only the ordinals are gathered (an
+    array each), and the bitsets are made once at the end."""
     known = known_values(session)
     municipalities = {code: (mid, rid) for code, mid, rid in session.execute(
         select(Municipality.code, Municipality.id, Municipality.region_id))}
     region_municipalities: dict[int, list[int]] = defaultdict(list)
     for mid, rid in municipalities.values():
         region_municipalities[rid].append(mid)
-    empty = FacetTable(
-        today=today, ids=[], position={}, size=0, all=0,
-        values={f.key: {code: 0 for code, _, _ in known[f.key]} for f in FACETS}, known=known, landelijk=0,
-        regionaal_in={}, lokaal_in={}, municipalities=municipalities,
-        regions=dict(session.execute(select(Region.code, Region.id)).all()),
-        region_municipalities=dict(region_municipalities), providers={}, by_name=[], by_recent=[])
-    return empty.changed(rows)
+    ids, names, updated = array("q"), [], array("d")
+    members: dict[tuple, array] = {}
+    for part in iter_rows(session, today, public_condition, batch):
+        for iid, row in part.items():
+            o = len(ids)
+            ids.append(iid)
+            names.append(row.name)
+            updated.append(row.updated)
+            for key in row.keys():
+                ordinals = members.get(key)
+                if ordinals is None:
+                    ordinals = members[key] = array("i")
+                ordinals.append(o)
+    size = len(ids)
+
+    def bits(key) -> int:
+        return bits_from(members.get(key, ()), size)
+
+    table = FacetTable(
+        today=today, ids=ids, position=Positions(ids), size=size, all=(1 << size) - 1,
+        values={f.key: {code: bits(("v", f.key, code)) for code, _, _ in known[f.key]} for f in FACETS}, known=known,
+        landelijk=bits(("l", None, None)),
+        regionaal_in={key[1]: bits(key) for key in members if key[0] == "r"},
+        lokaal_in={key[1]: bits(key) for key in members if key[0] == "m"},
+        municipalities=municipalities, regions=dict(session.execute(select(Region.code, Region.id)).all()),
+        region_municipalities=dict(region_municipalities),
+        providers={key[1]: bits(key) for key in members if key[0] == "p"},
+        by_name=array("i"), by_recent=array("i"), names=names, updated=updated)
+    del members
+    table._sort(range(size))
+    return table

@@ -1,0 +1,82 @@
+"""The facet table's compact layout (arrays, `Positions`) and batched build give the same table as one read of the
+whole catalogue, and incremental changes keep it equal to a fresh build (compared per instrument id, since ordinals of
+instruments added later differ from a fresh build's)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from catalogue.queries import public_condition
+from catalogue.search.facettable import Positions, build_table, known_values, load_rows
+from array import array
+from helpers import make_instrument
+
+
+def by_id(table, bits: int) -> set[int]:
+    return {table.ids[o] for o in table.members(bits)}
+
+
+def contents(table) -> dict:
+    """Everything the table says about instruments, by instrument id (independent of ordinals)."""
+    out = {
+        "all": by_id(table, table.all),
+        "landelijk": by_id(table, table.landelijk),
+        "values": {k: {c: by_id(table, b) for c, b in v.items()} for k, v in table.values.items()},
+        "providers": {k: by_id(table, b) for k, b in table.providers.items() if b},
+        "regionaal_in": {k: by_id(table, b) for k, b in table.regionaal_in.items() if b},
+        "lokaal_in": {k: by_id(table, b) for k, b in table.lokaal_in.items() if b},
+        "known": table.known,
+    }
+    for order in ("by_name", "by_recent", "by_short"):
+        out[order] = [table.ids[o] for o in getattr(table, order)]
+    out["short_rank"] = sorted(out["by_short"], key=lambda i: table.short_rank[table.position[i]])
+    out["names"] = {table.ids[o]: table.names[o] for o in table.members(table.all)}
+    return out
+
+
+def test_batched_build_equals_one_batch(session):
+    today = date.today()
+    whole = build_table(session, today, public_condition, batch=10**9)
+    batched = build_table(session, today, public_condition, batch=7)
+    assert whole.size > 20
+    assert isinstance(batched.ids, array) and isinstance(batched.by_name, array)
+    assert list(batched.ids) == list(whole.ids) == sorted(whole.ids)
+    assert contents(batched) == contents(whole)
+    for o, iid in enumerate(batched.ids):
+        assert batched.position[iid] == o
+
+
+def test_changes_keep_the_table_equal_to_a_fresh_build(session):
+    today = date.today()
+    table = build_table(session, today, public_condition, batch=5)
+    added = make_instrument(session, "facettable-new", name="Aaa facettabel nieuw", reach="lokaal",
+                            municipalities=["GM0513"], kind="jobcoaching")
+    edited_id = table.ids[3]
+    gone_id = table.ids[5]
+    from catalogue.models import Instrument
+
+    edited = session.get(Instrument, edited_id)
+    edited.name = "Zzz hernoemd"
+    session.get(Instrument, gone_id).status = "draft"
+    session.commit()
+    ids = {added.id, edited_id, gone_id}
+    rows = load_rows(session, today, public_condition, ids)
+    assert set(rows) == {added.id, edited_id}
+    followed = table.changed({i: rows.get(i) for i in ids}, known=known_values(session))
+    fresh = build_table(session, today, public_condition)
+    assert contents(followed) == contents(fresh)
+    assert followed.position[added.id] == followed.size - 1  # a new instrument gets the next ordinal
+    assert table.size == followed.size - 1 and gone_id in by_id(table, table.all)  # the old table is unchanged
+
+
+def test_positions():
+    ids = array("q", [3, 8, 20])
+    positions = Positions(ids)
+    assert [positions.get(i) for i in (3, 8, 20, 4, 21)] == [0, 1, 2, None, None]
+    ids.append(5)
+    positions[5] = 3
+    assert positions[5] == 3 and 5 in positions and 4 not in positions and len(positions) == 4
+    assert positions.get(4, -1) == -1
+    with pytest.raises(KeyError):
+        positions[4]
