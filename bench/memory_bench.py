@@ -43,13 +43,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 import load_bench  # noqa: E402
 
 TARGET_MB = 400
-# Measured with this bench on main at 05ab685 (before this work; 2 cores shared, load average 3-10); the largest worker.
+# Measured with this bench on main at 05ab685 (before this work), 15:41-15:55 UTC, 2 cores shared by five developers
+# (load average 6-7); the largest worker per measure. An earlier "load"-only run gave RSS 254 and 908 MB.
 BASELINE_NAME = "main 05ab685 (before the memory work)"
 BASELINE = {
-    ("load", 20_000): {"RssAnon": 183, "RssFile": 71, "RSS": 254, "PSS": 195},
-    ("load", 100_000): {"RssAnon": 464, "RssFile": 444, "RSS": 908, "PSS": 535},
-    ("all pages", 20_000): {"RssAnon": None, "RssFile": None, "RSS": None, "PSS": None},
-    ("all pages", 100_000): {"RssAnon": None, "RssFile": None, "RSS": None, "PSS": None},
+    ("load", 20_000): {"RssAnon": 189, "RssFile": 90, "RSS": 279, "PSS": 202},
+    ("load", 100_000): {"RssAnon": 468, "RssFile": 533, "RSS": 1001, "PSS": 541},
+    ("all pages", 20_000): {"RssAnon": 219, "RssFile": 36, "RSS": 255, "PSS": 226},
+    ("all pages", 100_000): {"RssAnon": 613, "RssFile": 195, "RSS": 808, "PSS": 674},
 }
 PHASES = ("load", "all pages")
 MEASURES = ("RssAnon", "RssFile", "RSS", "PSS")
