@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import load_bench  # noqa: E402
+from catalogue.memsize import deep_size  # noqa: E402
 
 TARGET_MB = 400
 # Measured with this bench on main at 05ab685 (before this work), 15:41-15:55 UTC, 2 cores shared by five developers
@@ -196,30 +197,6 @@ def report(results: list[dict]) -> None:
         print(f"target: worker RSS <= {TARGET_MB} MB at 100,000 after every phase (held against RSS: file pages "
               f"included, what an operator sees): {verdict} ({big['RSS']:.0f} MB, margin {TARGET_MB - big['RSS']:.0f} MB; "
               f"RssAnon {big['RssAnon']:.0f}, PSS {big['PSS']:.0f})")
-
-
-def deep_size(obj, seen: set | None = None) -> int:
-    """Bytes of an object and everything it refers to (containers, dataclass/slots attributes), each object once."""
-    import gc
-
-    seen = set() if seen is None else seen
-    total, stack = 0, [obj]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen or isinstance(item, type):
-            continue
-        seen.add(id(item))
-        total += sys.getsizeof(item)
-        if isinstance(item, (str, bytes, bytearray, int, float, bool)) or item is None:
-            continue
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
-        elif hasattr(item, "__dict__") or hasattr(item, "__slots__"):
-            stack.extend(gc.get_referents(item))
-    return total
 
 
 def profile(instruments: int, reuse: bool) -> None:
