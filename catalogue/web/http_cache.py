@@ -31,6 +31,7 @@ from importlib import metadata
 from flask import Flask, current_app, g, request, session
 
 from ..i18n import current_language
+from ..memsize import deep_size
 
 CACHEABLE = ("public", "api", "harmonisation", "wizard", "embed")  # not exports: large ones become background jobs
 
@@ -178,8 +179,11 @@ class PositionCache:
     """A small LRU of computed results, keyed by (change-log position, date, key); older positions are dropped as soon
     as a newer one is stored. Thread-safe."""
 
-    def __init__(self, size: int = 128):
-        self.size = size
+    def __init__(self, size: int = 128, total_bytes: int = 32 * 2**20):
+        # bytes too: a region's matrix is 1.5-3.5 MB at 100,000 instruments, 70 of them (35 regions, 2 languages)
+        # held 100+ MB per worker (issue 17 §4); an evicted one is recomputed (< 1.5 s) on a page-cache miss
+        self.size, self.total_bytes = size, total_bytes
+        self._sizes: dict = {}
         self._items: OrderedDict = OrderedDict()
         self._position: int | None = None
         self._lock = threading.Lock()
@@ -189,6 +193,7 @@ class PositionCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
             self._position = None
 
     def get_or_compute(self, position: int | None, key, compute):
@@ -201,15 +206,19 @@ class PositionCache:
                 self.hits += 1
                 return self._items[full]
         value = compute()  # outside the lock: two requests may compute the same result once each
+        size = deep_size(value)
         with self._lock:
             self.misses += 1
             if self._position is None or position > self._position:
                 self._items = OrderedDict((k, v) for k, v in self._items.items() if k[0] >= position)
+                self._sizes = {k: n for k, n in self._sizes.items() if k in self._items}
                 self._position = position
-            if position >= (self._position or 0):
+            if position >= (self._position or 0) and size <= self.total_bytes:
                 self._items[full] = value
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
+                self._sizes[full] = size
+                while len(self._items) > self.size or sum(self._sizes.values()) > self.total_bytes:
+                    dropped, _ = self._items.popitem(last=False)
+                    self._sizes.pop(dropped, None)
         return value
 
 
