@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections import OrderedDict
 from datetime import date
 
 from flask import Flask, current_app, g, request
@@ -33,6 +32,7 @@ from markupsafe import Markup
 
 from .. import get_db
 from ..i18n import current_language
+from ..lru import ByteLRU
 from ..search import changelog
 from .http_cache import followed_position
 
@@ -46,15 +46,14 @@ class CardCache:
 
     def __init__(self, max_bytes: int = DEFAULT_BYTES):
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple, str] = OrderedDict()
+        self._items = ByteLRU(max_bytes, cost=_cost)
         self._state: tuple | None = None
-        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = self.cleared = 0
 
     @property
     def size_bytes(self) -> int:
-        return self._bytes
+        return self._items.nbytes
 
     @property
     def state(self) -> tuple | None:
@@ -76,11 +75,9 @@ class CardCache:
                      and state[1] >= old[1] and all(e[1] == "instrument" and e[2] is not None for e in entries))
             if exact:
                 changed = {e[2] for e in entries}
-                for key in [k for k in self._items if k[2] in changed]:
-                    self._bytes -= _cost(self._items.pop(key))
+                self._items.drop_where(lambda k: k[2] in changed)
             else:
                 self._items.clear()
-                self._bytes = 0
                 self.cleared += 1
             self._state = state
 
@@ -90,28 +87,19 @@ class CardCache:
                 return None
             html = self._items.get(key)
             if html is not None:
-                self._items.move_to_end(key)
                 self.hits += 1
             return html
 
     def put(self, state: tuple, key: tuple, html: str) -> None:
         with self._lock:
             self.misses += 1
-            if state != self._state or _cost(html) > self.max_bytes:
-                return  # drawn from another state than the cache holds: not kept
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= _cost(old)
-            self._items[key] = html
-            self._bytes += _cost(html)
-            while self._bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= _cost(dropped)
+            if state == self._state:  # drawn from another state than the cache holds: not kept
+                self._items.put(key, html)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self._bytes, self._state = 0, None
+            self._state = None
 
 
 def _cost(html: str) -> int:

@@ -31,6 +31,7 @@ from importlib import metadata
 from flask import Flask, current_app, g, request, session
 
 from ..i18n import current_language
+from ..lru import ByteLRU
 from ..memsize import deep_size
 
 CACHEABLE = ("public", "api", "harmonisation", "wizard", "embed")  # not exports: large ones become background jobs
@@ -183,8 +184,7 @@ class PositionCache:
         # bytes too: a region's matrix is 1.5-3.5 MB at 100,000 instruments, 70 of them (35 regions, 2 languages)
         # held 100+ MB per worker (issue 17 §4); an evicted one is recomputed (< 1.5 s) on a page-cache miss
         self.size, self.total_bytes = size, total_bytes
-        self._sizes: dict = {}
-        self._items: OrderedDict = OrderedDict()
+        self._items = ByteLRU(total_bytes, size, cost=deep_size)
         self._position: int | None = None
         self._lock = threading.Lock()
         self.hits = 0
@@ -193,7 +193,6 @@ class PositionCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self._sizes.clear()
             self._position = None
 
     def get_or_compute(self, position: int | None, key, compute):
@@ -202,23 +201,17 @@ class PositionCache:
         full = (position, date.today(), key)
         with self._lock:
             if full in self._items:
-                self._items.move_to_end(full)
                 self.hits += 1
-                return self._items[full]
+                return self._items.get(full)
         value = compute()  # outside the lock: two requests may compute the same result once each
         size = deep_size(value)
         with self._lock:
             self.misses += 1
             if self._position is None or position > self._position:
-                self._items = OrderedDict((k, v) for k, v in self._items.items() if k[0] >= position)
-                self._sizes = {k: n for k, n in self._sizes.items() if k in self._items}
+                self._items.drop_where(lambda k: k[0] < position)
                 self._position = position
-            if position >= (self._position or 0) and size <= self.total_bytes:
-                self._items[full] = value
-                self._sizes[full] = size
-                while len(self._items) > self.size or sum(self._sizes.values()) > self.total_bytes:
-                    dropped, _ = self._items.popitem(last=False)
-                    self._sizes.pop(dropped, None)
+            if position >= (self._position or 0):
+                self._items.put(full, value, size)  # not kept when it alone is over the byte bound
         return value
 
 
@@ -232,34 +225,26 @@ class PageCache:
 
     def __init__(self, size: int = 512, max_bytes: int = 2 * 2**20, total_bytes: int = 48 * 2**20):
         self.size, self.max_bytes, self.total_bytes = size, max_bytes, total_bytes
-        self._items: OrderedDict = OrderedDict()
-        self._bytes = 0
+        self._items = ByteLRU(total_bytes, size, cost=lambda item: len(item[0]))
         self._lock = threading.Lock()
+
+    @property
+    def _bytes(self) -> int:
+        return self._items.nbytes
 
     def get(self, tag: str, url: str):
         with self._lock:
-            item = self._items.get((tag, url))
-            if item is not None:
-                self._items.move_to_end((tag, url))
-            return item
+            return self._items.get((tag, url))
 
     def put(self, tag: str, url: str, body: bytes, mimetype: str) -> None:
         if len(body) > self.max_bytes:
             return
         with self._lock:
-            old = self._items.pop((tag, url), None)
-            if old is not None:
-                self._bytes -= len(old[0])
-            self._items[(tag, url)] = (body, mimetype)
-            self._bytes += len(body)
-            while len(self._items) > self.size or self._bytes > self.total_bytes:
-                _, (dropped, _) = self._items.popitem(last=False)
-                self._bytes -= len(dropped)
+            self._items.put((tag, url), (body, mimetype))
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self._bytes = 0
 
 
 page_cache = PageCache()
