@@ -12,11 +12,11 @@ postings. The cache is bounded in entries and in bytes (a bitset is as wide as t
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
+from ..lru import ByteLRU
 from .segments import Layout
 
 BIT_POSITIONS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
@@ -49,6 +49,10 @@ def from_positions(items, nbits: int) -> int:
     return int.from_bytes(buffer, "little")
 
 
+def _nbytes(bits: int) -> int:
+    return (bits.bit_length() + 7) // 8
+
+
 def _term_ids(reader, fieldname: str, text, leaves=None):
     """The document numbers of a term's postings (deleted ones included: the caller masks them), read a block at a time
     from whoosh's on-disk matcher instead of one matcher step per document; other matchers are walked as usual.
@@ -77,12 +81,9 @@ class DocBits:
         self.reader = searcher.reader()
         self.layout = Layout.of(self.reader)
         self.size = self.layout.size
-        self.live = self.layout.live()
-        self._cache: OrderedDict = OrderedDict()
-        self._bytes = 0
-        self._max = max_terms
-        self._max_bytes = max_bytes
-        self._older: OrderedDict | None = None  # the previous generation's cache, emptied as its entries are carried
+        self.live = ((1 << self.size) - 1) & ~from_positions(self.layout.dead(), self.size)
+        self._cache = ByteLRU(max_bytes, max_terms, cost=_nbytes)
+        self._older: ByteLRU | None = None  # the previous generation's cache, emptied as its entries are carried
         self._carry = None
         self._fresh: list = []
         if previous is not None and previous.searcher is not searcher:
@@ -96,22 +97,13 @@ class DocBits:
     @property
     def nbytes(self) -> int:
         """What the cached bitsets hold (about; the Python int headers aside)."""
-        return self._bytes
-
-    def _store(self, key, value: int) -> None:
-        self._cache[key] = value
-        self._bytes += (value.bit_length() + 7) // 8
-        while len(self._cache) > self._max or (self._bytes > self._max_bytes and len(self._cache) > 1):
-            _, dropped = self._cache.popitem(last=False)
-            self._bytes -= (dropped.bit_length() + 7) // 8
+        return self._cache.nbytes
 
     def _cached(self, key, compute) -> int:
         value = self._cache.get(key)
         if value is None:
             value = compute()
-            self._store(key, value)
-        else:
-            self._cache.move_to_end(key)
+            self._cache.put(key, value)
         return value
 
     def forget_older(self) -> None:

@@ -38,7 +38,7 @@ class DocMap:
     def build(cls, reader, table) -> "DocMap":
         layout = Layout.of(reader)
         iids = list(reader.column_reader("iid"))
-        dead = {p.offset + d for p in layout.parts for d in p.deleted}
+        dead = set(layout.dead())
         position = table.position
         ords = [-1 if n in dead else position.get(i, -1) for n, i in enumerate(iids)] if dead \
             else [position.get(i, -1) for i in iids]

@@ -275,16 +275,17 @@ class SearchEngine:
             cached = self._docmap
             if cached is not None and cached[0] is searcher and cached[1] is table:
                 return cached[2]
+            def derived() -> DocMap:  # from the followed map (a full build unless the table is derived from its table)
+                return DocMap.build(searcher.reader(), table) if cached is None else \
+                    cached[2].updated(searcher.reader(), table)
+
             if table is not self._table or searcher is not self._searcher:  # another day's table, or an older
                 # generation still in use: a map of its own, kept once
                 other = self._other_docmap
                 if other is None or other[0] is not searcher or other[1] is not table:
-                    docmap = DocMap.build(searcher.reader(), table) if cached is None else \
-                        cached[2].updated(searcher.reader(), table)  # (a full build unless the table is derived)
-                    other = self._other_docmap = (searcher, table, docmap)
+                    other = self._other_docmap = (searcher, table, derived())
                 return other[2]
-            docmap = DocMap.build(searcher.reader(), table) if cached is None else \
-                cached[2].updated(searcher.reader(), table)
+            docmap = derived()
             self._docmap = (searcher, table, docmap)
             return docmap
 

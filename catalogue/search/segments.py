@@ -45,13 +45,9 @@ class Layout:
                               if hasattr(leaf, "deleted_docs_set") else frozenset(_deleted(leaf))))
         return cls(tuple(parts), reader.doc_count_all())
 
-    def live(self) -> int:
-        """Bitset of the document numbers that are not deleted."""
-        bits = _mask(self.size)
-        dead = [p.offset + d for p in self.parts for d in p.deleted]
-        if dead:
-            bits &= ~_bits(dead, self.size)
-        return bits
+    def dead(self) -> list[int]:
+        """The document numbers that are deleted."""
+        return [p.offset + d for p in self.parts for d in p.deleted]
 
     def carry_from(self, old: "Layout") -> "Carry":
         before = {p.segid: p for p in old.parts}
@@ -67,13 +63,6 @@ class Layout:
 
 def _deleted(leaf):
     return [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)] if leaf.has_deletions() else []
-
-
-def _bits(positions, size: int) -> int:
-    buffer = bytearray((size + 7) // 8 or 1)
-    for o in positions:
-        buffer[o >> 3] |= 1 << (o & 7)
-    return int.from_bytes(buffer, "little")
 
 
 @dataclass(frozen=True)
