@@ -85,6 +85,12 @@ def untranslated_mark() -> Markup:
 _TRANSLATIONS: dict[str, object] = {}
 
 
+def markup_gettext(message: str, **variables) -> Markup:
+    """A message translated as a template's {{ _("…", name=value) }} is: the translation is markup, the values are
+    escaped into it (Jinja's newstyle gettext), for HTML drawn in Python."""
+    return Markup(_translations().ugettext(message)) % variables
+
+
 def _translations():
     """The message catalogue of the page's language. The language follows from the URL alone (no locale is forced
     anywhere), so its catalogue is looked up once per language rather than once per string: a result page translates

@@ -35,6 +35,7 @@ from ..i18n import current_language
 from ..lru import ByteLRU
 from ..search import changelog
 from .http_cache import followed_position
+from .result_card import badges, origin_text, result_card
 
 DEFAULT_BYTES = 8 * 2**20
 KEY_BYTES = 200  # the key tuple and the dictionary slot, roughly, per card
@@ -145,16 +146,16 @@ def _advance(cache: CardCache, state: tuple) -> None:
     cache.advance(old, state, entries)
 
 
-def cached_card(match, choices, caller) -> Markup:
-    """{% call cached_card(match, choices) %}…the card…{% endcall %}: the card from the cache, or drawn and kept."""
+def wizard_card(match, choices) -> Markup:
+    """{{ wizard_card(match, choices) }}: the result card from the cache, or drawn (web/result_card.py) and kept."""
     cache: CardCache | None = current_app.extensions.get("wizard_cards")
     state = _state(cache) if cache is not None else None
     if state is None:
-        return caller()
+        return result_card(match, choices)
     key = card_key(match, choices)
     html = cache.get(state, key)
     if html is None:
-        html = str(caller())
+        html = str(result_card(match, choices))
         cache.put(state, key, html)
     return Markup(html)
 
@@ -163,4 +164,6 @@ def init_card_cache(app: Flask) -> None:
     size = int(app.config.get("CARD_CACHE_BYTES", DEFAULT_BYTES))
     if size > 0 and not app.config.get("TEMPLATES_AUTO_RELOAD"):
         app.extensions["wizard_cards"] = CardCache(size)
-    app.add_template_global(cached_card)
+    app.add_template_global(wizard_card)
+    app.add_template_global(badges)
+    app.add_template_global(origin_text)

@@ -307,18 +307,19 @@ def provider(slug: str):
     return redirect(url_for(".instruments", provider=item.slug))
 
 
-@bp.app_context_processor
-def _term_names():
+def term_name(taxonomy: str, code: str) -> str:
     """term_name('provider_type', 'uwv') -> localised name, from the taxonomy tables (loaded once per request)."""
     from flask import g
 
     from ..i18n import localized
     from ..models import TaxonomyTerm
 
-    def term_name(taxonomy: str, code: str) -> str:
-        if "term_names" not in g:
-            g.term_names = {(t.taxonomy, t.code): t for t in get_db().scalars(select(TaxonomyTerm))}
-        term = g.term_names.get((taxonomy, code))
-        return localized(term, "name") if term else code
+    if "term_names" not in g:
+        g.term_names = {(t.taxonomy, t.code): t for t in get_db().scalars(select(TaxonomyTerm))}
+    term = g.term_names.get((taxonomy, code))
+    return localized(term, "name") if term else code
 
+
+@bp.app_context_processor
+def _term_names():
     return {"term_name": term_name}
