@@ -142,6 +142,7 @@ def _init_search(app: Flask) -> None:
         engine, db.session_factory, in_requests=mode == "request",
         poll_interval=float(app.config.get("SEARCH_POLL_INTERVAL") or (1.0 if postgres else 0.5)),
         optimize_after=float(app.config.get("SEARCH_OPTIMIZE_AFTER") or 60.0),
+        settle_heap=bool(app.config.get("HEAP_SETTLE", mode == "thread")),
         listen_conninfo=db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         if postgres else None)
     app.extensions["catalogue_search"] = engine

@@ -28,6 +28,7 @@ from datetime import date, timezone
 
 from sqlalchemy.orm import Session
 
+from .. import heap
 from . import changelog
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,9 @@ def rebuild_index(engine, session: Session, procs: int = 1) -> dict:
 
 class Follower:
     def __init__(self, engine, session_factory, *, in_requests: bool = False, poll_interval: float = 0.5,
-                 listen_conninfo: str | None = None, optimize_after: float = 60.0):
+                 listen_conninfo: str | None = None, optimize_after: float = 60.0, settle_heap: bool = False):
         engine.follower = self
+        self.settle_heap = settle_heap  # catalogue/heap.py: freeze the loaded catalogue out of full gc passes
         self.engine = engine
         self.session_factory = session_factory
         self.in_requests = in_requests
@@ -142,6 +144,8 @@ class Follower:
                 continue
             if count >= BATCH:
                 continue
+            if not count and self.settle_heap and heap.due():
+                self._settle()  # frozen objects that became cyclic garbage since are collected
             if not count and self._last_write is not None and self._index_ready() \
                     and time.monotonic() - self._last_write > self.optimize_after:
                 self._last_write = None
@@ -190,6 +194,7 @@ class Follower:
             self._load(session)  # first round
         elif engine._table.today != date.today():
             engine.load_table(session)  # the day rolled over (lifecycles, publication windows); the cursor stays
+            self._settle()
         elif now - self._last_gap_check > GAP_CHECK_SECONDS:
             self._last_gap_check = now
             if changelog.is_gap(session, self.cursor):
@@ -256,6 +261,11 @@ class Follower:
         self.cursor = cursor
         self.holes = {h: now for h in holes}
         self._last_gap_check = now
+        self._settle()  # the table just loaded is long-lived: out of the garbage collector's full passes
+
+    def _settle(self) -> None:
+        if self.settle_heap:
+            heap.settle()
 
     def _is_writer(self) -> bool:
         if self._writer_fd is not None:

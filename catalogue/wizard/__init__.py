@@ -18,12 +18,12 @@ What an instrument does for the employer (money, trying out, coaching, workplace
 instrument kind to benefit category lives in seed_data/wizard.yaml.
 """
 from .benefits import OTHER, OTHER_CATEGORY, WIZARD_FILE, Benefit, benefit_for_kind, load_benefits
-from .cards import Instruments, restrictions
+from .cards import CardInstrument, Instruments, load_cards, restrictions
 from .choices import CHOICE_PARAMETERS, MULTIPLE, Choices, Place, WizardError, options, parse_choices
 from .matching import MatchingRules, age_ranges, applies, fit, load_matching
 from .result import BenefitGroup, Facts, Match, Origin, TermCode, WizardResult, matching_ids, result
 
 __all__ = ["OTHER", "OTHER_CATEGORY", "WIZARD_FILE", "Benefit", "benefit_for_kind", "load_benefits", "Instruments",
-           "restrictions", "CHOICE_PARAMETERS", "MULTIPLE", "Choices", "Place", "WizardError", "options",
+           "restrictions", "CardInstrument", "load_cards", "CHOICE_PARAMETERS", "MULTIPLE", "Choices", "Place", "WizardError", "options",
            "parse_choices", "MatchingRules", "age_ranges", "applies", "fit", "load_matching", "BenefitGroup", "Facts",
            "Match", "Origin", "TermCode", "WizardResult", "matching_ids", "result"]

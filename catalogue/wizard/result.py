@@ -14,7 +14,7 @@ from ..models import Instrument, InstrumentKind, Municipality, Provider, Taxonom
 from ..queries import available_ids_in_each
 from ..residence import ResidenceRules, load_rules
 from .benefits import OTHER, Benefit, benefit_for_kind, load_benefits
-from .cards import Instruments
+from .cards import CardInstrument, Instruments
 from .choices import Choices
 from .matching import age_ranges, fit, load_matching
 
@@ -38,6 +38,11 @@ class Match:
     @property
     def instrument(self) -> Instrument:
         return self.loader[self.facts.id]
+
+    @property
+    def card(self) -> CardInstrument:
+        """What the result card shows (catalogue/web/result_card.py), without loading the instrument itself."""
+        return self.loader.card(self.facts.id)
 
 
 @dataclass
