@@ -268,9 +268,12 @@ def test_estimate_rule_texts_are_english_under_en(client):
     assert "€ 9.182,25" in nl  # docs/estimate-examples.md, example 12: 50% × 14.71 (typed) × 1.08 × 1.235 × 936 hours
     assert "Door u ingevuld:" in nl and "niet door de gids gecontroleerd" in nl
     assert "Zonder loonwaardebepaling, gedurende ten hoogste de eerste 6 maanden" in nl and "per verloond uur" in nl
+    # numbers in the rule texts as each language writes them (Dutch decimal comma)
+    assert "(WML € 14,71 + 8% vakantiebijslag) = € 7,94 per uur, plus 23,5% vergoeding werkgeverslasten" in nl
     assert 'name="zonderloonwaarde" value="ja" checked' in " ".join(nl.split())
     en = client.get("/en" + query).get_data(as_text=True)
-    assert "€ 9,182.25" in en or "€ 9.182,25" in en
+    assert "€ 9,182.25" in en and "€ 9.182,25" not in en
+    assert "(minimum wage € 14.71 + 8% holiday allowance) = € 7.94 per hour, plus 23.5% allowance" in en
     assert "Without a wage value assessment, during at most the first 6 months" in en
     assert "without wage value, first 6 months" in en and "per paid hour" in en
     assert "Gross wage € 16 per hour × 1872 hours." in en

@@ -42,10 +42,11 @@ def nl_date(day: date) -> str:
     return day.strftime("%d-%m-%Y")
 
 
-def pct(share: Decimal) -> str:
-    """0.235 -> '23.5', 0.70 -> '70' (the rule texts write numbers the way the worked examples do)."""
+def pct(share: Decimal) -> Decimal:
+    """0.235 -> 23.5, 0.70 -> 70: a share as a percentage, without trailing zeros (str() gives '23.5' and '70', as the
+    worked examples write them; a page writes it in its language, texts.written_params)."""
     value = share * 100
-    return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
+    return Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ always a %-format string, as Jinja's gettext treats it: a literal percent sign i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable, Iterator, Union
+
+from babel.numbers import format_decimal
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,19 @@ def data_text(value: str) -> Msg:
 
 def text(*parts: Union[Msg, Text, None], sep: str = " ", end: str = "") -> Text:
     return Text(tuple(p for p in parts if p is not None), sep, end)
+
+
+def written_number(value: int | Decimal, language: str, cents: bool | None = None) -> str:
+    """A number as `language` writes it (nl: 1.234,50 and 23,5; en: 1,234.50 and 23.5). `cents`: two decimals (an
+    amount); by default an amount in cents (a Decimal with two decimals) keeps both, other numbers the ones they have."""
+    if cents is None:
+        cents = isinstance(value, Decimal) and value.as_tuple().exponent == -2
+    return format_decimal(value, format="#,##0.00" if cents else "#,##0.####",
+                          locale="nl_NL" if language == "nl" else "en_GB")
+
+
+def written_params(params: dict, language: str) -> dict:
+    """A message's parameters with their numbers (amounts, hours, percentages) written as `language` writes them;
+    texts and dates (already written) unchanged. Pages render rule texts with these; str() keeps the plain numbers."""
+    return {k: written_number(v, language) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v
+            for k, v in params.items()}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from .. import get_db
 from ..coverage import coverage_of, municipality_coverage, offer_rows, region_coverage
 from ..dated import PeildatumError, on_date, parse_peildatum
+from ..estimate.texts import written_number, written_params
 from ..i18n import current_language
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region
 from ..parameters import amount_text, applicant_text, decision_period_text, euro, duration_text
@@ -40,6 +41,10 @@ PROVIDER_TYPE_ORDER = ("gemeente", "regio", "uwv", "belastingdienst", "landelijk
 @bp.app_template_filter("amount")
 def _amount(instrument):
     return amount_text(instrument, current_language())
+
+
+bp.add_app_template_global(written_number, "estimate_number")  # the estimate's numbers as the page's language writes them
+bp.add_app_template_global(written_params, "estimate_params")
 
 
 @bp.app_template_filter("longdate")
