@@ -25,17 +25,15 @@ class Table:
     ids: list = field(default_factory=list)
     position: dict = field(default_factory=dict)
     all: int = 0
-
-    @property
-    def size(self) -> int:
-        return len(self.ids)
+    size: int = 0  # the ids when it was made (as FacetTable.size: a later derived table may have appended more)
 
     def derived(self, public: set[int]) -> "Table":
         for iid in sorted(public):
             if iid not in self.position:
                 self.position[iid] = len(self.ids)
                 self.ids.append(iid)
-        return Table(self.ids, self.position, from_positions((self.position[i] for i in public), len(self.ids)))
+        return Table(self.ids, self.position, from_positions((self.position[i] for i in public), len(self.ids)),
+                     len(self.ids))
 
 
 def doc(iid: int, rng: random.Random) -> dict:
@@ -216,3 +214,23 @@ def test_the_term_cache_is_bounded_in_bytes(tmp_path):
     for word in WORDS:
         bits.term("words", word)
     assert 0 < bits.nbytes <= 1000 and len(bits._cache) <= 4
+
+
+def test_a_map_of_an_older_table_ignores_instruments_a_derived_table_added(tmp_path):
+    """A request still on the previous table while the follower applies an edit that adds an instrument: the shared
+    position already holds the new ordinal (beyond the old table's size), and the index may already hold its
+    document. The old table's map leaves that document unplaced instead of failing (IndexError)."""
+    rng = random.Random(5)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    write(ix, {i: doc(i, rng) for i in range(1, 21)}, optimize=True)
+    old = Table().derived(set(range(1, 21)))
+    searcher = ix.searcher()
+    before = DocMap.build(searcher.reader(), old)
+    write(ix, {21: doc(21, rng)})  # the follower writes the new instrument ...
+    new = old.derived(set(range(1, 22)))  # ... and derives the next table from the shared ids and positions
+    searcher = reopen(ix, searcher)
+    for docmap in (DocMap.build(searcher.reader(), old), before.updated(searcher.reader(), old)):
+        assert docmap.size == 20 and len(docmap.docs_of) == 20
+        assert 21 in docmap.unplaced and all(o < 20 for o in docmap.ords)
+    fresh = DocMap.build(searcher.reader(), new)
+    assert fresh.size == 21 and 21 not in fresh.unplaced

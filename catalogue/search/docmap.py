@@ -20,6 +20,19 @@ from .bitsets import from_positions, positions
 from .segments import Layout
 
 
+def _ordinals(table):
+    """iid -> this table's ordinal, or -1. `position` is shared with the tables derived from this one and only grows:
+    an instrument the follower added after this table was made has an ordinal beyond its size (a request still on
+    this table while the follower applies an edit) and is not in it."""
+    position, size = table.position, table.size
+
+    def ordinal(iid: int) -> int:
+        o = position.get(iid, -1)
+        return o if o < size else -1
+
+    return ordinal
+
+
 @dataclass(frozen=True)
 class DocMap:
     ords: list[int]  # table ordinal per document number (-1: deleted, or no ordinal)
@@ -39,9 +52,8 @@ class DocMap:
         layout = Layout.of(reader)
         iids = list(reader.column_reader("iid"))
         dead = set(layout.dead())
-        position = table.position
-        ords = [-1 if n in dead else position.get(i, -1) for n, i in enumerate(iids)] if dead \
-            else [position.get(i, -1) for i in iids]
+        ordinal = _ordinals(table)
+        ords = [-1 if n in dead else ordinal(i) for n, i in enumerate(iids)] if dead else [ordinal(i) for i in iids]
         unplaced = {iids[d]: d for d, o in enumerate(ords) if o < 0 and d not in dead}
         docs_of = [-1] * table.size
         for d, o in enumerate(ords):
@@ -118,7 +130,7 @@ class DocMap:
                     if nd not in dead:
                         unplaced[iid] = nd
                     break
-        position = table.position
+        ordinal = _ordinals(table)
         leaves = list(reader.leaf_readers())
         for index in carry.fresh:
             part = layout.parts[index]
@@ -127,7 +139,7 @@ class DocMap:
                 if i in part.deleted:
                     continue
                 d = offset + i
-                o = position.get(iid, -1)
+                o = ordinal(iid)
                 if o >= 0:
                     ords[d] = o
                     docs_of[o] = d
