@@ -31,6 +31,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def fold(text: str) -> str:
     """Lower case without accents: the form synonyms and user input are compared in."""
+    if text.isascii():  # nothing to decompose (most words; the word lists hold some 480,000)
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 

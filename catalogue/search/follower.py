@@ -29,7 +29,7 @@ from datetime import date, timezone
 from sqlalchemy.orm import Session
 
 from .. import heap
-from . import changelog
+from . import changelog, wordlist
 
 log = logging.getLogger(__name__)
 BATCH = 5000
@@ -261,6 +261,7 @@ class Follower:
         self.cursor = cursor
         self.holes = {h: now for h in holes}
         self._last_gap_check = now
+        wordlist.words()  # the word lists for "Bedoelde u" (~1 s once per process): here, not in the first search
         self._settle()  # the table just loaded is long-lived: out of the garbage collector's full passes
 
     def _settle(self) -> None:

@@ -3,7 +3,8 @@
 neither in the index nor in the language (a typo), never for a correct word the catalogue happens not to contain.
 
 Dutch glues words together ("werkfit", "garantiebaan"), so a word also counts as known when it splits into two known
-parts of at least three letters each (with an optional linking "s" or "e"). Loaded once, on first use.
+parts of at least three letters each (with an optional linking "s" or "e"). Loaded once per process, by the change-log
+follower's first round (catalogue/search/follower.py), or on first use.
 """
 from __future__ import annotations
 
@@ -29,10 +30,8 @@ def _load() -> frozenset[str]:
     for path in WORD_LISTS:
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
-                for line in handle:
-                    word = line.strip()
-                    if word and not word.endswith("'s"):
-                        words.add(fold(word))
+                lines = handle.read().split("\n")
+            words.update(fold(word) for line in lines if (word := line.strip()) and not word.endswith("'s"))
         except OSError:
             log.warning("word list %s is missing (install wdutch and wamerican); spelling suggestions are offered "
                         "for every word that is not in the index", path)
