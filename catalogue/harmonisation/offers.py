@@ -10,12 +10,12 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from ..dated import apply_to_offers
 from ..models import (
     NATIONAL_PROVIDER_TYPES,
     Instrument,
     InstrumentKind,
     Municipality,
+    ParameterValue,
     Provider,
     TaxonomyTerm,
     instrument_municipality,
@@ -30,7 +30,8 @@ from .labels import NATIONAL_COLUMN, REGION_COLUMN, UWV_COLUMN, _lang, expand_pa
 @dataclass(eq=False, slots=True)
 class Offer:
     """One public, current instrument, reduced to what harmonisation needs (slots: the national overview holds one
-    per public instrument, 100,000 at the largest catalogue, and a dict per object tripled their memory)."""
+    per public instrument, 100,000 at the largest catalogue, and a dict per object tripled their memory; `_values` is
+    shared between offers with equal parameter fields, see load_offers)."""
 
     id: int
     slug: str
@@ -62,7 +63,12 @@ class Offer:
         return self.provider_type in NATIONAL_PROVIDER_TYPES
 
     def value(self, param: str):
-        """A hashable, normalised value for comparing (computed once per parameter)."""
+        """A hashable, normalised value for comparing (computed once per parameter; offers loaded with equal parameter
+        fields share the dict that keeps them, so the terms are not kept there)."""
+        if param == "target_groups":
+            return self.target_groups
+        if param == "schemes":
+            return self.schemes
         try:
             return self._values[param]
         except KeyError:
@@ -75,10 +81,6 @@ class Offer:
             return None if months is None else round(months, 2)
         if param == "amount":
             return (self.amount_type, _dec(self.amount_value), _dec(self.amount_max_per_year), _dec(self.amount_max_total))
-        if param == "target_groups":
-            return self.target_groups
-        if param == "schemes":
-            return self.schemes
         if param == "applicant":
             return self.applicant
         if param == "decision_period":
@@ -106,19 +108,18 @@ _OFFER_COLUMNS = (
 )
 
 
-def _shared(value, same):
-    """The one object for this text or amount (Decimals by their exact text: 10 and 10.0 print differently)."""
-    if isinstance(value, str):
-        return same(value, value)
-    if isinstance(value, Decimal):
-        return same((Decimal, str(value)), value)
-    return value
+def _decimal_text(value):
+    return None if value is None else str(value)
 
 
 def load_offers(session: Session, today: date, candidates=None, with_translations: bool = False) -> list[Offer]:
-    """Public, current instruments, with their target groups, schemes and places.
+    """Public, current instruments, with their target groups, schemes and places, sorted by name.
 
-    `candidates`: optionally a subquery of instrument ids to restrict to (see available_ids_subquery).
+    `candidates`: optionally a subquery (see available_ids_subquery) or a list of instrument ids to restrict to.
+
+    One pass over plain rows: the parameter columns of a row (and its kind and provider) are looked up in a memo, so
+    offers with equal parameters share one tuple of values and one dict of normalised values (`Offer.value`); of
+    100,000 synthetic instruments a few thousand parameter combinations are distinct.
     """
     where = [public_condition(today), current_condition(today)]
     if candidates is not None:
@@ -126,47 +127,95 @@ def load_offers(session: Session, today: date, candidates=None, with_translation
     columns = _OFFER_COLUMNS + ((Instrument.translations,) if with_translations else ())
     stmt = select(*columns).join(InstrumentKind, InstrumentKind.id == Instrument.kind_id).join(
         Provider, Provider.id == Instrument.provider_id).where(*where)
+    session.flush()  # the rows are read on the session's connection (Core: no ORM row processing), pending changes too
+    conn = session.connection()
     offers: dict[int, Offer] = {}
-    same = {}.setdefault  # one object per repeated value (kind, provider, unit, amount, ...): ~45 MB less at 100,000
-    for row in session.execute(stmt):
+    params_memo: dict = {}
+    who_memo: dict = {}
+    reach_memo: dict = {}
+    for row in _rows(conn, stmt):
         name_en = None
         if with_translations and isinstance(row[18], dict):
             name_en = (row[18].get("en") or {}).get("name")
-        v = [_shared(x, same) for x in row[3:18]]
-        offers[row[0]] = Offer(row[0], row[1], row[2], name_en, v[11], v[12], v[13], v[14], v[0], bool(row[4]),
-                               v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10])
+        # Decimals by their exact text: 10 and 10.0 are equal (and hash alike) but print differently
+        key = row[5:14] + (_decimal_text(row[8]), _decimal_text(row[9]), _decimal_text(row[10]))
+        p = params_memo.get(key)
+        if p is None:
+            p = params_memo[key] = (*row[5:14], {})
+        w = row[14:18]
+        w = who_memo.setdefault(w, w)
+        reach = reach_memo.setdefault(row[3], row[3])
+        offers[row[0]] = Offer(row[0], row[1], row[2], name_en, w[0], w[1], w[2], w[3], reach, bool(row[4]),
+                               p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], (), (), [], [], p[9])
     if not offers:
         return []
-    apply_to_offers(session, offers, today)  # amounts in force on the peildatum
-    # Restrict the link tables with the candidate subquery when there is one; otherwise read them whole (national).
+    _apply_dated_values(conn, offers, today, candidates)  # amounts in force on the peildatum
+    # Restrict the link tables with the candidates when there are; otherwise read them whole (national).
     if candidates is not None:
         term_filter = [instrument_term.c.instrument_id.in_(candidates)]
         municipality_filter = [instrument_municipality.c.instrument_id.in_(candidates)]
         region_filter = [instrument_region.c.instrument_id.in_(candidates)]
     else:
         term_filter = municipality_filter = region_filter = []
-    groups: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"target_group": [], "scheme": []})
-    term_rows = session.execute(
-        select(instrument_term.c.instrument_id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
-        .join(TaxonomyTerm, TaxonomyTerm.id == instrument_term.c.term_id)
-        .where(TaxonomyTerm.taxonomy.in_(("target_group", "scheme")), *term_filter)
-    )
-    for iid, taxonomy, code in term_rows:
+    terms = {tid: (taxonomy == "target_group", code) for tid, taxonomy, code in conn.execute(
+        select(TaxonomyTerm.id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
+        .where(TaxonomyTerm.taxonomy.in_(("target_group", "scheme"))))}
+    target_groups: dict[int, list] = {}
+    schemes: dict[int, list] = {}
+    for iid, tid in _rows(conn, select(instrument_term.c.instrument_id, instrument_term.c.term_id)
+                          .where(instrument_term.c.term_id.in_(sorted(terms) or [-1]), *term_filter)):
         if iid in offers:
-            groups[iid][taxonomy].append(code)
-    for iid, found in groups.items():
+            is_group, code = terms[tid]
+            (target_groups if is_group else schemes).setdefault(iid, []).append(code)
+    same: dict = {}
+    for found, attribute in ((target_groups, "target_groups"), (schemes, "schemes")):
+        for iid, codes in found.items():
+            codes = tuple(sorted(codes)) if len(codes) > 1 else tuple(codes)
+            setattr(offers[iid], attribute, same.setdefault(codes, codes))
+    for iid, mid in _rows(conn, select(instrument_municipality.c.instrument_id, instrument_municipality.c.municipality_id)
+                          .where(*municipality_filter)):
+        offer = offers.get(iid)
+        if offer is not None:
+            offer.municipality_ids.append(mid)
+    for iid, rid in _rows(conn, select(instrument_region.c.instrument_id, instrument_region.c.region_id)
+                          .where(*region_filter)):
+        offer = offers.get(iid)
+        if offer is not None:
+            offer.region_ids.append(rid)
+    return sorted(offers.values(), key=offer_order)
+
+
+def offer_order(offer: Offer) -> tuple:
+    """The order of offers everywhere in harmonisation (lists of instruments, "a / b" value texts)."""
+    return (offer.name.lower(), offer.id)
+
+
+def _rows(conn, stmt, size: int = 10_000):
+    """The statement's rows, fetched `size` at a time (bounded memory, no per-row fetch)."""
+    for part in conn.execute(stmt).partitions(size):
+        yield from part
+
+
+def _apply_dated_values(conn, offers: dict[int, Offer], day: date, candidates) -> None:
+    """The amount fields of the loaded offers as in force on `day` (catalogue.dated.in_force on plain rows rather than
+    ORM objects); an offer whose amounts change gets its own dict of normalised values."""
+    stmt = select(ParameterValue.instrument_id, ParameterValue.parameter, ParameterValue.value,
+                  ParameterValue.valid_from, ParameterValue.valid_until)
+    if candidates is not None:  # never one IN list of every id: SQLAlchemy's statement cache would keep it alive
+        stmt = stmt.where(ParameterValue.instrument_id.in_(candidates))
+    found: dict[int, dict] = {}
+    for iid, parameter, value, valid_from, valid_until in _rows(conn, stmt):
+        if iid not in offers:
+            continue
+        values = found.setdefault(iid, {})
+        values.setdefault(parameter, None)
+        if (valid_from is None or valid_from <= day) and (valid_until is None or day <= valid_until):
+            values[parameter] = value
+    for iid, values in found.items():
         offer = offers[iid]
-        offer.target_groups = tuple(sorted(found["target_group"]))
-        offer.schemes = tuple(sorted(found["scheme"]))
-    for iid, mid in session.execute(select(instrument_municipality.c.instrument_id, instrument_municipality.c.municipality_id)
-                                    .where(*municipality_filter)):
-        if iid in offers:
-            offers[iid].municipality_ids.append(mid)
-    for iid, rid in session.execute(select(instrument_region.c.instrument_id, instrument_region.c.region_id)
-                                    .where(*region_filter)):
-        if iid in offers:
-            offers[iid].region_ids.append(rid)
-    return sorted(offers.values(), key=lambda o: (o.name.lower(), o.id))
+        for parameter, value in values.items():
+            setattr(offer, parameter, value)
+        offer._values = {}
 
 
 def available_ids_subquery(municipality_ids: list[int], region_ids: list[int]):
