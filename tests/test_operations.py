@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import date
 
 from accounts import login, people  # noqa: F401
 from helpers import make_instrument
@@ -116,19 +117,19 @@ def test_logged_in_users_and_token_requests_are_never_cached(client, people):  #
     assert client.get("/beheer/", headers={"If-None-Match": tag or "x"}).status_code in (302, 401)
 
 
-def test_region_harmonisation_is_cached_per_position_and_reflects_an_edit_on_the_next_request(client, session):
-    from catalogue.web.http_cache import position_cache
-
+def test_region_harmonisation_is_kept_and_reflects_an_edit_on_the_next_request(client, session):
     first = client.get("/api/v1/regions/AM20/harmonisation").json
-    hits = position_cache.hits
+    live = client.application.extensions["harmonisation_live"]
+    computed = live.computed
     assert client.get("/api/v1/regions/AM20/harmonisation").json == first
-    assert position_cache.hits == hits + 1
+    assert live.computed == computed  # the same snapshot (catalogue/harmonisation/live.py)
     kinds = {row["kind"]["code"] if isinstance(row.get("kind"), dict) else row.get("kind"): row
              for row in first.get("kinds", first.get("rows", []))}
     make_instrument(session, "cache-harm", name="Gouda werkfit test", kind="jobcoaching", provider="gemeente-gouda",
                     reach="lokaal", municipalities=["GM0513"])
     after = client.get("/api/v1/regions/AM20/harmonisation").json
     assert after != first and kinds
+    assert live.computed == computed and live.snapshot(date.today()).updates == 1  # followed per instrument
 
 
 def test_page_cache_keeps_its_bytes_bounded():

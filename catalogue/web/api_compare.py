@@ -1,7 +1,7 @@
 """API routes for harmonisation and comparisons, on the read API blueprint (/api/v1). Public fields only."""
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify, make_response, request
 from sqlalchemy import select
 
 from .. import get_db
@@ -13,11 +13,12 @@ from ..comparison import (
     compare_regions,
 )
 from ..dated import parse_peildatum
-from ..harmonisation import STATUSES, national_overview, region_harmonisation
-from .http_cache import cached
+from ..harmonisation import STATUSES
+from ..harmonisation.live import Progress
 from ..i18n import current_language
 from ..models import Region
 from .api import _check_only, bp
+from .harmonisation import RETRY_SECONDS, computed
 
 def _peildatum():
     return parse_peildatum(request.args.get("peildatum"))
@@ -40,15 +41,24 @@ def region_harmonisation_view(code: str):
     if region is None:
         abort(404, description=f"Geen arbeidsmarktregio '{code[:20]}'.")
     lang, today = current_language(), _peildatum()
-    return jsonify(cached(("region", region.code, lang, today),
-                          lambda: region_harmonisation(session, region, lang, today=today)).to_dict())
+    return _answer(computed("region", lang, today, region.code))
 
 
 @bp.get("/harmonisation")
 def harmonisation():
     _check_only({"peildatum"})
     lang, today = current_language(), _peildatum()
-    return jsonify(cached(("national", lang, today), lambda: national_overview(get_db(), lang, today=today)).to_dict())
+    return _answer(computed("national", lang, today))
+
+
+def _answer(result):
+    """The result, or 202 with the progress of its computation in the background (ask again after Retry-After)."""
+    if not isinstance(result, Progress):
+        return jsonify(result.to_dict())
+    response = make_response(jsonify({**result.to_dict(), "message": "Wordt berekend; vraag het over enkele seconden "
+                                       "opnieuw (Retry-After)."}), 202)
+    response.headers["Retry-After"] = str(RETRY_SECONDS)
+    return response
 
 
 @bp.get("/compare")
@@ -116,6 +126,17 @@ _REGION_HARMONISATION = {"type": "object", "properties": {
 }}
 
 
+_COMPUTING = {
+    "description": "Wordt op de achtergrond berekend (na een herstart of een wijziging van aanbieder, soort, regio of "
+                   "gemeente); vraag het na Retry-After seconden opnieuw",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "computing": {"type": "boolean"}, "phase": {"type": "string", "enum": ["offers", "regions"]},
+        "done": {"type": "integer"}, "total": {"type": "integer"}, "fraction": {"type": "number"},
+        "seconds": {"type": "number"}, "message": {"type": "string"}}}}},
+}
+
+
 def document_paths(spec) -> None:
     """Adds the harmonisation and comparison paths to the OpenAPI document."""
     spec.path(path="/api/v1/regions/{code}/harmonisation", operations={"get": {
@@ -125,7 +146,7 @@ def document_paths(spec) -> None:
         "parameters": [_param("code", "CBS-code, bv. AM20", where="path", required=True), PEILDATUM],
         "responses": {"200": {"description": "De harmonisatie van de regio", "content": {"application/json": {
             "schema": _REGION_HARMONISATION}}}, "400": {"description": "Ongeldige parameter", **_ERROR},
-            "404": {"description": "Niet gevonden", **_ERROR}},
+            "202": _COMPUTING, "404": {"description": "Niet gevonden", **_ERROR}},
     }})
     spec.path(path="/api/v1/harmonisation", operations={"get": {
         "summary": "Landelijk overzicht: alle 35 regio's met score en niveau, en de meest voorkomende verschillen",
@@ -140,7 +161,7 @@ def document_paths(spec) -> None:
                 "gaps": {"type": "array", "items": {"type": "object"}},
                 "average_score": {"type": "number", "nullable": True}, "regions_with_data": {"type": "integer"},
                 "formula": {"type": "string"}}}}}},
-            "400": {"description": "Ongeldige parameter", **_ERROR}},
+            "202": _COMPUTING, "400": {"description": "Ongeldige parameter", **_ERROR}},
     }})
     spec.path(path="/api/v1/compare", operations={"get": {
         "summary": "Vergelijkingen: instrumenten naast elkaar, gemeente met gemeente, gemeente met UWV, regio met regio",

@@ -1,9 +1,10 @@
 """Harmonisation pages (region matrix, national overview with map) and the four comparison views. Public fields only."""
 from __future__ import annotations
 
+import threading
 from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -22,13 +23,49 @@ from ..comparison import (
 )
 from ..dated import parse_peildatum
 from ..estimate import estimate_from_args
-from ..harmonisation import STATUS_ICONS, STATUSES, national_overview, region_harmonisation, score_band, status_label
+from ..harmonisation import STATUS_ICONS, STATUSES, score_band, status_label
+from ..harmonisation.live import LiveHarmonisation, Progress
 from ..i18n import current_language
 from ..models import Instrument, Municipality, Region, TaxonomyTerm
 from ..queries import InstrumentQuery, find_instruments, public_condition
-from .http_cache import cached
+from .http_cache import followed_position
 
 bp = Blueprint("harmonisation", __name__)
+RETRY_SECONDS = 2
+_LIVE_LOCK = threading.Lock()
+
+
+def live() -> LiveHarmonisation:
+    """This process's harmonisation snapshots (catalogue/harmonisation/live.py): computed in a background thread
+    unless HARMONISATION_BACKGROUND is off (default: off when testing), then followed per changed instrument."""
+    app = current_app._get_current_object()
+    found = app.extensions.get("harmonisation_live")
+    if found is None:
+        with _LIVE_LOCK:
+            found = app.extensions.get("harmonisation_live")
+            if found is None:
+                background = bool(app.config.get("HARMONISATION_BACKGROUND", not app.testing))
+                found = app.extensions["harmonisation_live"] = LiveHarmonisation(
+                    lambda: app.extensions["catalogue_db"].session_factory(), background=background)
+    return found
+
+
+def computed(kind: str, language: str, day: date, code: str | None = None):
+    """The national overview or a region's matrix at the followed change-log position, or the Progress of its
+    computation (the position is read first, so nothing older than it is shown)."""
+    position = followed_position()
+    if kind == "national":
+        return live().national_overview(get_db(), day, language, position)
+    return live().region_harmonisation(get_db(), day, code, language, position)
+
+
+def computing_page(progress: Progress, title: str):
+    """202 while a result is computed in the background: what is happening and how far, refreshed by itself (htmx)
+    and with a link for browsers without JavaScript; never cached (not a 200)."""
+    response = make_response(render_template("harmonisation_computing.html", progress=progress, title=title,
+                                             retry=RETRY_SECONDS, **_common()), 202)
+    response.headers["Retry-After"] = str(RETRY_SECONDS)
+    return response
 
 
 def peildatum() -> date:
@@ -71,9 +108,10 @@ def _map_markup(overview) -> Markup:
 
 @bp.get("/harmonisatie")
 def national():
-    session = get_db()
     lang, today = current_language(), peildatum()
-    overview = cached(("national", lang, today), lambda: national_overview(session, lang, today=today))
+    overview = computed("national", lang, today)
+    if isinstance(overview, Progress):
+        return computing_page(overview, _("Harmonisatie in Nederland"))
     legend = [(band, Markup(svgmap.legend_swatch(band)), svgmap.band_label(band, lang)) for band in svgmap.BAND_ORDER]
     return render_template("harmonisation_national.html", overview=overview, map_svg=_map_markup(overview), legend=legend,
                            score_band=score_band, **_common())
@@ -86,7 +124,9 @@ def region(slug: str):
     if item is None:
         abort(404, description=_("Deze arbeidsmarktregio bestaat niet."))
     lang, today = current_language(), peildatum()
-    result = cached(("region", item.code, lang, today), lambda: region_harmonisation(session, item, lang, today=today))
+    result = computed("region", lang, today, item.code)
+    if isinstance(result, Progress):
+        return computing_page(result, _("Harmonisatie in %(region)s", region=item.name))
     regions = session.scalars(select(Region).order_by(Region.name)).all()
     return render_template("harmonisation_region.html", region=item, h=result, regions=regions, **_common())
 
