@@ -126,7 +126,7 @@ def region(slug: str):
     lang, today = current_language(), peildatum()
     result = computed("region", lang, today, item.code)
     if isinstance(result, Progress):
-        return computing_page(result, _("Harmonisatie in %(region)s", region=item.name))
+        return computing_page(result, _("Harmonisatie in %(name)s", name=item.name))
     regions = session.scalars(select(Region).order_by(Region.name)).all()
     return render_template("harmonisation_region.html", region=item, h=result, regions=regions, **_common())
 
