@@ -17,7 +17,8 @@ when a national provider's instrument changed) are compared again. The national 
 
 `LiveHarmonisation` keeps the snapshots of the last two days asked for. Without a snapshot for the day it builds one
 in a background thread (`background=True`) and answers with its `Progress` meanwhile, so no request waits for the
-whole catalogue to load; with `background=False` (tests, the benchmark) it builds it in the caller's session.
+whole catalogue to load; with `background=False` (tests, the benchmark) it builds it in the caller's session. A
+process starts today's in the background at its first request (`warm`).
 """
 from __future__ import annotations
 
@@ -323,6 +324,14 @@ class LiveHarmonisation:
             snapshot = self._snapshot(session, day, position)
             return snapshot if isinstance(snapshot, Progress) else snapshot.region_harmonisation(session, code, language)
 
+    def warm(self, day: date) -> None:
+        """Starts computing the day's snapshot in the background when there is none (a process's first request does
+        this, so the first visitor of a harmonisation page rarely finds it still being computed)."""
+        if self.background and day not in self._snapshots and day not in self._builds:
+            with self._lock:
+                if day not in self._snapshots:
+                    self._start(day)
+
     def snapshot(self, day: date) -> Snapshot | None:
         with self._lock:
             return self._snapshots.get(day)
@@ -349,8 +358,9 @@ class LiveHarmonisation:
         self.computed += 1
         self._snapshots[snapshot.today] = snapshot
         self._snapshots.move_to_end(snapshot.today)
-        while len(self._snapshots) > self.days:
-            self._snapshots.popitem(last=False)
+        while len(self._snapshots) > self.days:  # the oldest asked for goes, never today's
+            oldest = next(d for d in self._snapshots if d != date.today() or len(self._snapshots) == 1)
+            del self._snapshots[oldest]
 
     def _start(self, day: date) -> Progress:
         running = self._builds.get(day)

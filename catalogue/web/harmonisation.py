@@ -50,6 +50,13 @@ def live() -> LiveHarmonisation:
     return found
 
 
+@bp.before_app_request
+def _warm_harmonisation():
+    """Today's harmonisation snapshot, started in the background at a process's first request (a no-op afterwards)."""
+    if request.endpoint != "static":
+        live().warm(date.today())
+
+
 def computed(kind: str, language: str, day: date, code: str | None = None):
     """The national overview or a region's matrix at the followed change-log position, or the Progress of its
     computation (the position is read first, so nothing older than it is shown)."""
