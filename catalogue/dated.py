@@ -10,9 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from .models import DATED_PARAMETERS, ParameterValue
 
 
@@ -129,23 +126,6 @@ def timeline(instrument, day: date | None = None) -> Timeline:
         item.announced.sort(key=lambda pv: pv.valid_from or date.min)
     ordered = [per[p] for p in DATED_PARAMETERS if p in per]
     return Timeline(day, ordered)
-
-
-def apply_to_offers(session: Session, offers: dict, day: date) -> None:
-    """Harmonisation's hook: overwrite the amount fields of the loaded offers ({id: Offer}) with the values on `day`."""
-    if not offers:
-        return
-    ids = list(offers)
-    by_instrument: dict[int, list[ParameterValue]] = {}
-    # 2,000 ids a query: SQLAlchemy's statement cache keeps the last IN list alive, and one of all 100,000 public ids
-    # (the national overview) pinned ~100 MB of freed memory in every worker that had computed it
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start:start + 2000]
-        for pv in session.scalars(select(ParameterValue).where(ParameterValue.instrument_id.in_(chunk))):
-            by_instrument.setdefault(pv.instrument_id, []).append(pv)
-    for iid, values in by_instrument.items():
-        for parameter, value in in_force(values, day).items():
-            setattr(offers[iid], parameter, value)
 
 
 def overlaps(records: list[dict]) -> list[str]:
