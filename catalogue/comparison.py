@@ -449,15 +449,18 @@ class RegionComparison:
         return {"type": "regions", **asdict(self), "differing": self.differing}
 
 
-def compare_regions(session: Session, a: str, b: str, language: str = "nl", today: date | None = None) -> RegionComparison:
+def compare_regions(session: Session, a: str, b: str, language: str = "nl", today: date | None = None,
+                    matrix=None) -> RegionComparison:
+    """`matrix`: optionally region -> its RegionHarmonisation in `language` on `today` (the web layer's kept ones,
+    catalogue/harmonisation/live.py); by default computed from the database."""
     today = today or date.today()
     lang = _lang(language)
     t = _T[lang]
     ra, rb = find_region(session, a, "a"), find_region(session, b, "b")
     if ra.id == rb.id:
         raise ComparisonError("b", "kies twee verschillende arbeidsmarktregio's")
-    ha = region_harmonisation(session, ra, lang, today)
-    hb = region_harmonisation(session, rb, lang, today)
+    matrix = matrix or (lambda region: region_harmonisation(session, region, lang, today))
+    ha, hb = matrix(ra), matrix(rb)
 
     def pct(value):
         return "—" if value is None else f"{round(value * 100)}%"

@@ -322,6 +322,9 @@ class LiveHarmonisation:
         """The matrix of one region (LookupError for an unknown code), or the Progress of its computation."""
         with self._lock:
             snapshot = self._snapshot(session, day, position)
+            if isinstance(snapshot, Snapshot) and code.upper() not in snapshot.region_by_code:
+                del self._snapshots[day]  # a region added since (inserts of regions are not in the change log)
+                snapshot = self._snapshot(session, day, position)
             return snapshot if isinstance(snapshot, Progress) else snapshot.region_harmonisation(session, code, language)
 
     def warm(self, day: date) -> None:

@@ -18,7 +18,7 @@ from ..harmonisation.live import Progress
 from ..i18n import current_language
 from ..models import Region
 from .api import _check_only, bp
-from .harmonisation import RETRY_SECONDS, computed
+from .harmonisation import RETRY_SECONDS, computed, kept_matrix
 
 def _peildatum():
     return parse_peildatum(request.args.get("peildatum"))
@@ -78,7 +78,8 @@ def compare():
             result = compare_municipality_uwv(session, args.get("municipality", ""), args.get("target_group") or None, lang,
                                               today=day)
         else:
-            result = compare_regions(session, args.get("a", ""), args.get("b", ""), lang, today=day)
+            result = compare_regions(session, args.get("a", ""), args.get("b", ""), lang, today=day,
+                                     matrix=kept_matrix(lang, day))
     except ComparisonError as exc:  # the pages' Dutch parameter names -> the API's
         raise ComparisonError(API_NAMES.get(exc.parameter, exc.parameter), exc.message) from None
     return jsonify(result.to_dict())

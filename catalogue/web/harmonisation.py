@@ -66,6 +66,19 @@ def computed(kind: str, language: str, day: date, code: str | None = None):
     return live().region_harmonisation(get_db(), day, code, language, position)
 
 
+def kept_matrix(language: str, day: date):
+    """For the region comparison: region -> its matrix as kept by live(), or computed from the database while the
+    snapshot is being computed in the background."""
+    def matrix(region):
+        result = computed("region", language, day, region.code)
+        if isinstance(result, Progress):
+            from ..harmonisation import region_harmonisation
+
+            return region_harmonisation(get_db(), region, language, day)
+        return result
+    return matrix
+
+
 def computing_page(progress: Progress, title: str):
     """202 while a result is computed in the background: what is happening and how far, refreshed by itself (htmx)
     and with a link for browsers without JavaScript; never cached (not a 200)."""
@@ -260,7 +273,8 @@ def compare_regions():
     context = {"a": a, "b": b, "regions": session.scalars(select(Region).order_by(Region.name)).all(), "comparison": None}
     if a and b:
         try:
-            context["comparison"] = build_region_comparison(session, a, b, current_language(), today=peildatum())
+            lang, day = current_language(), peildatum()
+            context["comparison"] = build_region_comparison(session, a, b, lang, today=day, matrix=kept_matrix(lang, day))
         except ComparisonError as exc:
             return _error_page("compare_regions.html", exc, **context)
     return render_template("compare_regions.html", **context)
