@@ -9,7 +9,9 @@ Measures per request the wall-clock and CPU time (the process is single-threaded
 - cold matrix (region page): the catalogue's inputs in memory, the matrix not (this branch only; on main = cold);
 - warm: the same page again at the same change-log position;
 - after one edit: a gemeente's instrument in the region changed and followed, then the page; also after an edit of a
-  national provider's (UWV) instrument, which touches every region.
+  national provider's (UWV) instrument, which touches every region;
+- as served (this branch): the national overview with the computation in the background, asked every 0.5 s: how long
+  each 202 took and when the 200 came.
 The edits are undone at the end (the catalogue and its index stay in step: both are followed).
 """
 from __future__ import annotations
@@ -125,6 +127,21 @@ if app.extensions.get("harmonisation_live") is not None:
 series("region_warm", REGION, repeat)
 series("region_edit", REGION, max(3, repeat // 3), before=edit(local_id))
 series("region_edit_uwv", REGION, max(2, repeat // 5), before=edit(uwv_id))
+if app.extensions.get("harmonisation_live") is not None:  # as served: computed in the background, 202 meanwhile
+    from catalogue.harmonisation.live import LiveHarmonisation
+
+    app.extensions["harmonisation_live"] = LiveHarmonisation(db.session_factory, background=True)
+    gc.collect()
+    answers, started = [], time.perf_counter()
+    while True:
+        t, c = time.perf_counter(), time.process_time()
+        response = client.get(NATIONAL)
+        answers.append(((time.perf_counter() - t) * 1000, response.status_code))
+        response.close()
+        if response.status_code != 202 or time.perf_counter() - started > 120:
+            break
+        time.sleep(0.5)
+    out["background"] = {"until_200_s": time.perf_counter() - started, "answers": answers}
 out["rss_end"] = rss_mb()
 clear()
 out["rss_cleared"] = rss_mb()  # after dropping every computed result: what the heap keeps (fragmentation)
