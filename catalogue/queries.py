@@ -262,6 +262,7 @@ class ResultPage:
     notices: list[str] = field(default_factory=list)  # truncated | ignored | corrected | partial | timeout
     ended: int = 0  # matching ended schemes hidden by the default lifecycle filter
     engine: str = "sql"  # which implementation answered: search | sql
+    reach: object = None  # search.reach.Reach: what the answer depends on, when a cached copy may outlive edits
 
     @property
     def pages(self) -> int:
@@ -321,7 +322,8 @@ def _search(session: Session, engine, query: InstrumentQuery, today: date, langu
         ]))
     snippets = engine.snippets(items, outcome.terms, language) if outcome.terms else {}
     return ResultPage(items, outcome.total, query.page, query.per_page, facets, query, snippets=snippets,
-                      suggestion=outcome.suggestion, notices=outcome.notices, ended=outcome.ended, engine="search")
+                      suggestion=outcome.suggestion, notices=outcome.notices, ended=outcome.ended, engine="search",
+                      reach=outcome.reach)
 
 
 def facet_counts(session: Session, query: InstrumentQuery, today: date, public: bool = True) -> list[FacetResult]:

@@ -32,6 +32,8 @@ from .bitsets import DocBits, from_positions, positions
 from .docmap import DocMap
 from .facettable import FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
+from .journal import ChangeJournal
+from .reach import Reach, cacheable_text, reach_query, still_valid
 from .segments import reopen
 from .synonyms import Synonyms, load
 from .visibility import VisibleWords
@@ -56,6 +58,7 @@ class SearchOutcome:
     notices: list[str] = field(default_factory=list)  # truncated, ignored, corrected, partial, timeout
     terms: frozenset[str] = frozenset()  # stems to highlight
     parsed_text: str = ""
+    reach: Reach | None = None  # what the answer depends on, when an edit elsewhere cannot change it (see reach.py)
 
 
 class _Formatter(highlight.Formatter):
@@ -121,7 +124,9 @@ class SearchEngine:
         self._docbits = None  # bitsets.DocBits of the current searcher
         self._previous_bits = None  # ... and of the previous one (a request may still be searching it)
         self._table_version = 0
+        self._lineage = 0  # facet tables built from SQL (ordinals are stable within one, see facettable.py)
         self._day_tables: dict[date, FacetTable] = {}
+        self.journal = ChangeJournal()  # what was applied since a cached answer was computed (see journal.py)
 
     @property
     def public_condition(self):
@@ -148,7 +153,9 @@ class SearchEngine:
         with self._lock:
             self._table = table
             self._table_version += 1
+            self._lineage += 1
             self._day_tables.clear()
+        self.journal.reset()
 
     def apply(self, session: Session, ids: set[int], write_index: bool) -> None:
         """Brings these instruments up to date in the facet table (and, for the node's index writer, in the index)."""
@@ -212,6 +219,7 @@ class SearchEngine:
             self._ix_path = None
             self._docmap = None
             self._docbits = self._previous_bits = None
+        self.journal.reset()
 
     def searcher(self, session: Session | None = None):
         """An up-to-date searcher (reopened after a swap, the next generation after incremental writes). A replaced
@@ -219,6 +227,8 @@ class SearchEngine:
         with self._lock:
             path = str(self.store.current_path())
             if self._searcher is None or path != self._ix_path:
+                if self._searcher is not None:  # another index swapped in: nothing cached before it is checked
+                    self.journal.reset()
                 self._ix = self.store.open()
                 if self._ix is None:
                     raise RuntimeError(f"no search index in {self.store.root}")
@@ -306,9 +316,7 @@ class SearchEngine:
         if parsed.ignored:
             notices.append("ignored")
 
-        base = table.location_bits(query.municipalities, query.regions)
-        if query.providers:
-            base &= table.provider_bits(query.providers)
+        base = located = self._located(table, query)
         if query.instrument_ids is not None:  # modified_after
             base &= from_positions((o for i in query.instrument_ids if (o := table.position.get(i)) is not None),
                                    table.size)
@@ -322,9 +330,12 @@ class SearchEngine:
         suggestion = None
         terms: frozenset[str] = frozenset()
         doc_bits = 0
+        certain = True  # every word is known (nothing to correct): the answer does not depend on the other words
         if not parsed.empty:
             docbits = self._bits(searcher)
-            corrected = querying.correct(parsed, self._visible_words(searcher, table), self.synonyms)
+            words = self._visible_words(searcher, table)
+            certain = not querying.needs_correction(parsed, words)
+            corrected = not certain and querying.correct(parsed, words, self.synonyms)
             if corrected:
                 suggestion = querying.corrected_text(parsed)
             modes = ["strict"] + (["fuzzy"] if corrected else []) + (["any"] if len(parsed.groups) > 1 else [])
@@ -360,15 +371,39 @@ class SearchEngine:
             ended = (scope & table.values["lifecycle"].get("ended", 0)).bit_count()
 
         offset = (query.page - 1) * query.per_page
+        scored, candidates = False, None
         if whoosh_query is not None and query.sort == "relevance" and total:
-            ids = self._ranked(searcher, whoosh_query, doc_bits, table, final, text_bits, offset, query.per_page)
+            ids, candidates, scored = self._ranked(searcher, whoosh_query, doc_bits, table, final, text_bits, offset,
+                                                   query.per_page)
         else:
             ids = table.page(final, query.sort, offset, query.per_page)
+        reach = None
+        if certain and not scored and table is self._table and query.instrument_ids is None and cacheable_text(parsed):
+            depends = located
+            if whoosh_query is not None:  # every instrument with any of the query's terms (and in the location)
+                depends &= self._to_ordinals(self._bits(searcher).evaluate(reach_query(whoosh_query)), searcher, table)
+            reach = Reach(self._lineage, today, query, depends, table.known, candidates)
         return SearchOutcome(ids=ids, total=total, counts=counts, known=table.known, ended=ended, suggestion=suggestion,
-                             notices=notices, terms=terms, parsed_text=parsed.text())
+                             notices=notices, terms=terms, parsed_text=parsed.text(), reach=reach)
 
-    def _ranked(self, searcher, whoosh_query, doc_bits, table, final, text_bits, offset, limit) -> list[int]:
-        """One page of ids by relevance: whoosh BM25F (field boosts, term frequency, length) when the query
+    @staticmethod
+    def _located(table: FacetTable, query) -> int:
+        located = table.location_bits(query.municipalities, query.regions)
+        if query.providers:
+            located &= table.provider_bits(query.providers)
+        return located
+
+    def _ranking_cost(self, searcher, whoosh_query) -> int:
+        """The postings BM25F would read for this query (all documents of the index, public or not)."""
+        return sum(bits.bit_count() for bits, _ in self._bits(searcher).weighted_leaves(whoosh_query))
+
+    def unaffected(self, reach: Reach, changed) -> bool:
+        """True when none of the `changed` instruments can have changed the answer `reach` belongs to (see reach.py)."""
+        return still_valid(self, reach, changed)
+
+    def _ranked(self, searcher, whoosh_query, doc_bits, table, final, text_bits, offset, limit) \
+            -> tuple[list[int], int, bool]:
+        """(one page of ids, the candidates, whether BM25F ranked them): by relevance: whoosh BM25F (field boosts, term frequency, length) when the query
         is selective (BM25_LIMIT candidates, BM25_BUDGET postings); otherwise binary field-weighted scores from the term bitsets (name 8, kind 4, ...),
         ties broken by shorter name (see _bitset_ranking). This keeps broad queries fast."""
         docmap = self._docnum_map(searcher, table)
@@ -378,8 +413,9 @@ class SearchEngine:
         else:
             allowed = docmap.to_docnums(final)
         wanted = offset + limit
-        cost = sum(bits.bit_count() for bits, _ in self._bits(searcher).weighted_leaves(whoosh_query))
-        if allowed.bit_count() <= BM25_LIMIT and cost <= BM25_BUDGET:
+        candidates = allowed.bit_count()
+        scored = candidates <= BM25_LIMIT and self._ranking_cost(searcher, whoosh_query) <= BM25_BUDGET
+        if scored:
             collector = _TopCollector(wanted + 20, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
             try:
                 searcher.search_with_collector(whoosh_query, collector)
@@ -399,7 +435,7 @@ class SearchEngine:
             if o >= 0 and table.ids[o] not in seen:
                 seen.add(table.ids[o])
                 ids.append(table.ids[o])
-        return ids[offset:offset + limit]
+        return ids[offset:offset + limit], candidates, scored
 
     def _bitset_ranking(self, searcher, whoosh_query, allowed, table, ords, docs_of, wanted) -> list[int]:
         """Binary field-weighted scores without visiting every document: the candidates are split into classes of equal

@@ -215,11 +215,13 @@ class Follower:
                     for missing in range(max(previous + 1, entry_id - 1000), entry_id):
                         self.holes[missing] = now
                     previous = entry_id
-            ids, _ = changelog.affected_instruments(session, entries)
+            ids, related = changelog.affected_instruments(session, entries)
             engine.apply(session, ids, write_index=self._index_ready())
             if self._index_ready():
                 self._last_write = time.monotonic()
             engine.prepare()  # the new generation's searcher, bitsets and docnum map, before the position moves
+            # after applying, before the position moves: an answer computed meanwhile is checked against these ids
+            engine.journal.record(ids, max(e[0] for e in entries), plain=not related)
             self.touched |= ids
             self.cursor = previous
             self.last_change = entries[-1][3]
@@ -358,6 +360,7 @@ class Follower:
         """Re-reads the instruments touched since `checkpoint()` (their changes were rolled back) and goes back to the
         log's head as `session` sees it (SQLite hands out rolled-back ids again)."""
         ids, self.touched = self.touched, set()
+        self.engine.journal.restart()  # the position goes back
         if ids and self.engine._table is not None:
             self.engine.apply(session, ids, write_index=self._index_ready())
         if self.cursor is not None:

@@ -316,12 +316,8 @@ def correct(parsed: ParsedQuery, words, synonyms: Synonyms) -> bool:
     words of public documents (`words`: visibility.VisibleWords). True when anything was corrected."""
     corrector = None
     changed = False
-    for clause in parsed.clauses():
-        if clause.kind != "word" or clause.alternatives or len(clause.tokens) != 1:
-            continue
+    for clause in _to_correct(parsed, words):
         word = clause.tokens[0]
-        if len(word) < 4 or word.isdigit() or known_word(word, words):
-            continue
         if corrector is None:
             corrector = words.corrector()
         maxdist = 1 if len(word) <= 5 else 2
@@ -330,6 +326,22 @@ def correct(parsed: ParsedQuery, words, synonyms: Synonyms) -> bool:
             clause.corrections = tuple(suggestions)
             changed = True
     return changed
+
+
+def _to_correct(parsed: ParsedQuery, words):
+    """The one-word clauses whose word is not known (what `correct` looks up corrections for)."""
+    for clause in parsed.clauses():
+        if clause.kind != "word" or clause.alternatives or len(clause.tokens) != 1:
+            continue
+        word = clause.tokens[0]
+        if len(word) < 4 or word.isdigit() or known_word(word, words):
+            continue
+        yield clause
+
+
+def needs_correction(parsed: ParsedQuery, words) -> bool:
+    """A word of the query is not known: whether "Bedoelde u ...?" is offered depends on every public document's words."""
+    return next(_to_correct(parsed, words), None) is not None
 
 
 def corrected_text(parsed: ParsedQuery) -> str:

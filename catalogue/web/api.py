@@ -22,6 +22,7 @@ from ..schemas import (
     RegionOutSchema,
 )
 from . import openapi
+from .http_cache import depends_on
 
 bp = Blueprint("api", __name__)
 
@@ -124,7 +125,9 @@ def instruments():
         if result.ended:
             body["links"]["ended"] = url_for(".instruments", **{**args, "lifecycle": "ended", "page": 1}, _external=True)
     if query.municipalities or query.regions:
-        body["coverage"] = _coverage_of_location(session, query)
+        body["coverage"] = _coverage_of_location(session, query)  # not in the change log: never carried over edits
+    else:
+        depends_on(result.reach)
     return jsonify(body)
 
 

@@ -8,12 +8,18 @@ recent enough `If-Modified-Since`) is answered with 304 before the view runs. Th
 so a proxy keys it by URL; it is in the ETag too. Logged-in users, requests with a session (a flash message, a form's
 CSRF token), with an `Authorization` header, and everything under /beheer get `private, no-store` and no validators.
 
-`page_cache` keeps the rendered anonymous responses per validator and URL (a page is rendered once per position, date,
-language and URL; ≤ 512 entries of ≤ 2 MB, ≤ 48 MB in all). `position_cache` keeps computed results (the harmonisation matrices) per position: a page reflects an edit on the first
-request after the follower has applied it. A page is not kept across positions even when the edit was elsewhere: any
-edit moves the BM25 statistics (so relevance ties may reorder), the words behind "Bedoelde u ...?" and the facet names,
-and the coverage shown with a location is not in the change log at all; instead the first request after an edit
-finds the search state already carried over (catalogue/search/segments.py) and only renders the page again.
+`page_cache` keeps the rendered anonymous responses per URL and validator (a page is rendered once per position, date,
+language and URL; ≤ 512 entries of ≤ 2 MB, ≤ 48 MB in all). `position_cache` keeps computed results (the harmonisation
+matrices) per position: a page reflects an edit on the first request after the follower has applied it.
+
+Most pages are not kept across positions even when the edit was elsewhere. The exception is the JSON search
+(`/api/v1/instruments` without a location, whose coverage is not in the change log): the view hands the answer's reach
+to `depends_on` (catalogue/search/reach.py: the instruments it depends on, and why that is exact), and a later position
+serves the stored answer, with the new position's validators, when none of the instruments applied since
+(catalogue/search/journal.py) is in that reach before or after and the check's other inputs are the same. Answers ranked
+by BM25F (their scores use index-wide statistics that every edit moves), with an unknown word ("Bedoelde u ...?"), a
+prefix or `modified_after`, the HTML pages (which also show what the change log does not hold) and the wizard stay
+keyed by position.
 
 Recorded pages (the search list, the wizard result: `recorded_endpoints`, catalogue/web/analytics.py) still count when
 the cache answers them: `recorded_cache` keeps what the view recorded per validator and URL and records it again on a
@@ -110,8 +116,10 @@ def init_http_cache(app: Flask) -> None:
         position = followed_position()
         if position is None:
             return None
+        serial = app.extensions["catalogue_search"].journal.serial  # before anything is computed (search/journal.py)
         tag, modified = _validators(position)
         g.http_validators = (tag, modified)
+        g.http_followed = (serial, position)
         fresh = False
         if request.if_none_match:
             fresh = request.if_none_match.contains_weak(tag)
@@ -129,7 +137,7 @@ def init_http_cache(app: Flask) -> None:
             response = app.response_class(status=304)
             _public_headers(response, tag, modified)
             return response
-        stored = page_cache.get(tag, request.full_path) if _page_cache_on() else None
+        stored = page_cache.get(tag, request.full_path, _still_valid) if _page_cache_on() else None
         if stored is not None and recorded:
             known, values = recorded_cache.get(tag, request.full_path)
             if known:
@@ -157,10 +165,32 @@ def init_http_cache(app: Flask) -> None:
             recorded_cache.put(validators[0], request.full_path, g.get("search_event"))
         if request.method == "GET" and not response.is_streamed and not response.direct_passthrough \
                 and _page_cache_on():
-            page_cache.put(validators[0], request.full_path, response.get_data(), response.mimetype)
+            reach = g.pop("cache_reach", None)
+            page_cache.put(validators[0], request.full_path, response.get_data(), response.mimetype,
+                           None if reach is None else (reach, *g.http_followed))
         if g.pop("http_conditional", False):
             response.make_conditional(request)  # the view ran only to record the search: the client still gets 304
         return response
+
+
+def depends_on(reach) -> None:
+    """The view's answer is a search answer with this reach (search/reach.py; None: keyed by position only): the
+    page cache may serve it again at a later position when none of the instruments changed since is in it."""
+    g.cache_reach = reach
+
+
+def _still_valid(depends):
+    """The page stored with `depends` (reach, journal serial, position) is right at this request's position too: the
+    renewed `depends`, or None."""
+    reach, serial, position = depends
+    engine = current_app.extensions["catalogue_search"]
+    now_serial, now_position = g.http_followed
+    if position > now_position:
+        return None
+    changed = engine.journal.since(serial, position)
+    if changed is None or not engine.unaffected(reach, changed):
+        return None
+    return reach, now_serial, now_position
 
 
 def _page_cache_on() -> bool:
@@ -219,28 +249,55 @@ position_cache = PositionCache()
 
 
 class PageCache:
-    """Rendered anonymous responses (body and type) per validator and URL, LRU, at most `size` entries, bodies of at
-    most `max_bytes` and `total_bytes` in all (a region's harmonisation page is nearly 1 MB at 100,000 instruments): a
-    public page is rendered once per change-log position, date, language and URL."""
+    """Rendered anonymous responses (body and type) per URL and validator without the position, LRU, at most `size`
+    entries, bodies of at most `max_bytes` and `total_bytes` in all (a region's harmonisation page is nearly 1 MB at
+    100,000 instruments): a public page is rendered once per change-log position, date, language and URL, and a
+    search answer stored with what it depends on (`put(..., depends)`) is served at a later position when `check`
+    (given to `get`) renews it; `carried` counts those."""
 
     def __init__(self, size: int = 512, max_bytes: int = 2 * 2**20, total_bytes: int = 48 * 2**20):
         self.size, self.max_bytes, self.total_bytes = size, max_bytes, total_bytes
-        self._items = ByteLRU(total_bytes, size, cost=lambda item: len(item[0]))
+        self._items = ByteLRU(total_bytes, size, cost=self._cost)
         self._lock = threading.Lock()
+        self.carried = 0
+
+    @staticmethod
+    def _cost(item) -> int:
+        depends = item[3]
+        return len(item[1]) + (depends[0].nbytes if depends is not None else 0)
+
+    @staticmethod
+    def _key(tag: str, url: str):
+        parts = tag.split(".")  # release.position.date.language: one entry per URL whatever the position
+        return (".".join(parts[:1] + parts[2:]) if len(parts) == 4 else tag), url
 
     @property
     def _bytes(self) -> int:
         return self._items.nbytes
 
-    def get(self, tag: str, url: str):
+    def get(self, tag: str, url: str, check=None):
+        key = self._key(tag, url)
         with self._lock:
-            return self._items.get((tag, url))
+            item = self._items.get(key)
+        if item is None:
+            return None
+        stored_tag, body, mimetype, depends = item
+        if stored_tag == tag:
+            return body, mimetype
+        renewed = check(depends) if depends is not None and check is not None else None
+        if renewed is None:
+            return None
+        with self._lock:
+            if self._items.get(key) is item:
+                self._items.put(key, (tag, body, mimetype, renewed))
+            self.carried += 1
+        return body, mimetype
 
-    def put(self, tag: str, url: str, body: bytes, mimetype: str) -> None:
+    def put(self, tag: str, url: str, body: bytes, mimetype: str, depends=None) -> None:
         if len(body) > self.max_bytes:
             return
         with self._lock:
-            self._items.put((tag, url), (body, mimetype))
+            self._items.put(self._key(tag, url), (tag, body, mimetype, depends))
 
     def clear(self) -> None:
         with self._lock:
