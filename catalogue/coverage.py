@@ -197,7 +197,10 @@ def _own_offer(session: Session, ids: list[int] | None, today: date) -> tuple[di
             .where(Instrument.reach == "lokaal", *_current_instrument(today))
             .group_by(instrument_municipality.c.municipality_id, InstrumentKind.code))
     if ids is not None:
-        stmt = stmt.where(instrument_municipality.c.municipality_id.in_(ids))
+        # the instruments of these gemeenten first (rowid lookups), not every published one: SQLite's planner
+        # otherwise walks the status index, ~100 ms at 100,000 instruments for one gemeente (1-3 ms this way)
+        linked = select(instrument_municipality.c.instrument_id).where(instrument_municipality.c.municipality_id.in_(ids))
+        stmt = stmt.where(instrument_municipality.c.municipality_id.in_(ids), Instrument.id.in_(linked))
     for mid, kind, n in session.execute(stmt):
         kinds[mid].add(kind)
         counts[mid] += n
@@ -244,7 +247,9 @@ def region_coverage(session: Session, regions: list[Region] | None = None, today
                 .join(InstrumentKind, InstrumentKind.id == Instrument.kind_id)
                 .join(Provider, Provider.id == Instrument.provider_id)
                 .where(Instrument.reach == "regionaal", Provider.type.notin_(("uwv", "belastingdienst", "landelijk")),
-                       instrument_region.c.region_id.in_(ids), *_current_instrument(today))
+                       instrument_region.c.region_id.in_(ids), *_current_instrument(today),
+                       Instrument.id.in_(select(instrument_region.c.instrument_id)  # as in _own_offer
+                                         .where(instrument_region.c.region_id.in_(ids))))
                 .group_by(instrument_region.c.region_id, InstrumentKind.code))
         for rid, kind, n in session.execute(stmt):
             kinds[rid].add(kind)
