@@ -80,3 +80,21 @@ def test_positions():
     assert positions.get(4, -1) == -1
     with pytest.raises(KeyError):
         positions[4]
+
+
+def test_a_page_of_a_few_members_is_the_page_of_the_walk(session, monkeypatch):
+    import random
+
+    from catalogue.search import facettable
+
+    table = build_table(session, date.today(), public_condition)
+    rng = random.Random(17)
+    live = [o for o in range(table.size) if table.all >> o & 1]
+    for n in (0, 1, 5, 40, len(live) // 2):
+        bits = facettable.bits_from(rng.sample(live, n), table.size)
+        for order in ("name", "recent"):
+            for offset in (0, 3, 20):
+                sorted_page = table.page(bits, order, offset, 20)
+                monkeypatch.setattr(facettable, "SPARSE", -1)
+                assert table.page(bits, order, offset, 20) == sorted_page, (n, order, offset)
+                monkeypatch.setattr(facettable, "SPARSE", 2000)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import heapq
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ from ..models import (
     instrument_region,
     instrument_term,
 )
+from .bitsets import positions
+
+
+SPARSE = 2000  # members of a page's set below which the page is found by sorting them, not by walking the order
 
 
 def bits_from(ordinals, size: int) -> int:
@@ -163,6 +168,13 @@ class FacetTable:
         ordinals = self.by_recent if order == "recent" else self.by_name
         if bits == self.all:
             return [self.ids[o] for o in ordinals[offset:offset + limit]]
+        count = bits.bit_count()
+        if count <= offset:
+            return []  # (a search that found nothing walked all 100,000 ordinals for it)
+        if count <= SPARSE:  # a few members: sorted by the order's key instead of walking the whole order
+            key = self._recent_key if order == "recent" else self._name_key
+            members = heapq.nsmallest(offset + limit, positions(bits, self.size), key=key)
+            return [self.ids[o] for o in members[offset:]]
         raw = bits.to_bytes((self.size + 7) // 8 or 1, "little")
         out: list[int] = []
         skipped = 0
