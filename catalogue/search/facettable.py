@@ -251,9 +251,9 @@ class FacetTable:
         if len(alive) > 500:  # a bulk change: sort once
             t._sort([o for o in self.by_name if o not in gone] + alive)
         else:
-            t.by_name = array("i", (o for o in self.by_name if o not in gone))
-            t.by_recent = array("i", (o for o in self.by_recent if o not in gone))
-            t.by_short = array("i", (o for o in self.by_short if o not in gone))
+            t.by_name = _without(self.by_name, gone, self._name_key, len(self.names))
+            t.by_recent = _without(self.by_recent, gone, self._recent_key, len(self.names))
+            t.by_short = _without(self.by_short, gone, self._short_key, len(self.names))
             for o in alive:
                 bisect.insort(t.by_name, o, key=t._name_key)
                 bisect.insort(t.by_recent, o, key=t._recent_key)
@@ -282,6 +282,22 @@ def _updated_map(old: dict[int, int], tag: str, update, add) -> dict[int, int]:
     for kind, key, _ in add:
         if kind == tag and key not in out:
             out[key] = update(0, (tag, key, None))
+    return out
+
+
+def _without(order: array, gone: set[int], key, known: int) -> array:
+    """A copy of a sorted order without these ordinals, each found by bisection on its old key (not a walk over all
+    100,000: ~7 ms an order at an edit); ordinals from `known` on are new. A walk when one is not where its key says
+    (never expected)."""
+    out = array("i", order)
+    for o in gone:
+        if o >= known:
+            continue  # new since: not in the old order
+        i = bisect.bisect_left(out, key(o), key=key)
+        if i < len(out) and out[i] == o:
+            del out[i]
+        elif o in out:
+            return array("i", (x for x in order if x not in gone))
     return out
 
 
