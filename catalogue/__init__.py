@@ -140,7 +140,7 @@ def _init_search(app: Flask) -> None:
     mode = app.config.get("SEARCH_FOLLOW") or ("request" if app.testing else "thread")
     follower = Follower(
         engine, db.session_factory, in_requests=mode == "request",
-        poll_interval=float(app.config.get("SEARCH_POLL_INTERVAL") or (1.0 if postgres else 0.5)),
+        poll_interval=float(app.config.get("SEARCH_POLL_INTERVAL") or (1.0 if postgres else 0.25)),  # SQLite: no NOTIFY
         optimize_after=float(app.config.get("SEARCH_OPTIMIZE_AFTER") or 60.0),
         settle_heap=bool(app.config.get("HEAP_SETTLE", mode == "thread")),
         listen_conninfo=db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
