@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load_bench.py [--instruments 20000] [--seconds 5] [--connections 10,50] [--reuse]
     .venv/bin/python bench/load_bench.py --growth            # also 100,000 instruments: latency, memory, build ratios
-    .venv/bin/python bench/load_bench.py --edits --reuse [--instruments 100000]   # only the edit stream (below)
+    .venv/bin/python bench/load_bench.py --edits --reuse [--instruments 20000,100000]   # only the edit stream (below)
 
 One client for both servers: asyncio, N keep-alive HTTP/1.1 connections, each sending its next request as soon as the
 previous answer is read, for a fixed time per scenario. It prints requests/s, p50/p95/p99 per scenario and connection
@@ -17,6 +17,10 @@ count, and the ratios against Datasette (baseline). Scenarios:
   JSON search while one edit per second is committed (p95 should not move); `--edits` runs only this comparison,
                      cached and uncached URLs, with the ratios p50/p95/p99 against the same scenario without edits, and
                      the seconds from committing an edit until the JSON search finds it (first answer, every worker)
+Edit-stream baseline (`EDITS_BASELINE`, main before the edit-stream2 branch: idle machine, 100,000 instruments, 10
+connections): cached JSON search p95 11.7 ms without edits, 139.7 ms with one edit/s (11.95x: every edit invalidated every
+cached answer); uncached p95 718 -> 973 ms (1.36x); an edit visible 0.14-1.67 s after commit. `--edits` prints the
+p95 ratios against it too (a shared machine: compare the CPU per request and the load average as well).
 Targets (issue 17): cached public pages >= 300 req/s, JSON search >= 3 x Datasette's throughput, region harmonisation
 p95 <= 150 ms at 10 connections, worker memory <= 400 MB at 100,000. The machine is shared: the load average is printed
 per scenario, and the CPU time per request of our workers (utime + stime of the gunicorn workers over the scenario,
@@ -335,6 +339,12 @@ class EditStream:
         self._thread.join()
 
 
+EDITS_BASELINE = {  # see the docstring; p95 in ms
+    100_000: {"JSON search @10": 11.7, "JSON search, 1 edit/s @10": 139.7, "JSON search, uncached @10": 718.0,
+              "JSON search, uncached, 1 edit/s @10": 973.0, "visible_s": (0.14, 1.67)},
+}
+
+
 def search_total(port: int, word: str) -> int:
     import urllib.request
 
@@ -431,6 +441,17 @@ def report_edits(results: dict) -> None:
         print(f"{name:44} {o['rps']:>7.0f} {o['p50_ms']:>6.1f}m {o['p95_ms']:>6.1f}m {o['p99_ms']:>6.1f}m "
               f"{o['cpu_ms_per_request']:>6.1f}ms {o['load_average']:>5.1f}{ratio}"
               + (f"  errors {o['errors']}" if o["errors"] else ""))
+    baseline = EDITS_BASELINE.get(results["instruments"])
+    if baseline:
+        p95 = {name: entry["ours"]["p95_ms"] for name, entry in scenarios_.items()}
+        print("against the baseline (main before edit-stream2, idle machine), p95: " + "; ".join(
+            f"{name} {baseline[name]:.1f} -> {p95[name]:.1f} ms ({p95[name] / baseline[name]:.2f}x)"
+            for name in p95 if name in baseline))
+        for kind in ("", ", uncached"):
+            edited, quiet = f"JSON search{kind}, 1 edit/s @10", f"JSON search{kind} @10"
+            if edited in p95 and quiet in p95:
+                print(f"  p95 with / without edits{kind or ', cached'}: {p95[edited] / max(p95[quiet], 1e-9):.2f}x "
+                      f"(baseline {baseline[edited] / baseline[quiet]:.2f}x)")
     vis = results["visibility"]
     shown = lambda values: ", ".join("-" if v is None else f"{v:.2f}" for v in values)  # noqa: E731
     print(f"edit visible in JSON search after (s): first answer {shown(vis['first_s'])}; in every worker "
@@ -496,7 +517,8 @@ def report(results: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--instruments", type=int, default=20_000)
+    parser.add_argument("--instruments", type=lambda v: [int(n) for n in v.split(",")], default=[20_000],
+                        help="how many (with --edits a comma-separated list, e.g. 20000,100000)")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", default="10,50")
     parser.add_argument("--reuse", action="store_true", help="reuse bench/out/load-N.sqlite if it exists")
@@ -510,10 +532,12 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.edits:
-        results = run_edits(args.instruments, args.seconds, args.reuse)
-        report_edits(results)
-        (OUT / f"load_edits-{args.instruments}.json").write_text(json.dumps(results, indent=2))
+        for count in args.instruments:  # e.g. --instruments 20000,100000: each, one after the other
+            results = run_edits(count, args.seconds, args.reuse)
+            report_edits(results)
+            (OUT / f"load_edits-{count}.json").write_text(json.dumps(results, indent=2))
         return
+    args.instruments = args.instruments[0]
     connections = [int(c) for c in args.connections.split(",")]
     if args.growth_from:
         first = json.loads(Path(args.growth_from).read_text())["first"]
