@@ -262,6 +262,7 @@ class ResultPage:
     notices: list[str] = field(default_factory=list)  # truncated | ignored | corrected | partial | timeout
     ended: int = 0  # matching ended schemes hidden by the default lifecycle filter
     engine: str = "sql"  # which implementation answered: search | sql
+    ids: list[int] | None = None  # the page's ids in order, when `items` leaves out those the caller has (`have`)
     reach: object = None  # search.reach.Reach: what the answer depends on, when a cached copy may outlive edits
 
     @property
@@ -283,7 +284,9 @@ def with_relations(stmt: Select) -> Select:
 
 
 def find_instruments(session: Session, query: InstrumentQuery, today: date | None = None, public: bool = True,
-                     with_facets: bool = True, language: str = "nl") -> ResultPage:
+                     with_facets: bool = True, language: str = "nl", have=None) -> ResultPage:
+    """`have(ids, terms)`: the ids of the page the caller already has rows and snippets of (these highlighted terms)
+    for; they are not loaded (the search engine only; the result's `ids` gives the order)."""
     today = today or date.today()
     if public:
         from .search import engine_for
@@ -292,7 +295,7 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
         if engine is not None:
             engine.sync(session)
             if engine.ready:  # else (a node that is still loading): answered from SQL below
-                return _search(session, engine, query, today, language)
+                return _search(session, engine, query, today, language, have)
     where = base_conditions(session, query, today, public) + facet_conditions(query, today)
     total = session.scalar(select(func.count()).select_from(Instrument).where(*where)) or 0
     stmt = select(Instrument).where(*where)
@@ -306,12 +309,13 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
     return ResultPage(items, total, query.page, query.per_page, facets, query)
 
 
-def _search(session: Session, engine, query: InstrumentQuery, today: date, language: str) -> ResultPage:
+def _search(session: Session, engine, query: InstrumentQuery, today: date, language: str, have=None) -> ResultPage:
     from .metrics import SEARCH_SECONDS, Timer
 
     with Timer(SEARCH_SECONDS, "text" if query.q else "browse"):
         outcome = engine.search(session, query, today, public_condition)
-    items = _in_order(session, outcome.ids, with_relations)
+    known = have(outcome.ids, outcome.terms) if have is not None else set()
+    items = _in_order(session, [i for i in outcome.ids if i not in known], with_relations)
     facets = []
     for facet in FACETS:
         selected = set(query.selected(facet.key))
@@ -323,7 +327,7 @@ def _search(session: Session, engine, query: InstrumentQuery, today: date, langu
     snippets = engine.snippets(items, outcome.terms, language) if outcome.terms else {}
     return ResultPage(items, outcome.total, query.page, query.per_page, facets, query, snippets=snippets,
                       suggestion=outcome.suggestion, notices=outcome.notices, ended=outcome.ended, engine="search",
-                      reach=outcome.reach)
+                      reach=outcome.reach, ids=outcome.ids)
 
 
 def facet_counts(session: Session, query: InstrumentQuery, today: date, public: bool = True) -> list[FacetResult]:

@@ -167,3 +167,22 @@ def test_a_word_that_stops_being_known_is_corrected_on_the_next_request(app, cli
     rename(session, "reach-k", "Iets qzxalfaqzxbetb")
     second, _, carried = get(app, client, url)
     assert carried == 0 and second["search"]["suggestion"] == "qzxalfaqzxbetb"
+
+
+def test_an_answer_computed_again_reuses_the_rows_that_did_not_change(app, client, session, cached):
+    from catalogue.web.http_cache import row_cache
+
+    make_instrument(session, "reach-l", name=f"Aaa {WORD}", summary=f"Over {WORD} en meer.")
+    make_instrument(session, "reach-m", name=f"Bbb {WORD}", summary=f"Ook {WORD} hier.")
+    get(app, client, URL)
+    hits = row_cache.hits
+    rename(session, "reach-l", f"Aab {WORD}")  # in the answer: computed again, the other row from the row cache
+    second, _, carried = get(app, client, URL)
+    assert carried == 0 and row_cache.hits == hits + 1
+    assert [i["name"] for i in second["items"]] == [f"Aab {WORD}", f"Bbb {WORD}"]
+    assert "<mark>" in second["items"][1]["snippet"]
+    item = session.scalar(select(Instrument).where(Instrument.slug == "reach-m"))
+    item.summary = f"Nu iets anders over {WORD}."
+    session.commit()
+    third, _, _ = get(app, client, URL)  # the edited row is loaded again, with its new snippet
+    assert "anders" in third["items"][1]["snippet"]

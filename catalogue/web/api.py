@@ -22,7 +22,7 @@ from ..schemas import (
     RegionOutSchema,
 )
 from . import openapi
-from .http_cache import depends_on
+from .http_cache import depends_on, row_cache
 
 bp = Blueprint("api", __name__)
 
@@ -89,18 +89,22 @@ def instruments():
                  "message": (f"{lookup.woonplaats} ligt in de gemeente {lookup.municipality.name}."
                              if lookup.woonplaats else None)}
     query = parse_query(session, args)
-    result = find_instruments(session, query, language=current_language())
+    rows = row_cache.for_request(current_language(), bool(query.q))  # None: not an anonymous, cacheable request
+    result = find_instruments(session, query, language=current_language(), have=rows and rows.have)
     args = request.args.to_dict(flat=True)
     links = {}
     if result.page < result.pages:
         links["next"] = url_for(".instruments", **{**args, "page": result.page + 1}, _external=True)
     if result.page > 1:
         links["prev"] = url_for(".instruments", **{**args, "page": result.page - 1}, _external=True)
-    items = InstrumentOutSchema(many=True).dump(result.items)
-    if query.q:
-        for item, row in zip(items, result.items):
+    loaded = {row.id: dumped for row, dumped in zip(result.items, InstrumentOutSchema(many=True).dump(result.items))}
+    for row in result.items:
+        if query.q:
             snippet = result.snippets.get(row.id)
-            item["snippet"] = str(snippet) if snippet else None
+            loaded[row.id]["snippet"] = str(snippet) if snippet else None
+        if rows:
+            rows.put(row.id, loaded[row.id])
+    items = [loaded[i] if i in loaded else rows.get(i) for i in (result.ids or list(loaded))]
     body = dict(
         items=items,
         total=result.total,

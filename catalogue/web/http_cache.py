@@ -307,6 +307,77 @@ class PageCache:
 page_cache = PageCache()
 
 
+class RowCache:
+    """The JSON search's items (an instrument's InstrumentOutSchema dump, and its snippet per set of highlighted
+    terms), per instrument, language and date: a search answer computed again after an edit loads and dumps only the
+    rows it does not have (~60 % of its work at 100,000 instruments). An item is used while the journal
+    (catalogue/search/journal.py) shows no change of that instrument since it was stored, like a carried answer."""
+
+    def __init__(self, size: int = 4096):
+        self._items = ByteLRU(16 * 2**20, size, cost=deep_size)
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def for_request(self, language: str, with_snippets: bool) -> "_Rows | None":
+        followed = g.get("http_followed")
+        if followed is None or not _page_cache_on():
+            return None
+        return _Rows(self, current_app.extensions["catalogue_search"].journal, language, with_snippets, followed)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class _Rows:
+    """One request's view of the row cache."""
+
+    def __init__(self, cache: RowCache, journal, language: str, with_snippets: bool, followed):
+        self.cache, self.journal, self.with_snippets, self.followed = cache, journal, with_snippets, followed
+        self.day = (language, date.today())
+        self.terms = None
+        self.found: dict[int, dict] = {}
+
+    def have(self, ids, terms) -> set[int]:
+        self.terms = terms
+        changes: dict = {}
+        for iid in ids:
+            with self.cache._lock:
+                entry = self.cache._items.get((iid, self.day))
+            if entry is None:
+                continue
+            stamp, dump, snippets = entry
+            if stamp not in changes:
+                changes[stamp] = self.journal.since(*stamp)
+            changed = changes[stamp]
+            if changed is None or iid in changed or (self.with_snippets and terms not in snippets):
+                continue
+            self.found[iid] = {**dump, "snippet": snippets[terms]} if self.with_snippets else dict(dump)
+        self.cache.hits += len(self.found)
+        return set(self.found)
+
+    def get(self, iid: int) -> dict:
+        return self.found[iid]
+
+    def put(self, iid: int, dumped: dict) -> None:
+        """Stores a row loaded now; another snippet of a row that is still valid is added to it."""
+        dump = {k: v for k, v in dumped.items() if k != "snippet"}
+        with self.cache._lock:
+            entry = self.cache._items.get((iid, self.day))
+        stamp, snippets = self.followed, {}
+        if entry is not None and entry[1] == dump:
+            changed = self.journal.since(*entry[0])
+            if changed is not None and iid not in changed:
+                stamp, snippets = entry[0], dict(entry[2])
+        if self.with_snippets:
+            snippets[self.terms] = dumped.get("snippet")
+        with self.cache._lock:
+            self.cache._items.put((iid, self.day), (stamp, dump, snippets))
+
+
+row_cache = RowCache()
+
+
 class RecordedCache:
     """What a recorded page (search list, wizard result) recorded when it was rendered, per validator and URL (None:
     it records nothing, e.g. page 2), so a 304 or a stored page records the same event without running the view."""
