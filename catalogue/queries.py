@@ -311,6 +311,7 @@ def find_instruments(session: Session, query: InstrumentQuery, today: date | Non
 
 def _search(session: Session, engine, query: InstrumentQuery, today: date, language: str, have=None) -> ResultPage:
     from .metrics import SEARCH_SECONDS, Timer
+    from .search.snippets import snippets as search_snippets
 
     with Timer(SEARCH_SECONDS, "text" if query.q else "browse"):
         outcome = engine.search(session, query, today, public_condition)
@@ -324,7 +325,7 @@ def _search(session: Session, engine, query: InstrumentQuery, today: date, langu
             FacetValue(code, name, name_en, counts.get(code, 0), code in selected)
             for code, name, name_en in outcome.known[facet.key]
         ]))
-    snippets = engine.snippets(items, outcome.terms, language) if outcome.terms else {}
+    snippets = search_snippets(items, outcome.terms, language) if outcome.terms else {}
     return ResultPage(items, outcome.total, query.page, query.per_page, facets, query, snippets=snippets,
                       suggestion=outcome.suggestion, notices=outcome.notices, ended=outcome.ended, engine="search",
                       reach=outcome.reach, ids=outcome.ids)

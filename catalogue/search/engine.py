@@ -19,16 +19,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
-from whoosh import highlight
-from whoosh import collectors
 from whoosh.collectors import TimeLimit
 
 from ..facets import FACETS
 from . import querying
-from .analysis import DUTCH, strip_html
 from .bitsets import DocBits, from_positions, positions
+from .collector import TopCollector
 from .docmap import DocMap
 from .facettable import FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
@@ -59,49 +56,6 @@ class SearchOutcome:
     terms: frozenset[str] = frozenset()  # stems to highlight
     parsed_text: str = ""
     reach: Reach | None = None  # what the answer depends on, when an edit elsewhere cannot change it (see reach.py)
-
-
-class _Formatter(highlight.Formatter):
-    """<mark> around matched words; everything else HTML-escaped."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
-
-    def _text(self, text):
-        return str(escape(text))
-
-
-class _TopCollector(collectors.TopCollector):
-    """Top-N by score over the allowed documents only, giving up (keeping what it has) at the deadline.
-
-    (whoosh's FilterCollector inside a TimeLimitCollector is bypassed by the latter's loop, hence this.)
-    """
-
-    def __init__(self, limit: int, allowed: set[int], deadline: float):
-        super().__init__(limit, usequality=False)
-        self._sorted = sorted(allowed)
-        self._deadline = deadline
-
-    def collect_matches(self):
-        # score only the allowed documents: skip the matcher to each of them (block skipping, not a full walk)
-        matcher = self.matcher
-        offset = self.offset
-        for n, docnum in enumerate(self._sorted):
-            sub_docnum = docnum - offset
-            if sub_docnum < 0:
-                continue
-            if not matcher.is_active():
-                break
-            if matcher.id() < sub_docnum:
-                matcher.skip_to(sub_docnum)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == sub_docnum:
-                self.collect(sub_docnum)
-            if n & 255 == 255 and time.monotonic() > self._deadline:
-                raise TimeLimit()
 
 
 class SearchEngine:
@@ -416,7 +370,7 @@ class SearchEngine:
         candidates = allowed.bit_count()
         scored = candidates <= BM25_LIMIT and self._ranking_cost(searcher, whoosh_query) <= BM25_BUDGET
         if scored:
-            collector = _TopCollector(wanted + 20, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
+            collector = TopCollector(wanted + 20, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
             try:
                 searcher.search_with_collector(whoosh_query, collector)
             except TimeLimit:
@@ -482,31 +436,7 @@ class SearchEngine:
                             break
         return ranked
 
-    # -- snippets and suggestions -------------------------------------------------------------------------------------
-
-    def snippet(self, text: str | None, terms: frozenset[str], maxchars: int = 220) -> Markup | None:
-        """The best fragment of (HTML) text with the matched words in <mark>, everything else escaped."""
-        plain = strip_html(text)
-        if not plain or not terms:
-            return None
-        fragmenter = highlight.ContextFragmenter(maxchars=maxchars, surround=60)
-        try:
-            out = highlight.highlight(plain, terms, DUTCH, fragmenter, _Formatter(), top=2)
-        except Exception:  # pragma: no cover - a snippet is never worth an error page
-            log.exception("highlighting failed")
-            return None
-        return Markup(out) if out and "<mark>" in out else None
-
-    def snippets(self, items, terms: frozenset[str], language: str = "nl") -> dict[int, Markup]:
-        out = {}
-        for item in items:
-            en = (item.translations or {}).get("en") or {} if language == "en" else {}
-            for text in (en.get("summary"), item.summary, en.get("description"), item.description, item.conditions):
-                found = self.snippet(text, terms)
-                if found:
-                    out[item.id] = found
-                    break
-        return out
+    # -- suggestions -------------------------------------------------------------------------------------------------
 
     def suggest(self, session: Session, text: str, today: date, public_condition, limit: int = 8) -> dict:
         """Search-as-you-type: instruments whose words start with what was typed, and word completions."""

@@ -314,7 +314,8 @@ class RowCache:
     (catalogue/search/journal.py) shows no change of that instrument since it was stored, like a carried answer."""
 
     def __init__(self, size: int = 4096):
-        self._items = ByteLRU(16 * 2**20, size, cost=deep_size)
+        # about 2 kB a row and 0.5 kB a snippet (deep_size per row cost ~10 % of a computed answer)
+        self._items = ByteLRU(16 * 2**20, size, cost=lambda entry: 2048 + 512 * len(entry[2]))
         self._lock = threading.Lock()
         self.hits = 0
 
