@@ -335,7 +335,9 @@ class SearchEngine:
         if certain and not scored and table is self._table and query.instrument_ids is None and cacheable_text(parsed):
             depends = located
             if whoosh_query is not None:  # every instrument with any of the query's terms (and in the location)
-                depends &= self._to_ordinals(self._bits(searcher).evaluate(reach_query(whoosh_query)), searcher, table)
+                wide = reach_query(whoosh_query)
+                depends &= text_bits if wide is whoosh_query else \
+                    self._to_ordinals(self._bits(searcher).evaluate(wide), searcher, table)
             reach = Reach(self._lineage, today, query, depends, table.known, candidates)
         return SearchOutcome(ids=ids, total=total, counts=counts, known=table.known, ended=ended, suggestion=suggestion,
                              notices=notices, terms=terms, parsed_text=parsed.text(), reach=reach)

@@ -33,8 +33,6 @@ from .onepass import Text as TEXT
 from .storage import IndexStorage
 
 SCHEMA_VERSION = 1
-SMALL_SEGMENTS = 8  # incremental writes merge their small segments (< SMALL_DOCS documents) once there are this many
-SMALL_DOCS = 1000
 INDEX_NAME = f"instruments_v{SCHEMA_VERSION}"
 
 # Field weights: name > kind > summary > the rest. Applied as query boosts (see querying.FIELDS).
@@ -263,10 +261,7 @@ class IndexStore:
                 else:  # update_document's delete by the unique key, with the given searcher
                     writer.delete_by_term("key", doc["key"], searcher=current)
                     writer.add_document(**doc)
-            # no merge while the new small segments are few: MERGE_SMALL at every edit re-merged the growing tail
-            # (30-300 ms at 100,000 instruments); every SMALL_SEGMENTS-th write merges them (and `optimize` all)
-            small = sum(1 for segment in writer.segments if segment.doc_count_all() < SMALL_DOCS)
-            writer.commit(merge=small >= SMALL_SEGMENTS)
+            writer.commit()
         except BaseException:
             writer.cancel()
             raise

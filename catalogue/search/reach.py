@@ -54,9 +54,12 @@ def cacheable_text(parsed: querying.ParsedQuery) -> bool:
 
 
 def reach_query(whoosh_query: wq.Query) -> wq.Query:
-    """Any of the query's leaves (terms, phrases; excluded ones too): the documents that contain a word of the query."""
-    leaves = list(whoosh_query.leaves()) if not whoosh_query.is_leaf() else [whoosh_query]
-    return wq.Or(leaves) if len(leaves) > 1 else leaves[0]
+    """Any of the query's leaves (terms, phrases; excluded ones too): the documents that contain a word of the query.
+    The query itself when it is already that (one word: its fields and synonyms, OR'ed)."""
+    if whoosh_query.is_leaf() or (isinstance(whoosh_query, wq.Or)
+                                  and all(child.is_leaf() for child in whoosh_query.subqueries)):
+        return whoosh_query
+    return wq.Or(list(whoosh_query.leaves()))
 
 
 def still_valid(engine, reach: Reach, changed) -> bool:
