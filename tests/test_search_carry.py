@@ -234,3 +234,27 @@ def test_a_map_of_an_older_table_ignores_instruments_a_derived_table_added(tmp_p
         assert 21 in docmap.unplaced and all(o < 20 for o in docmap.ords)
     fresh = DocMap.build(searcher.reader(), new)
     assert fresh.size == 21 and 21 not in fresh.unplaced
+
+
+def test_merging_small_segments_keeps_the_built_one_first(tmp_path):
+    """whoosh's MERGE_SMALL returns the segments it keeps sorted by size, so after a bulk import and some edits a
+    smaller segment stood before the built one and every document was renumbered; catalogue.search.index.merge_small_in_order
+    keeps their order (the built one keeps its numbers through every merge)."""
+    from catalogue.search.index import merge_small_in_order
+
+    def first_is_built(policy) -> bool:
+        rng = random.Random(5)
+        path = tmp_path / policy.__name__
+        path.mkdir()
+        ix = whoosh_index.create_in(str(path), SCHEMA, indexname=INDEX_NAME)
+        write(ix, {i: doc(i, rng) for i in range(1, 201)}, optimize=True)
+        write(ix, {i: doc(i, rng) for i in range(300, 330)}, merge=policy)  # a bulk import: a middle-sized segment
+        for n in range(60):
+            iid = 1 + (n * 7) % 25
+            write(ix, {iid: doc(iid, rng)}, merge=policy)
+            if ix._segments()[0].doc_count_all() < 200:
+                return False
+        return True
+
+    assert not first_is_built(MERGE_SMALL)  # what happened at 100,000 instruments
+    assert first_is_built(merge_small_in_order)
