@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.writing import MERGE_SMALL, OPTIMIZE
 
 from catalogue.search.bitsets import DocBits, from_positions, positions
@@ -17,6 +18,17 @@ from catalogue.search.segments import Layout, reopen
 
 WORDS = ["jobcoach", "proefplaats", "scholing", "premie", "nazorg", "werkplek", "subsidie", "taalles"]
 TERMS = [("words", w) for w in WORDS] + [("name", "jobcoach"), ("words", "ontbreekt")]
+
+
+def _stem(word: str) -> str:
+    from catalogue.search.analysis import DUTCH
+
+    return next(iter(DUTCH(word))).text
+
+
+# phrases go through whoosh's matchers (DocBits._whoosh) and are carried over like terms
+PHRASES = [wq.Phrase("summary", [_stem(a), _stem(b)])
+           for a, b in (("jobcoach", "premie"), ("scholing", "nazorg"), ("subsidie", "taalles"), ("premie", "werkplek"))]
 
 
 @dataclass
@@ -79,6 +91,8 @@ def test_carried_bits_and_docmap_equal_fresh_ones_through_writes_merges_and_tabl
     docmap = DocMap.build(searcher.reader(), table)
     for term in TERMS:
         bits.term(*term)
+    for phrase in PHRASES:
+        bits.evaluate(phrase)
     layouts, shifted = set(), False
     next_id = 200
     for step in range(40):
@@ -124,6 +138,9 @@ def test_carried_bits_and_docmap_equal_fresh_ones_through_writes_merges_and_tabl
         assert bits.live == fresh_bits.live
         for term in TERMS:
             assert bits.term(*term) == fresh_bits.term(*term), (step, term)
+        for phrase in PHRASES:
+            assert bits.evaluate(phrase) == fresh_bits.evaluate(phrase), (step, phrase)
+        assert any(bits.evaluate(phrase) for phrase in PHRASES)
         fresh_map = DocMap.build(fresh_searcher.reader(), table)
         same_map(docmap, fresh_map)
         every = table.all

@@ -104,7 +104,9 @@ def instruments():
             loaded[row.id]["snippet"] = str(snippet) if snippet else None
         if rows:
             rows.put(row.id, loaded[row.id])
-    items = [loaded[i] if i in loaded else rows.get(i) for i in (result.ids or list(loaded))]
+    # in the search's order; an id whose row is gone (deleted since the index was followed) is left out, as before
+    items = [item for i in (result.ids or list(loaded))
+             if (item := loaded.get(i) or (rows.get(i) if rows else None)) is not None]
     body = dict(
         items=items,
         total=result.total,

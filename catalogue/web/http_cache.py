@@ -357,8 +357,8 @@ class _Rows:
         self.cache.hits += len(self.found)
         return set(self.found)
 
-    def get(self, iid: int) -> dict:
-        return self.found[iid]
+    def get(self, iid: int) -> dict | None:
+        return self.found.get(iid)
 
     def put(self, iid: int, dumped: dict) -> None:
         """Stores a row loaded now; another snippet of a row that is still valid is added to it."""
