@@ -52,8 +52,12 @@ class CardInstrument:
     terms: tuple[TaxonomyTerm, ...] = ()
     parameter_values: tuple[ParameterValue, ...] = ()
 
+    by_taxonomy: dict[str, list[TaxonomyTerm]] | None = None
+
     lifecycle = Instrument.lifecycle
-    terms_of = Instrument.terms_of
+
+    def terms_of(self, taxonomy: str) -> list[TaxonomyTerm]:
+        return self.by_taxonomy.get(taxonomy, []) if self.by_taxonomy is not None else []
 
 
 def load_cards(session: Session, ids: list[int]) -> dict[int, CardInstrument]:
@@ -70,6 +74,7 @@ def load_cards(session: Session, ids: list[int]) -> dict[int, CardInstrument]:
         instrument_term.c.instrument_id.in_(ids))).all()
     terms = {t.id: t for t in session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.id.in_({t for _i, t in pairs})))}
     by_instrument: dict[int, list[TaxonomyTerm]] = {}
+    order = {t: (t.taxonomy, t.sort_order, t.id) for t in terms.values()}  # the relationship's order
     for instrument_id, term_id in pairs:
         by_instrument.setdefault(instrument_id, []).append(terms[term_id])
     values: dict[int, list[ParameterValue]] = {}
@@ -78,7 +83,10 @@ def load_cards(session: Session, ids: list[int]) -> dict[int, CardInstrument]:
         values.setdefault(pv.instrument_id, []).append(pv)
     for card in cards.values():
         card.kind, card.provider = kinds[card.kind_id], providers[card.provider_id]
-        card.terms = tuple(sorted(by_instrument.get(card.id, ()), key=lambda t: (t.taxonomy, t.sort_order, t.id)))
+        card.terms = tuple(sorted(by_instrument.get(card.id, ()), key=order.__getitem__))
+        card.by_taxonomy = {}
+        for term in card.terms:
+            card.by_taxonomy.setdefault(term.taxonomy, []).append(term)
         card.parameter_values = tuple(values.get(card.id, ()))
     return cards
 
