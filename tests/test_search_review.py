@@ -181,3 +181,11 @@ def test_search_boxes_offer_suggestions_without_inline_script(client):
         assert 'data-suggest="/api/v1/suggest"' in html
         assert "<script>" not in html and "onclick" not in html
     assert 'data-suggest="/en/api/v1/suggest"' in page(client, "/en/instrumenten")
+
+
+def test_the_word_lists_are_kept_as_hashes_and_answer_membership():
+    from array import array
+
+    words = wordlist.Words(array("q", sorted(hash(w) for w in ("werk", "fit", "garantie", "baan"))))
+    assert "werk" in words and "baan" in words and "proefplaatsnig" not in words and len(words) == 4
+    assert wordlist.is_word("werkfit", words)  # a compound of two known parts (the extra words)

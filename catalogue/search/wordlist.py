@@ -8,9 +8,11 @@ follower's first round (catalogue/search/follower.py), or on first use.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import threading
+from array import array
 from pathlib import Path
 
 from .analysis import fold
@@ -22,23 +24,40 @@ WORD_LISTS = tuple(Path(p) for p in os.environ.get(
 MIN_PART = 3
 
 _lock = threading.Lock()
-_words: frozenset[str] | None = None
+_words: "Words | None" = None
 
 
-def _load() -> frozenset[str]:
-    words: set[str] = set()
+class Words:
+    """The words as a sorted array of their 64-bit hashes (this process's str hash: the array is built and read in one
+    process): 3.7 MB for the ~467,000 words instead of 66 MB as a set of strings, which every worker holds. A word that
+    is not in the lists is taken for one only if its hash equals one of theirs: odds of about 1 in 4 * 10**13."""
+
+    def __init__(self, hashes: array):
+        self._hashes = hashes  # sorted
+
+    def __contains__(self, word: str) -> bool:
+        key = hash(word)
+        i = bisect.bisect_left(self._hashes, key)
+        return i < len(self._hashes) and self._hashes[i] == key
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
+def _load() -> Words:
+    hashes = array("q")
     for path in WORD_LISTS:
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().split("\n")
-            words.update(fold(word) for line in lines if (word := line.strip()) and not word.endswith("'s"))
+                hashes.extend(hash(fold(word)) for line in handle
+                              if (word := line.strip()) and not word.endswith("'s"))
         except OSError:
             log.warning("word list %s is missing (install wdutch and wamerican); spelling suggestions are offered "
                         "for every word that is not in the index", path)
-    return frozenset(words)
+    return Words(array("q", sorted(hashes)))  # duplicates (a word in both lists) do no harm to the bisection
 
 
-def words() -> frozenset[str]:
+def words() -> Words:
     global _words
     if _words is None:
         with _lock:
@@ -48,7 +67,7 @@ def words() -> frozenset[str]:
 
 
 def available() -> bool:
-    return bool(words())
+    return bool(len(words()))
 
 
 def is_word(word: str, extra=None) -> bool:
