@@ -155,3 +155,14 @@ def test_rebuild_index_stores_its_position(own_db, tmp_path):
     with own_db.session_factory() as session:
         figures = rebuild_index(engine, session)
         assert engine.store.read_state()["cursor"] == changelog.head(session) == figures["cursor"]
+
+
+def test_advance_moves_the_cursor_and_keeps_the_skipped_ids_as_holes_until_they_expire():
+    holes = {3: 0.0, 5: 100.0}  # 3 was missed long ago (rolled back), 5 recently
+    entries = [(5, "instrument", 1, None), (9, "instrument", 2, None)]
+    assert changelog.advance(6, holes, entries, now=200.0) == 9
+    assert holes == {7: 200.0, 8: 200.0}  # 3 expired, 5 arrived, 7 and 8 skipped below 9
+    far = [(6000, "instrument", 3, None)]
+    holes = {}
+    assert changelog.advance(10, holes, far, now=1.0) == 6000 and min(holes) == 6000 - changelog.HOLE_WINDOW
+    assert changelog.advance(6000, holes, [], now=1.0 + changelog.HOLE_SECONDS + 1) == 6000 and holes == {}

@@ -45,7 +45,6 @@ from ..db import utc_now
 
 BATCH = 500  # change-log entries per round: a round holds SQLite's write lock while it compares, so rounds stay short
 CHUNK = 500  # instruments loaded at once
-HOLE_WINDOW = 1000
 
 
 @dataclass
@@ -84,16 +83,7 @@ def record(session: Session, today: date | None = None, limit: int = BATCH) -> R
     else:
         holes = {int(k): v for k, v in (state.holes or {}).items()}
         entries = changelog.read(session, state.cursor, set(holes), limit=limit)
-        now = time.time()
-        holes = {h: since for h, since in holes.items() if now - since <= changelog.HOLE_SECONDS}
-        previous = state.cursor
-        for entry in entries:
-            entry_id = entry[0]
-            holes.pop(entry_id, None)
-            if entry_id > previous:
-                for missing in range(max(previous + 1, entry_id - HOLE_WINDOW), entry_id):
-                    holes[missing] = now
-                previous = entry_id
+        previous = changelog.advance(state.cursor, holes, entries, time.time())
         if entries:
             ids, _ = changelog.affected_instruments(session, entries)
         state.cursor = previous

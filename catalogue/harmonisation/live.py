@@ -162,11 +162,8 @@ class Snapshot:
     def follow(self, session: Session, entries) -> bool:
         """Applies change-log entries (after `position`, and holes that appeared); False, with nothing changed, when
         they cannot be followed per instrument (then compute the snapshot again)."""
-        now = time.monotonic()
-        for hole, since in list(self.holes.items()):
-            if now - since > changelog.HOLE_SECONDS:
-                del self.holes[hole]  # a rolled-back transaction's id
         if not entries:
+            changelog.advance(self.position, self.holes, entries, time.monotonic())  # holes waited for too long go
             return True
         if len(entries) >= MAX_ENTRIES or any(entity != "instrument" for _, entity, _, _ in entries):
             return False
@@ -174,14 +171,7 @@ class Snapshot:
         if len(ids) > MAX_CHANGED:
             return False
         self.apply(session, ids)
-        previous = self.position
-        for entry_id, _, _, _ in entries:
-            self.holes.pop(entry_id, None)
-            if entry_id > previous:
-                for missing in range(max(previous + 1, entry_id - 1000), entry_id):
-                    self.holes[missing] = now
-                previous = entry_id
-        self.position = previous
+        self.position = changelog.advance(self.position, self.holes, entries, time.monotonic())
         return True
 
     def apply(self, session: Session, ids: set[int]) -> None:

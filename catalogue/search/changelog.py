@@ -24,6 +24,7 @@ from ..models import IndexChange, Instrument, Provider, instrument_municipality,
 
 CHANNEL = "index_change"
 HOLE_SECONDS = 120.0
+HOLE_WINDOW = 1000  # ids skipped further below a new entry than this are not waited for
 RETENTION = timedelta(days=7)
 
 # table -> (entity written to the log, the column holding its id, operations)
@@ -118,7 +119,24 @@ def read(session: Session, after: int, holes: set[int] | frozenset = frozenset()
         .where(cond).order_by(IndexChange.id).limit(limit))]
 
 
-def recent_holes(session: Session, cursor: int, window: int = 1000) -> set[int]:
+def advance(cursor: int, holes: dict[int, float], entries, now: float) -> int:
+    """A follower's cursor after `entries` (read after `cursor` or among `holes`, oldest first). `holes` (id -> when
+    first missed) is updated in place: holes waited for longer than HOLE_SECONDS are dropped (rolled back), each entry
+    read leaves them, and the ids skipped below a new entry (at most HOLE_WINDOW back) join them."""
+    for hole, since in list(holes.items()):
+        if now - since > HOLE_SECONDS:
+            del holes[hole]
+    for entry in entries:
+        entry_id = entry[0]
+        holes.pop(entry_id, None)
+        if entry_id > cursor:
+            for missing in range(max(cursor + 1, entry_id - HOLE_WINDOW), entry_id):
+                holes[missing] = now
+            cursor = entry_id
+    return cursor
+
+
+def recent_holes(session: Session, cursor: int, window: int = HOLE_WINDOW) -> set[int]:
     """Ids below the cursor that are not (yet) in the log: transactions still running when the cursor was taken."""
     present = set(session.scalars(select(IndexChange.id).where(IndexChange.id > cursor - window,
                                                                IndexChange.id <= cursor)))

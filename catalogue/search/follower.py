@@ -203,18 +203,8 @@ class Follower:
         if self._is_writer():
             self._check_index(session)
         entries = changelog.read(session, self.cursor, set(self.holes), limit=BATCH)
-        for hole, since in list(self.holes.items()):
-            if now - since > changelog.HOLE_SECONDS:
-                del self.holes[hole]  # a rolled-back transaction's id
+        previous = changelog.advance(self.cursor, self.holes, entries, now)
         if entries:
-            previous = self.cursor
-            for entry in entries:
-                entry_id = entry[0]
-                self.holes.pop(entry_id, None)
-                if entry_id > previous:
-                    for missing in range(max(previous + 1, entry_id - 1000), entry_id):
-                        self.holes[missing] = now
-                    previous = entry_id
             ids, related = changelog.affected_instruments(session, entries)
             engine.apply(session, ids, write_index=self._index_ready())
             if self._index_ready():
