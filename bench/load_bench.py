@@ -426,6 +426,12 @@ def run_edits(instruments: int, seconds: float, reuse: bool) -> dict:
     return results
 
 
+def memory_text(results: dict) -> str:
+    """Each worker's anonymous and file-backed memory, in MB."""
+    return ", ".join(f"anon {m.get('RssAnon', 0):.0f} + file {m.get('RssFile', 0):.0f}"
+                     for m in results.get("worker_memory", []))
+
+
 def report_edits(results: dict) -> None:
     print(f"\n{results['instruments']} instruments, one edit per second against none (baseline); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
@@ -456,8 +462,7 @@ def report_edits(results: dict) -> None:
     shown = lambda values: ", ".join("-" if v is None else f"{v:.2f}" for v in values)  # noqa: E731
     print(f"edit visible in JSON search after (s): first answer {shown(vis['first_s'])}; in every worker "
           f"{shown(vis['all_workers_s'])} (target <= 1 s at 100,000)")
-    print("memory per worker (MB): " + ", ".join(f"anon {m.get('RssAnon', 0):.0f} + file {m.get('RssFile', 0):.0f}"
-                                               for m in results.get("worker_memory", [])))
+    print(f"memory per worker (MB): {memory_text(results)}")
 
 
 def run(instruments: int, seconds: float, connections: list[int], reuse: bool, with_datasette: bool = True) -> dict:
@@ -497,8 +502,7 @@ def run(instruments: int, seconds: float, connections: list[int], reuse: bool, w
 def report(results: dict) -> None:
     print(f"\n{results['instruments']} instruments; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           f"(shared machine); largest worker RSS {results['worker_rss_mb']:.0f} MB ("
-          + ", ".join(f"anon {m.get('RssAnon', 0):.0f} + file {m.get('RssFile', 0):.0f}" for m in results.get("worker_memory", []))
-          + " MB per worker; file = the mapped index, shared)")
+          + memory_text(results) + " MB per worker; file = the mapped index, shared)")
     print(f"{'scenario':34} {'ours req/s':>10} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'load':>5} "
           f"{'ds req/s':>9} {'ds p99':>7} {'ratio':>6}")
     for name, entry in results["scenarios"].items():
