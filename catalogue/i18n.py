@@ -47,9 +47,9 @@ def url_in_language(language: str) -> str:
     return prefix + request.path + (f"?{query}" if query else "")
 
 
-def localized(obj, field: str) -> str | None:
-    """A content field in the current language; content without a translation stays Dutch."""
-    language = current_language()
+def localized(obj, field: str, language: str | None = None) -> str | None:
+    """A content field in the current language (or `language`); content without a translation stays Dutch."""
+    language = language or current_language()
     if language != DEFAULT_LANGUAGE:
         translations = getattr(obj, "translations", None)
         if isinstance(translations, dict):
@@ -62,10 +62,11 @@ def localized(obj, field: str) -> str | None:
     return getattr(obj, field, None)
 
 
-def untranslated(obj, field: str) -> bool:
+def untranslated(obj, field: str, language: str | None = None) -> bool:
     """True on a page in another language when this content field has no translation (it is shown in Dutch)."""
     value = getattr(obj, field, None) if obj is not None else None
-    return bool(value) and current_language() != DEFAULT_LANGUAGE and localized(obj, field) == value
+    language = language or current_language()
+    return bool(value) and language != DEFAULT_LANGUAGE and localized(obj, field, language) == value
 
 
 def dutch_only(text) -> Markup | str:

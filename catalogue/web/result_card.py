@@ -13,7 +13,7 @@ from urllib.parse import quote
 from flask import g, url_for
 from markupsafe import Markup
 
-from ..i18n import DEFAULT_LANGUAGE, current_language, localized, markup_gettext, untranslated_mark
+from ..i18n import current_language, localized, markup_gettext, untranslated, untranslated_mark
 from ..parameters import amount_text, applicant_text, decision_period_text, duration_text
 from ..wizard import restrictions
 from .public import term_name
@@ -55,7 +55,7 @@ class _Page:
 
     def localized(self, obj, field: str) -> str:
         """localized() of a kind or term, escaped, once per object and field."""
-        return self.text((type(obj).__name__, obj.id, field), lambda: _e(localized(obj, field) or ""))
+        return self.text((type(obj).__name__, obj.id, field), lambda: _e(localized(obj, field, self.language) or ""))
 
 
 def _page() -> _Page:
@@ -72,18 +72,6 @@ def _e(value) -> str:
         return str(value)
     return (str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
             .replace('"', "&#34;"))
-
-
-def _translated(item, field: str, language: str) -> tuple[str | None, bool]:
-    """(the field in the page's language, whether it is shown in Dutch for want of a translation): i18n.localized and
-    i18n.untranslated for the card's columns."""
-    dutch = getattr(item, field, None)
-    if language == DEFAULT_LANGUAGE:
-        return dutch, False
-    value = ((item.translations or {}).get(language) or {}).get(field) if isinstance(item.translations, dict) else None
-    if value:
-        return value, value == dutch
-    return dutch, bool(dutch)
 
 
 def badges(item) -> Markup:
@@ -128,8 +116,8 @@ def result_card(match, choices) -> Markup:
     """One instrument of the wizard's result: what it is, from whom, for whom, why it is here, how to apply."""
     item, page = match.card, _page()
     labels, language = page.labels, page.language
-    name, slug = _e(_translated(item, "name", language)[0] or ""), _e(item.slug)
-    summary, summary_nl = _translated(item, "summary", language)
+    name, slug = _e(localized(item, "name", language) or ""), _e(item.slug)
+    summary, summary_nl = localized(item, "summary", language), untranslated(item, "summary", language)
     limits = restrictions(item)
     for_whom = "; ".join(", ".join(page.localized(t, "name") for t in terms)
                          for terms in limits.values()) if limits else labels["everyone"]
@@ -139,7 +127,7 @@ def result_card(match, choices) -> Markup:
     origin_html = page.text(("origin", origin.decider, origin.place, origin.unconfirmed, choices.municipality.name),
                             lambda: str(origin_text(origin, choices)))
     weeks = item.decision_period_weeks
-    how, how_nl = _translated(item, "how_to_apply", language)
+    how, how_nl = localized(item, "how_to_apply", language), untranslated(item, "how_to_apply", language)
     if how:
         how_html = (f'<div class="rich-text"{LANG_NL if how_nl else ""}>{how}</div>'
                     + (f"<p>{labels['dutch']}</p>" if how_nl else ""))
