@@ -67,3 +67,7 @@ class ByteLRU:
 
     def values(self):
         return self._items.values()
+
+    def items(self):
+        """(key, value) pairs, the least recently used first."""
+        return self._items.items()

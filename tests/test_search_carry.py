@@ -157,6 +157,52 @@ def test_carried_bits_and_docmap_equal_fresh_ones_through_writes_merges_and_tabl
     assert max(layouts) > 2
 
 
+def test_bitsets_not_asked_for_during_several_generations_are_still_carried_not_read_again(tmp_path, monkeypatch):
+    """With one edit per second, a term a search asks only every minute skips many generations: it is carried from
+    the generation that last computed it (its layout mapped straight onto the current one), through merges that move
+    and compact segments, and equals what a fresh searcher computes; its postings in the old segments are not read
+    again."""
+    rng = random.Random(23)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    docs = {iid: doc(iid, rng) for iid in range(1, 101)}
+    for chunk in (range(1, 61), range(61, 66), range(66, 101)):
+        write(ix, {i: docs[i] for i in chunk}, merge=lambda w, s: s)
+    searcher = ix.searcher()
+    bits = DocBits(searcher)
+    asked = TERMS + PHRASES
+    for item in asked:
+        bits.evaluate(wq.Term(*item) if isinstance(item, tuple) else item)
+    full_reads = []
+    original = DocBits._postings
+
+    def counting(self, fieldname, text, leaves):
+        if leaves is None:
+            full_reads.append((fieldname, text))
+        return original(self, fieldname, text, leaves)
+
+    monkeypatch.setattr(DocBits, "_postings", counting)
+    for step in range(16):
+        iid = rng.choice(sorted(docs))
+        docs[iid] = doc(iid, rng)
+        write(ix, {iid: docs[iid]}, merge=lambda w, s: s if step % 4 else MERGE_SMALL(w, s))
+        if step == 9:
+            write(ix, {}, deletes=[iid], merge=MERGE_SMALL)
+            del docs[iid]
+        searcher = reopen(ix, searcher)
+        bits = DocBits(searcher, previous=bits)
+        item = asked[step % 5]  # only a few are asked between the generations; the others wait
+        bits.evaluate(wq.Term(*item) if isinstance(item, tuple) else item)
+    fresh = ix.searcher()
+    fresh_bits = DocBits(fresh)
+    monkeypatch.setattr(DocBits, "_postings", original)
+    for item in asked:
+        q = wq.Term(*item) if isinstance(item, tuple) else item
+        assert bits.evaluate(q) == fresh_bits.evaluate(q), item
+    assert bits.evaluate(PHRASES[0]) and bits.term("words", "jobcoach")
+    assert full_reads == [], "carried bitsets should not read a term's postings in the old segments again"
+    fresh.close()
+
+
 def test_reopen_reuses_unchanged_segments_with_their_new_deletions(tmp_path):
     rng = random.Random(5)
     ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
@@ -191,8 +237,8 @@ def test_the_usual_pattern_one_large_segment_and_merged_small_ones_at_its_end(tm
         write(ix, {iid: doc(iid, rng)})
         searcher = reopen(ix, searcher)
         new_bits = DocBits(searcher, previous=bits)
-        carry = new_bits._carry
-        in_place_merges += bool(carry is not None and carry.in_place and carry.new.parts and
+        carry = new_bits.layout.carry_from(bits.layout)
+        in_place_merges += bool(carry.moves and carry.in_place and carry.new.parts and
                                 len(carry.moves) < len(carry.old.parts))
         bits = new_bits
         docmap = docmap.updated(searcher.reader(), table)

@@ -4,14 +4,19 @@ whoosh's matchers walk postings one document at a time in Python, which costs ~0
 query expanded over seven fields and a synonym group. Here every (field, term) becomes an int bitset once per searcher
 generation; And/Or/AndNot are then single big-int operations. Phrases and anything unusual fall back to whoosh.
 
-After an incremental write the next generation's `DocBits` starts from the previous one's cache: a term's bitset is the
-old one renumbered (`segments.Carry`: kept segments keep their documents), minus the new deletions, plus the term's
-postings in the new segments only; so an edit costs a few big-int operations per term instead of re-reading its
-postings. The cache is bounded in entries and in bytes (a bitset is as wide as the index: 12.5 kB at 100,000).
+After an incremental write the next generation's `DocBits` takes over what earlier generations computed: a term's
+bitset is the old one renumbered (`segments.Carry`: kept segments keep their documents), minus the new deletions, plus
+the term's postings in the new segments only; so an edit costs a few big-int operations per term instead of re-reading
+its postings. Carrying is lazy, when a search asks, and reaches back over any number of generations: each carried-over
+bitset keeps the layout it is numbered in, and `Layout.carry_from` maps that layout straight onto the current one. (With
+one edit per second, the terms a search asks only every minute were otherwise read anew each time.) The caches are
+bounded in entries and in bytes (a bitset is as wide as the index: 12.5 kB at 100,000); the generations of one index
+share one lock, as the follower hands a cache over while requests still use it.
 """
 from __future__ import annotations
 
 import re
+import threading
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -83,19 +88,42 @@ class DocBits:
         self.size = self.layout.size
         self.live = ((1 << self.size) - 1) & ~from_positions(self.layout.dead(), self.size)
         self._cache = ByteLRU(max_bytes, max_terms, cost=_nbytes)
-        self._older: ByteLRU | None = None  # the previous generation's cache, emptied as its entries are carried
-        self._carry = None
-        self._fresh: list = []
-        self._fresh_searchers: list | None = None  # (subsearcher, offset) of the fresh segments
+        self._lock = threading.Lock() if previous is None else previous._lock
+        self._older: ByteLRU | None = None  # key -> (layout, bitset) of earlier generations, not asked for here yet
+        self._carries: dict[int, tuple] = {}  # id(layout) -> (layout, Carry, fresh leaves, fresh subsearchers)
         if previous is not None and previous.searcher is not searcher:
-            carry = self.layout.carry_from(previous.layout)
-            if carry.moves:
-                self._carry = carry
-                self._older = previous._cache
-                leaves = list(self.reader.leaf_readers())
-                self._fresh = [leaves[i] for i in carry.fresh]
-                subsearchers = searcher.subsearchers
-                self._fresh_searchers = [subsearchers[i] for i in carry.fresh] if subsearchers else None
+            self._older = previous._hand_over(max_bytes, max_terms)
+
+    def _hand_over(self, max_bytes: int, max_terms: int) -> ByteLRU:
+        """What the next generation may carry: this generation's bitsets (the most recently used last) after what
+        it had not carried itself yet. This generation stops carrying (a request still on it computes anew)."""
+        with self._lock:
+            older = self._older if self._older is not None else \
+                ByteLRU(max_bytes, max_terms, cost=lambda entry: _nbytes(entry[1]))
+            self._older = None
+            for key, bits in self._cache.items():
+                older.put(key, (self.layout, bits))
+            return older
+
+    def _carried(self, key):
+        """The key's bitset from an earlier generation, renumbered for this one and without this one's deletions, and
+        the carry it came by (its `fresh` segments still have to be read); None when no generation has it."""
+        with self._lock:
+            older = self._older
+            entry = older.pop(key) if older is not None else None
+        if entry is None:
+            return None
+        layout, old = entry
+        carried = self._carries.get(id(layout))
+        if carried is None or carried[0] is not layout:
+            carry = self.layout.carry_from(layout)
+            leaves = list(self.reader.leaf_readers())
+            subsearchers = self.searcher.subsearchers
+            carried = (layout, carry, [leaves[i] for i in carry.fresh],
+                       [subsearchers[i] for i in carry.fresh] if subsearchers else None)
+            self._carries[id(layout)] = carried
+        _, carry, fresh, fresh_searchers = carried
+        return carry.bits(old) & self.live, fresh, fresh_searchers
 
     @property
     def nbytes(self) -> int:
@@ -103,30 +131,29 @@ class DocBits:
         return self._cache.nbytes
 
     def _cached(self, key, compute) -> int:
-        value = self._cache.get(key)
+        with self._lock:
+            value = self._cache.get(key)
         if value is None:
             value = compute()
-            self._cache.put(key, value)
+            with self._lock:
+                self._cache.put(key, value)
         return value
 
-    def forget_older(self) -> None:
-        """Stops carrying from the previous generation (what was not carried yet is computed anew when asked)."""
-        self._older = None
-
     def term(self, fieldname: str, text) -> int:
+        key = ("t", fieldname, text)
+
         def compute():
-            older = self._older
-            if older is not None:
-                old = older.pop(("t", fieldname, text), None)  # an older search may recompute it: harmless
-                if old is not None:
-                    return (self._carry.bits(old) & self.live) | self._postings(fieldname, text, self._fresh)
+            carried = self._carried(key)  # an older search may recompute it meanwhile: harmless
+            if carried is not None:
+                bits, fresh, _ = carried
+                return bits | self._postings(fieldname, text, fresh)
             try:
                 if (fieldname, text) not in self.reader:
                     return 0
                 return self._postings(fieldname, text, None)
             except Exception:
                 return 0
-        return self._cached(("t", fieldname, text), compute)
+        return self._cached(key, compute)
 
     def _postings(self, fieldname: str, text, leaves) -> int:
         if leaves is not None and not leaves:
@@ -143,12 +170,11 @@ class DocBits:
         key = ("q", repr(q))
 
         def compute():
-            older = self._older
-            if older is not None and self._fresh_searchers is not None:
-                old = older.pop(key, None)
-                if old is not None:
-                    fresh = (offset + d for sub, offset in self._fresh_searchers for d in q.docs(sub))
-                    return (self._carry.bits(old) & self.live) | (from_positions(fresh, self.size) & self.live)
+            carried = self._carried(key)
+            if carried is not None and carried[2] is not None:
+                bits, _, fresh_searchers = carried
+                fresh = (offset + d for sub, offset in fresh_searchers for d in q.docs(sub))
+                return bits | (from_positions(fresh, self.size) & self.live)
             return from_positions(self.searcher.docs_for_query(q), self.size) & self.live
         return self._cached(key, compute)
 

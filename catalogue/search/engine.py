@@ -223,9 +223,7 @@ class SearchEngine:
                 return previous
             if searcher is not self._searcher:  # an older generation still in use: bitsets of its own, not kept
                 return DocBits(searcher)
-            self._docbits = DocBits(searcher, previous=current)
-            if current is not None:
-                current.forget_older()  # at most two generations' caches: the new one and what it has not carried yet
+            self._docbits = DocBits(searcher, previous=current)  # takes over what `current` may hand on
             self._previous_bits = current
             return self._docbits
 
