@@ -127,7 +127,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_search(app: Flask) -> None:
     """One search engine per app, behind the pages and the API, registered for its database and kept in step with it by
     a change-log follower: a background thread per process (started by the first request, so forked gunicorn workers
-    each run their own), or inside requests when testing (SEARCH_FOLLOW = "request")."""
+    each run their own), or inside requests when testing (SEARCH_FOLLOW = "request"). SEARCH_ROLE (follower.ROLES)
+    says whether this process may write the node's index: `catalogue serve` runs workers as "reader" beside one
+    `catalogue index follow` process that writes it."""
     from .search import register
     from .search.engine import SearchEngine
     from .search.follower import Follower
@@ -136,18 +138,25 @@ def _init_search(app: Flask) -> None:
     engine = SearchEngine(app.config["INDEX_DIR"], synonyms=load(app.config.get("SYNONYMS_FILE"),
                                                                  app.config.get("SYNONYMS_DIR")))
     db = app.extensions["catalogue_db"]
-    postgres = db.engine.dialect.name == "postgresql"
     mode = app.config.get("SEARCH_FOLLOW") or ("request" if app.testing else "thread")
-    follower = Follower(
-        engine, db.session_factory, in_requests=mode == "request",
-        poll_interval=float(app.config.get("SEARCH_POLL_INTERVAL") or (1.0 if postgres else 0.25)),  # SQLite: no NOTIFY
-        optimize_after=float(app.config.get("SEARCH_OPTIMIZE_AFTER") or 60.0),
-        settle_heap=bool(app.config.get("HEAP_SETTLE", mode == "thread")),
-        listen_conninfo=db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        if postgres else None)
+    follower = Follower(engine, db.session_factory, in_requests=mode == "request",
+                        settle_heap=bool(app.config.get("HEAP_SETTLE", mode == "thread")),
+                        role=app.config.get("SEARCH_ROLE") or "any", **follow_settings(app))
     app.extensions["catalogue_search"] = engine
     register(app.config["DATABASE_URL"], engine)
     app.before_request(follower.start)
+
+
+def follow_settings(app: Flask) -> dict:
+    """How a follower of this app's database waits for changes: LISTEN/NOTIFY on PostgreSQL, polling (also the fallback
+    there) every SEARCH_POLL_INTERVAL seconds; and when the index writer merges the index."""
+    db = app.extensions["catalogue_db"]
+    postgres = db.engine.dialect.name == "postgresql"
+    return dict(
+        poll_interval=float(app.config.get("SEARCH_POLL_INTERVAL") or (1.0 if postgres else 0.25)),  # SQLite: no NOTIFY
+        optimize_after=float(app.config.get("SEARCH_OPTIMIZE_AFTER") or 60.0),
+        listen_conninfo=db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        if postgres else None)
 
 
 def get_db():

@@ -79,6 +79,26 @@ def index_rebuild(procs):
                "since" + (f"; removed {figures['removed_crashed']} crashed build(s)." if figures.get("removed_crashed") else "."))
 
 
+@index.command("follow")
+@click.option("--parent", type=int, default=None, help="Stop when this process (the server that started this one) is "
+                                                        "no longer the parent.")
+@with_appcontext
+def index_follow(parent):
+    """Write this node's search index from the change log, in a process of its own, until SIGTERM. `catalogue serve`
+    starts one and runs its workers as readers of the index; one per index directory (a second one waits)."""
+    from . import follow_settings
+    from .logs import configure
+    from .search.follower import run_index_writer
+
+    if os.environ.get("CATALOGUE_LOG_FORMAT", "json") == "json":
+        configure(os.environ.get("CATALOGUE_LOG_LEVEL", "INFO"))
+    engine = current_app.extensions["catalogue_search"]
+    click.echo(f"Following the change log into the search index {engine.store.root} (SIGTERM stops).", err=True)
+    follower = run_index_writer(engine, _db().session_factory, parent=parent, **follow_settings(current_app))
+    click.echo(f"Stopped at change-log position {follower.cursor} ({follower.applied} entries applied, "
+               f"{follower.rebuilds} rebuild(s)).", err=True)
+
+
 @index.command("status")
 @with_appcontext
 def index_status():

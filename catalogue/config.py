@@ -8,6 +8,9 @@ CATALOGUE_TRUSTED_PROXIES  how many reverse proxies in front of the app set X-Fo
                         the client address is the connection's). Set it to exactly the number of your own proxies, or
                         clients can choose their own address.
 CATALOGUE_SEARCH_OPTIMIZE_AFTER  quiet seconds after which a node merges its search index (default 60)
+CATALOGUE_SEARCH_ROLE   any (default): this process may write the node's search index (whoever takes its lock first);
+                        reader: it never does (`catalogue serve` sets this for its workers and starts `catalogue index
+                        follow` to write the index)
 CATALOGUE_PUBLIC_URL    the site's address in links of mails sent by worker commands (default http://127.0.0.1:5000)
 CATALOGUE_WEBHOOKS_ALLOW_LOCALHOST  1: webhook consumers on http(s)://localhost are allowed (development only; default 0)
 CATALOGUE_WEBHOOK_RETRY_SECONDS  wait before the first retry of a failed delivery, doubled each time (default 30)
@@ -63,6 +66,7 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_SORT_KEYS": False,
         "SEARCH_OPTIMIZE_AFTER": os.environ.get("CATALOGUE_SEARCH_OPTIMIZE_AFTER"),
+        "SEARCH_ROLE": os.environ.get("CATALOGUE_SEARCH_ROLE") or "any",
         "PUBLISHER_NAME": os.environ.get("CATALOGUE_PUBLISHER_NAME"),
         "PUBLISHER_URL": os.environ.get("CATALOGUE_PUBLISHER_URL"),
         "CONTACT_EMAIL": os.environ.get("CATALOGUE_CONTACT_EMAIL"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sqlite3
 import tempfile
 from datetime import date
 
@@ -143,3 +144,19 @@ def declared(session):
 
     declare_complete(session)
     session.commit()
+
+
+@pytest.fixture()
+def own_db(database, database_url, tmp_path):
+    """A database of the test's own (a copy of the seeded SQLite test database), for code that commits for real from
+    other threads or processes (followers, index writers)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("follower unit tests run on SQLite (PostgreSQL: tests/test_two_nodes.py)")
+    source = sqlite3.connect(database_url.split(":///", 1)[1])
+    target = sqlite3.connect(tmp_path / "follow.sqlite")
+    source.backup(target)
+    source.close()
+    target.close()
+    db = Database(f"sqlite:///{tmp_path / 'follow.sqlite'}")
+    yield db
+    db.engine.dispose()

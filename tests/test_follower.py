@@ -3,34 +3,17 @@ database (a copy of the seeded test database), committing for real. (The two-nod
 tests/test_two_nodes.py.)"""
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select, text
 
-from catalogue.db import Database
 from catalogue.models import IndexChange, Instrument
 from catalogue.queries import InstrumentQuery, public_condition
 from catalogue.search import changelog
 from catalogue.search.engine import SearchEngine
 from catalogue.search.follower import Follower, rebuild_index
 from helpers import make_instrument
-
-
-@pytest.fixture()
-def own_db(database, database_url, tmp_path):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("follower unit tests run on SQLite (PostgreSQL: tests/test_two_nodes.py)")
-    source = sqlite3.connect(database_url.split(":///", 1)[1])
-    target = sqlite3.connect(tmp_path / "follow.sqlite")
-    source.backup(target)
-    source.close()
-    target.close()
-    db = Database(f"sqlite:///{tmp_path / 'follow.sqlite'}")
-    yield db
-    db.engine.dispose()
 
 
 def start(db, index_dir, **kwargs):

@@ -98,3 +98,43 @@ def test_a_page_of_a_few_members_is_the_page_of_the_walk(session, monkeypatch):
                 monkeypatch.setattr(facettable, "SPARSE", -1)
                 assert table.page(bits, order, offset, 20) == sorted_page, (n, order, offset)
                 monkeypatch.setattr(facettable, "SPARSE", 2000)
+
+
+def test_short_rank_keys_follow_the_order_through_single_edits_removals_additions_and_exhausted_gaps():
+    """The relevance tie-break keys (short_rank) are updated per edit, not numbered anew: an edited instrument gets a
+    key between its neighbours'; when there is no room left (here: up to 40 insertions at one place), all are numbered anew.
+    After every step the keys sort the instruments exactly as `by_short` does."""
+    import bisect
+    import random
+
+    from catalogue.search.facettable import RANK_END, _ranks, _reranked
+
+    rng = random.Random(4)
+    names = [f"{'x' * rng.randrange(1, 30)}{n}" for n in range(400)]
+    key = lambda o: (len(names[o]), names[o], o)  # noqa: E731
+    order = array("i", sorted(range(400), key=key))
+    rank = _ranks(order, len(names))
+    renumbered = 0
+    for step in range(300):
+        action = step % 5
+        inserted = []
+        if action == 4:  # removed (unpublished): out of the order
+            o = order[rng.randrange(len(order))]
+            order.remove(o)
+        else:
+            if action == 3:  # a new instrument: the next ordinal
+                names.append("y" * rng.randrange(1, 30))
+                o = len(names) - 1
+            else:
+                o = order[rng.randrange(len(order))]
+                order.remove(o)
+                # the first 40 steps squeeze edits in at one place: each new name sorts just before the previous one
+                names[o] = f"b{99 - step:02d}" if step < 40 else "x" * rng.randrange(1, 30)
+            bisect.insort(order, o, key=key)
+            inserted = [o]
+        before = rank
+        rank = _reranked(rank, order, inserted, key, len(names))
+        renumbered += sum(1 for a, b in zip(before, rank) if a != b) > 1
+        assert sorted(order, key=rank.__getitem__) == list(order), step
+        assert all(rank[o] < RANK_END for o in order)
+    assert 0 < renumbered < 30, renumbered  # mostly one key per edit; a few full renumberings when a gap ran out

@@ -27,7 +27,7 @@ from . import querying
 from .bitsets import DocBits, from_positions, positions
 from .collector import TopCollector
 from .docmap import DocMap
-from .facettable import FacetTable, build_table, known_values, load_rows
+from .facettable import RANK_END, FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .journal import ChangeJournal
 from .reach import Reach, cacheable_text, reach_query, still_valid
@@ -56,6 +56,18 @@ class SearchOutcome:
     terms: frozenset[str] = frozenset()  # stems to highlight
     parsed_text: str = ""
     reach: Reach | None = None  # what the answer depends on, when an edit elsewhere cannot change it (see reach.py)
+
+
+def _unknown_values(known: dict, rows) -> bool:
+    """Whether a row has a facet value that is not among the table's known values (a value added since)."""
+    codes: dict[str, set] = {}
+    for row in rows:
+        for fkey, code in row.values:
+            if fkey not in codes:
+                codes[fkey] = {c for c, _, _ in known.get(fkey, ())}
+            if code not in codes[fkey]:
+                return True
+    return False
 
 
 class SearchEngine:
@@ -111,8 +123,10 @@ class SearchEngine:
             self._day_tables.clear()
         self.journal.reset()
 
-    def apply(self, session: Session, ids: set[int], write_index: bool) -> None:
-        """Brings these instruments up to date in the facet table (and, for the node's index writer, in the index)."""
+    def apply(self, session: Session, ids: set[int], write_index: bool, labels: bool = True) -> None:
+        """Brings these instruments up to date in the facet table (and, for the node's index writer, in the index).
+        `labels`: the facets' values or their names may have changed (a kind, term or provider did), so they are read
+        again; otherwise only when a row has a value the table does not know."""
         if not ids:
             return
         if write_index:
@@ -121,7 +135,8 @@ class SearchEngine:
         if table is None:
             return
         rows = load_rows(session, table.today, self.public_condition, ids)
-        new = table.changed({iid: rows.get(iid) for iid in ids}, known=known_values(session))
+        known = known_values(session) if labels or _unknown_values(table.known, rows.values()) else table.known
+        new = table.changed({iid: rows.get(iid) for iid in ids}, known=known)
         with self._lock:
             self._table = new
             self._table_version += 1
@@ -378,7 +393,7 @@ class SearchEngine:
             # equal scores in the name order, not in document numbers (which differ between nodes' indexes)
             rank = table.short_rank
             top = sorted(collector.results().top_n, key=lambda sd: (-round(sd[0], 4), rank[o] if (o := ords[sd[1]]) >= 0
-                                                                    else len(rank)))
+                                                                    else RANK_END))
             ranked = [docnum for _, docnum in top[:wanted]]
         else:
             ranked = self._bitset_ranking(searcher, whoosh_query, allowed, table, ords, docs_of, wanted)

@@ -109,7 +109,7 @@ class FacetTable:
     names: list[str] = field(default_factory=list)
     updated: array = field(default_factory=lambda: array("d"))  # ordinal -> last change (timestamp)
     by_short: array = field(default_factory=lambda: array("i"))  # ordinals by (name length, name): relevance tie-break
-    short_rank: array = field(default_factory=lambda: array("i"))  # ordinal -> position in by_short
+    short_rank: array = field(default_factory=lambda: array("q"))  # ordinal -> sort key in by_short (see _ranks)
 
     # -- location -----------------------------------------------------------------------------------------------------
 
@@ -258,7 +258,7 @@ class FacetTable:
                 bisect.insort(t.by_name, o, key=t._name_key)
                 bisect.insort(t.by_recent, o, key=t._recent_key)
                 bisect.insort(t.by_short, o, key=t._short_key)
-            t.short_rank = _ranks(t.by_short, t.size)
+            t.short_rank = _reranked(self.short_rank, t.by_short, alive, t._short_key, t.size)
         return t
 
     def _sort(self, live) -> None:
@@ -301,11 +301,47 @@ def _without(order: array, gone: set[int], key, known: int) -> array:
     return out
 
 
+RANK_STEP = 1 << 16  # between neighbouring sort keys of a fresh numbering: room for 16 insertions at one place
+RANK_END = 1 << 62  # after every sort key (an instrument that is not in the order)
+
+
 def _ranks(order, size: int) -> array:
-    rank = array("i", bytes(4 * size))
+    """Ordinal -> sort key: increasing along `order`, RANK_STEP apart (only the order of the keys means something)."""
+    rank = array("q", bytes(8 * size))
     for n, o in enumerate(order):
-        rank[o] = n
+        rank[o] = n * RANK_STEP
     return rank
+
+
+def _reranked(rank: array, order: array, inserted: list[int], key, size: int) -> array:
+    """`rank` after `inserted` took their (new) places in `order` (and others left it): one instrument gets a key
+    between its neighbours' and the others keep theirs (numbering 100,000 anew cost ~20 ms an edit); several at once,
+    or no room left between two keys, number everything anew."""
+    if len(inserted) > 1:
+        return _ranks(order, size)
+    out = array("q", rank)
+    if len(out) < size:
+        out.extend(array("q", bytes(8 * (size - len(out)))))
+    if not inserted:  # only removals: the others keep their order
+        return out
+    [o] = inserted
+    i = bisect.bisect_left(order, key(o), key=key)
+    if i >= len(order) or order[i] != o:  # not where its key says (never expected)
+        return _ranks(order, size)
+    before = out[order[i - 1]] if i > 0 else None
+    after = out[order[i + 1]] if i + 1 < len(order) else None
+    if before is None and after is None:
+        value = 0
+    elif before is None:
+        value = after - RANK_STEP
+    elif after is None:
+        value = before + RANK_STEP
+    elif after - before >= 2:
+        value = (before + after) // 2
+    else:
+        return _ranks(order, size)
+    out[o] = value
+    return out
 
 
 @dataclass

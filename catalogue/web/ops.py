@@ -48,6 +48,8 @@ def readyz():
     checks["index"] = "ok" if engine.ready else "loading"
     checks["follow_lag_seconds"] = None if lag is None else round(lag, 3)
     checks["position"] = follower.cursor if follower is not None else None
+    if follower is not None and not follower.in_requests:
+        checks["index_writer"] = follower.index_writer()  # "none": edits stop reaching the index (lag then grows)
     if request.args.get("detail") == "index" and engine.ready:
         checks["index_deleted_documents"] = engine.store.deleted()
     if not engine.ready or lag is None or lag > READY_LAG:
