@@ -321,3 +321,34 @@ def test_merging_small_segments_keeps_the_built_one_first(tmp_path):
 
     assert not first_is_built(MERGE_SMALL)  # what happened at 100,000 instruments
     assert first_is_built(merge_small_in_order)
+
+
+def test_matches_any_reads_the_documents_own_small_segments_and_agrees_with_the_bitsets(tmp_path):
+    """The reach check after an edit (reach.still_valid) asks whether the edited documents contain a word of the query:
+    read in their own (small) segments it must say what the whole-index bitsets say, for terms and phrases, and for
+    documents in the large built segment (then the bitsets are used)."""
+    rng = random.Random(31)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    docs = {iid: doc(iid, rng) for iid in range(1, 61)}
+    write(ix, docs, optimize=True)
+    for n in range(8):  # edits: new versions in small segments behind the built one
+        iid = rng.choice(sorted(docs))
+        docs[iid] = doc(iid, rng)
+        write(ix, {iid: docs[iid]}, merge=lambda w, s: s if n % 3 else MERGE_SMALL(w, s))
+    searcher = ix.searcher()
+    bits = DocBits(searcher)
+    live = positions(bits.live, bits.size)
+    assert len(list(searcher.reader().leaf_readers())) > 1
+    queries = [wq.Term(*t) for t in TERMS] + PHRASES + [wq.Or([wq.Term("words", "premie"), PHRASES[1]]),
+                                                       wq.Or([wq.Term("words", "ontbreekt")])]
+    checked = {"small": 0, "large": 0}
+    for q in queries:
+        found = bits.evaluate(wq.Or(list(q.leaves())) if not q.is_leaf() else q)
+        for _ in range(25):
+            chosen = rng.sample(live, rng.randrange(1, 4))
+            expected = any(found >> d & 1 for d in chosen)
+            assert bits.matches_any(q, chosen) == expected, (q, chosen)
+            assert bits.matches_any(q, chosen, small=0) == expected  # every segment "large": the bitsets' answer
+            checked["small" if min(chosen) >= 60 else "large"] += 1
+    assert checked["small"] and checked["large"]
+    assert not bits.matches_any(queries[0], [])

@@ -15,6 +15,7 @@ share one lock, as the follower hands a cache over while requests still use it.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 
@@ -24,6 +25,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from ..lru import ByteLRU
 from .segments import Layout
 
+SMALL_SEGMENT = 2000  # documents: a segment this small is read per document (matches_any), not as a whole bitset
 BIT_POSITIONS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
 _NONZERO = re.compile(rb"[^\x00]")
 
@@ -203,6 +205,34 @@ class DocBits:
                 bits |= self.term(q.fieldname, text)
             return bits
         return self._whoosh(q)
+
+    def matches_any(self, q: wq.Query, docnums, small: int = SMALL_SEGMENT) -> bool:
+        """Whether a leaf of `q` (a term, a phrase, ...) matches one of these live documents: the same answer as
+        `evaluate(Or(q.leaves()))` has for them, read in the documents' own segments when those are small (an edit's new
+        version is in a small segment), so checking a few edited documents does not make whole-index bitsets."""
+        docnums = sorted(set(docnums))
+        if not docnums:
+            return False
+        leaves = list(self.reader.leaf_readers())
+        offsets = [offset for _, offset in leaves]
+        spots: dict[int, set[int]] = {}  # leaf index -> segment-relative document numbers
+        for d in docnums:
+            i = bisect.bisect_right(offsets, d) - 1
+            if leaves[i][0].doc_count_all() > small:
+                found = self.evaluate(wq.Or(list(q.leaves())) if not q.is_leaf() else q)
+                return any(found >> d & 1 for d in docnums)
+            spots.setdefault(i, set()).add(d - offsets[i])
+        subsearchers = self.searcher.subsearchers
+        for leaf_q in ([q] if q.is_leaf() else q.leaves()):
+            for i, local in spots.items():
+                leaf, offset = leaves[i]
+                if isinstance(leaf_q, wq.Term):
+                    if any(d - offset in local for d in _term_ids(self.reader, leaf_q.fieldname, leaf_q.text,
+                                                                   [(leaf, offset)])):
+                        return True
+                elif any(d in local for d in leaf_q.docs(subsearchers[i][0])):
+                    return True
+        return False
 
     def weighted_leaves(self, q: wq.Query, boost: float = 1.0):
         """(bitset, weight) of every positive leaf, for binary field-weighted scoring."""

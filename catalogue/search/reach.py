@@ -94,5 +94,5 @@ def still_valid(engine, reach: Reach, changed) -> bool:
     if not live or whoosh_query is None:
         return not live
     docs = engine._docnum_map(searcher, table).docs_of
-    words = engine._bits(searcher).evaluate(reach_query(whoosh_query))
-    return not any(o < len(docs) and (d := docs[o]) >= 0 and words >> d & 1 for o in live)
+    docnums = [d for o in live if o < len(docs) and (d := docs[o]) >= 0]
+    return not engine._bits(searcher).matches_any(reach_query(whoosh_query), docnums)
