@@ -82,14 +82,19 @@ def index_rebuild(procs):
 @index.command("follow")
 @click.option("--parent", type=int, default=None, help="Stop when this process (the server that started this one) is "
                                                         "no longer the parent.")
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, show_default=True,
+              help="Lower this process's CPU priority by this much, so requests go first on a busy machine.")
 @with_appcontext
-def index_follow(parent):
+def index_follow(parent, niceness):
     """Write this node's search index from the change log, in a process of its own, until SIGTERM. `catalogue serve`
-    starts one and runs its workers as readers of the index; one per index directory (a second one waits)."""
+    starts one (at --nice 5) and runs its workers as readers of the index; one per index directory (a second one
+    waits)."""
     from . import follow_settings
     from .logs import configure
     from .search.follower import run_index_writer
 
+    if niceness:
+        os.nice(niceness)
     if os.environ.get("CATALOGUE_LOG_FORMAT", "json") == "json":
         configure(os.environ.get("CATALOGUE_LOG_LEVEL", "INFO"))
     engine = current_app.extensions["catalogue_search"]

@@ -86,15 +86,18 @@ def test_run_index_writer_stops_when_its_server_is_gone_and_releases_the_lock(ow
     assert probe.index_writer() == "none"
 
 
-def test_catalogue_index_follow_writes_the_index_until_sigterm(own_db, tmp_path):
+def test_catalogue_index_follow_writes_the_index_at_a_lower_priority_until_sigterm(own_db, tmp_path):
     env = dict(os.environ, CATALOGUE_DATABASE_URL=str(own_db.engine.url), CATALOGUE_INDEX_DIR=str(tmp_path / "index"),
                CATALOGUE_INSTANCE_DIR=str(tmp_path / "instance"), CATALOGUE_LOG_FORMAT="text",
                CATALOGUE_SEARCH_POLL_INTERVAL="0.1", CATALOGUE_SECRET_KEY="test")
-    process = subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", "index", "follow"],
+    process = subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", "index", "follow",
+                                "--nice", "3"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     engine = SearchEngine(tmp_path / "index")
     try:
         wait(lambda: engine.store.read_state() is not None, "the index to be built", 60)
+        # at a lower CPU priority than the server that started it (requests go first)
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 3)
         with own_db.session_factory() as session:
             make_instrument(session, "writer-cli", name="Opdrachtregelwoord")
             head = changelog.head(session)
