@@ -3,8 +3,8 @@ removed), and the node's background processes, started with the server, started 
 runs, and stopped with it:
 - the index writer (`catalogue index follow`): it alone writes this node's search index from the change log, and the
   workers follow as readers (CATALOGUE_SEARCH_ROLE=reader), so no worker spends CPU on index writes beside its
-  requests; it runs at nice CATALOGUE_INDEX_WRITER_NICE (default 5). CATALOGUE_INDEX_WRITER=0: no writer process; the workers then write the index themselves (one of them at a
-  time, whichever takes the lock), as a single process does;
+  requests; it runs at nice CATALOGUE_INDEX_WRITER_NICE (default 5). CATALOGUE_INDEX_WRITER=0: no writer process; the
+  workers then write the index themselves (one of them at a time, whichever takes the lock), as a single process does;
 - CATALOGUE_JOB_WORKERS background job workers (`catalogue jobs work`: large exports and imports);
 - CATALOGUE_WEBHOOK_WORKERS change-feed/webhook workers (`catalogue webhooks work`)."""
 from __future__ import annotations
