@@ -352,3 +352,42 @@ def test_matches_any_reads_the_documents_own_small_segments_and_agrees_with_the_
             checked["small" if min(chosen) >= 60 else "large"] += 1
     assert checked["small"] and checked["large"]
     assert not bits.matches_any(queries[0], [])
+
+
+def test_live_statistics_equal_a_fresh_index_of_the_same_documents(tmp_path):
+    """BM25F's statistics over the live documents (catalogue/search/scoring.py) are those whoosh computes on an index
+    built anew from the same documents (no deleted ones), whatever the edit and merge history, so nodes rank alike
+    before they merge; live field lengths are carried per segment through more deletions."""
+    from catalogue.search.scoring import LiveStats
+
+    rng = random.Random(41)
+    (tmp_path / "edited").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "edited"), SCHEMA, indexname=INDEX_NAME)
+    docs = {iid: doc(iid, rng) for iid in range(1, 81)}
+    write(ix, docs, optimize=True)
+    searcher = ix.searcher()
+    bits = DocBits(searcher)
+    for n in range(12):
+        iid = rng.choice(sorted(docs))
+        if n % 4 == 3:
+            write(ix, {}, deletes=[iid])
+            del docs[iid]
+        else:
+            docs[iid] = doc(iid, rng)
+            write(ix, {iid: docs[iid]}, merge=lambda w, s: s if n % 3 else MERGE_SMALL(w, s))
+        searcher = reopen(ix, searcher)
+        bits = DocBits(searcher, previous=bits)
+        bits.live_field_length("summary")  # computed per generation: the deleted documents' lengths are carried
+    (tmp_path / "fresh").mkdir()
+    fresh_ix = whoosh_index.create_in(str(tmp_path / "fresh"), SCHEMA, indexname=INDEX_NAME)
+    write(fresh_ix, docs, optimize=True)
+    fresh = fresh_ix.searcher()
+    stats = LiveStats(bits)
+    assert stats.count == fresh.doc_count_all() == len(docs)
+    assert searcher.doc_count_all() > len(docs)  # whoosh's own count still includes the deleted versions
+    for fieldname in ("summary", "name"):
+        assert bits.live_field_length(fieldname) == fresh.field_length(fieldname)
+        assert stats.avgfl(fieldname) == round(fresh.avg_field_length(fieldname), 1)
+    for fieldname, text in TERMS:
+        assert abs(stats.idf(fieldname, text) - fresh.idf(fieldname, text)) < 1e-12, (fieldname, text)
+    fresh.close()

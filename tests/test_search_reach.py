@@ -110,8 +110,7 @@ def test_renames_invalidate_everything(app, client, session, cached):
 def test_answers_that_depend_on_other_documents_are_not_carried(app, client, session, cached):
     make_instrument(session, "reach-f", name=f"Een {WORD}")
     make_instrument(session, "reach-g", name="Iets anders")
-    urls = [f"/api/v1/instruments?q={WORD}",  # ranked by BM25F (index-wide statistics)
-            "/api/v1/instruments?q=bereikwoordx&sort=name",  # an unknown word: "Bedoelde u ...?" from every word
+    urls = ["/api/v1/instruments?q=bereikwoordx&sort=name",  # an unknown word: "Bedoelde u ...?" from every word
             "/api/v1/instruments?q=bereikw*&sort=name",  # a prefix
             f"/api/v1/instruments?q={WORD}&sort=name&municipality=GM0513"]  # coverage (not in the change log)
     for url in urls:
@@ -121,7 +120,31 @@ def test_answers_that_depend_on_other_documents_are_not_carried(app, client, ses
         assert get(app, client, url)[2] == 0, url
     # the correction appears when an edit elsewhere adds a close word: computed again, so it is shown
     rename(session, "reach-g", "Iets bereikwoordz")
-    assert get(app, client, urls[1])[0]["search"]["suggestion"]
+    assert get(app, client, urls[0])[0]["search"]["suggestion"]
+
+
+def test_a_bm25f_ranked_answer_is_carried_while_its_statistics_stay_and_computed_again_when_they_move(
+        app, client, session, cached, monkeypatch):
+    """Ranked by BM25F over the live documents (catalogue/search/scoring.py): an edit elsewhere that leaves the
+    document count, the word's frequency and the rounded average lengths alone keeps the answer; a new instrument
+    without the word changes the document count (every idf): computed again."""
+    import catalogue.search.engine as engine_module
+
+    ranked = []
+    original = engine_module.LiveBM25F
+    monkeypatch.setattr(engine_module, "LiveBM25F", lambda stats: ranked.append(stats) or original(stats))
+    make_instrument(session, "reach-r1", name=f"Een {WORD}")
+    make_instrument(session, "reach-r2", name=f"{WORD} en nog eens {WORD}")
+    make_instrument(session, "reach-r3", name="Loonwaarde traject")
+    url = f"/api/v1/instruments?q={WORD}"  # relevance: a selective word is ranked by BM25F
+    first, _, _ = get(app, client, url)
+    assert ranked and first["total"] == 2
+    rename(session, "reach-r3", "Loonwaarde scholing")  # elsewhere, as long: the statistics stay
+    second, _, carried = get(app, client, url)
+    assert carried == 1 and second == first
+    make_instrument(session, "reach-r5", name="Nog een ander instrument")  # one more live document: other idfs
+    third, _, carried = get(app, client, url)
+    assert carried == 0 and third["items"] == first["items"]
 
 
 def test_an_answer_is_checked_against_every_edit_since_it_was_computed(app, client, session, cached):

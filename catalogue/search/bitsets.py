@@ -93,6 +93,10 @@ class DocBits:
         self._lock = threading.Lock() if previous is None else previous._lock
         self._older: ByteLRU | None = None  # key -> (layout, bitset) of earlier generations, not asked for here yet
         self._carries: dict[int, tuple] = {}  # id(layout) -> (layout, Carry, fresh leaves, fresh subsearchers)
+        self._field_lengths: dict[str, int] = {}  # field -> total length over the live documents
+        # (segment id, field) -> (its deleted documents, their summed length): handed on, a segment's deletions only grow
+        self._dead_lengths: dict[tuple, tuple] = {} if previous is None else previous._dead_lengths
+        self._stats = None
         if previous is not None and previous.searcher is not searcher:
             self._older = previous._hand_over(max_bytes, max_terms)
 
@@ -205,6 +209,40 @@ class DocBits:
                 bits |= self.term(q.fieldname, text)
             return bits
         return self._whoosh(q)
+
+    def stats(self):
+        """The statistics of the live documents, for BM25F (scoring.LiveStats), made once per generation."""
+        if self._stats is None:
+            from .scoring import LiveStats
+
+            self._stats = LiveStats(self)
+        return self._stats
+
+    def live_field_length(self, fieldname: str) -> int:
+        """A field's total length over the live documents (whoosh's `field_length` counts deleted ones too); per
+        segment only the documents deleted since an earlier generation counted them are read."""
+        with self._lock:
+            cached = self._field_lengths.get(fieldname)
+        if cached is not None:
+            return cached
+        total = 0
+        for (leaf, _), part in zip(self.reader.leaf_readers(), self.layout.parts):
+            key = (part.segid, fieldname)
+            with self._lock:
+                known = self._dead_lengths.get(key)
+            if known is not None and known[0] <= part.deleted:
+                dead = known[1] + sum(leaf.doc_field_length(d, fieldname, 0) or 0 for d in part.deleted - known[0])
+            else:
+                dead = sum(leaf.doc_field_length(d, fieldname, 0) or 0 for d in part.deleted)
+            with self._lock:
+                self._dead_lengths[key] = (part.deleted, dead)
+            total += (leaf.field_length(fieldname) or 0) - dead
+        with self._lock:
+            self._field_lengths[fieldname] = total
+            current = {part.segid for part in self.layout.parts}
+            for stale in [k for k in self._dead_lengths if k[0] not in current]:  # merged away
+                del self._dead_lengths[stale]
+        return total
 
     def matches_any(self, q: wq.Query, docnums, small: int = SMALL_SEGMENT) -> bool:
         """Whether a leaf of `q` (a term, a phrase, ...) matches one of these live documents: the same answer as

@@ -27,6 +27,7 @@ from . import querying
 from .bitsets import DocBits, from_positions, positions
 from .collector import TopCollector
 from .docmap import DocMap
+from .scoring import LiveBM25F
 from .facettable import RANK_END, FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .journal import ChangeJournal
@@ -338,20 +339,21 @@ class SearchEngine:
             ended = (scope & table.values["lifecycle"].get("ended", 0)).bit_count()
 
         offset = (query.page - 1) * query.per_page
-        scored, candidates = False, None
+        scored, candidates, scoring = False, None, None
         if whoosh_query is not None and query.sort == "relevance" and total:
-            ids, candidates, scored = self._ranked(searcher, whoosh_query, doc_bits, table, final, text_bits, offset,
-                                                   query.per_page)
+            ids, candidates, scored, scoring = self._ranked(searcher, whoosh_query, doc_bits, table, final, text_bits,
+                                                            offset, query.per_page)
         else:
             ids = table.page(final, query.sort, offset, query.per_page)
         reach = None
-        if certain and not scored and table is self._table and query.instrument_ids is None and cacheable_text(parsed):
+        if certain and (not scored or scoring is not None) and table is self._table and query.instrument_ids is None \
+                and cacheable_text(parsed):
             depends = located
             if whoosh_query is not None:  # every instrument with any of the query's terms (and in the location)
                 wide = reach_query(whoosh_query)
                 depends &= text_bits if wide is whoosh_query else \
                     self._to_ordinals(self._bits(searcher).evaluate(wide), searcher, table)
-            reach = Reach(self._lineage, today, query, depends, table.known, candidates)
+            reach = Reach(self._lineage, today, query, depends, table.known, candidates, scoring)
         return SearchOutcome(ids=ids, total=total, counts=counts, known=table.known, ended=ended, suggestion=suggestion,
                              notices=notices, terms=terms, parsed_text=parsed.text(), reach=reach)
 
@@ -371,8 +373,10 @@ class SearchEngine:
         return still_valid(self, reach, changed)
 
     def _ranked(self, searcher, whoosh_query, doc_bits, table, final, text_bits, offset, limit) \
-            -> tuple[list[int], int, bool]:
-        """(one page of ids, the candidates, whether BM25F ranked them): by relevance: whoosh BM25F (field boosts, term frequency, length) when the query
+            -> tuple[list[int], int, bool, tuple | None]:
+        """(one page of ids, the candidates, whether BM25F ranked them, and then what else its scores depend on:
+        scoring.LiveStats.fingerprint, None when the ranking ran out of time): by relevance: BM25F over the live
+        documents (field boosts, term frequency, length; scoring.py) when the query
         is selective (BM25_LIMIT candidates, BM25_BUDGET postings); otherwise binary field-weighted scores from the term bitsets (name 8, kind 4, ...),
         ties broken by shorter name (see _bitset_ranking). This keeps broad queries fast."""
         docmap = self._docnum_map(searcher, table)
@@ -384,10 +388,14 @@ class SearchEngine:
         wanted = offset + limit
         candidates = allowed.bit_count()
         scored = candidates <= BM25_LIMIT and self._ranking_cost(searcher, whoosh_query) <= BM25_BUDGET
+        fingerprint = None
         if scored:
+            stats = self._bits(searcher).stats()
             collector = TopCollector(wanted + 20, set(positions(allowed, len(ords))), time.monotonic() + self.time_limit)
             try:
-                searcher.search_with_collector(whoosh_query, collector)
+                searcher.search_with_collector(whoosh_query, collector,
+                                               context=searcher.context(weighting=LiveBM25F(stats)))
+                fingerprint = stats.fingerprint(whoosh_query)
             except TimeLimit:
                 pass
             # equal scores in the name order, not in document numbers (which differ between nodes' indexes)
@@ -404,7 +412,7 @@ class SearchEngine:
             if o >= 0 and table.ids[o] not in seen:
                 seen.add(table.ids[o])
                 ids.append(table.ids[o])
-        return ids[offset:offset + limit], candidates, scored
+        return ids[offset:offset + limit], candidates, scored, fingerprint
 
     def _bitset_ranking(self, searcher, whoosh_query, allowed, table, ords, docs_of, wanted) -> list[int]:
         """Binary field-weighted scores without visiting every document: the candidates are split into classes of equal

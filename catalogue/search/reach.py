@@ -12,12 +12,16 @@ query without words: all public instruments in the location). Why that is enough
   by those counts.
 - The order of the page: the names order, the "recent" order and the binary field-weighted ranking of broad queries
   (`SearchEngine._bitset_ranking`) compare only instruments within the match, by their own words and names.
-- Not covered, so never carried: answers ranked by whoosh's BM25F (selective queries), whose scores use index-wide
-  statistics (document count, average field length) that every edit moves; answers with a word that is not known
+- Answers ranked by BM25F (selective queries): their scores also use index-wide statistics (the live documents, each
+  word's document frequency, each field's average length; scoring.py). The answer keeps them (`scoring`), and is
+  carried only when they are the same now; an edit outside the reach leaves the frequencies of the query's words alone
+  and rarely moves a rounded average length.
+- Not covered, so never carried: a BM25F ranking that ran out of time; answers with a word that is not known
   (spelling corrections come from the words of every public document: an edit anywhere can add a close word); prefix
   queries ("werk*": their expansion is capped, so a new word elsewhere can push another out); `modified_after`; answers
   from another day's table. The check also recomputes, in the new state, whether every word is still known and whether
-  the query would now be ranked by BM25F (its cost counts postings of unpublished documents too), and compares the
+  the query would now be ranked by BM25F or not as before (its cost counts postings of unpublished documents too), and
+  those statistics when it is, and compares the
   facet value names (a provider added without an edit reaches them at the next apply).
 - What the change log cannot express as instrument edits (renames of providers, kinds, terms, regions, gemeenten), a
   reload of the facet table and an index swap reset the journal (journal.py): nothing is carried across them.
@@ -42,6 +46,7 @@ class Reach:
     bits: int  # ordinals of the public instruments the answer depends on
     known: dict  # the facet values (codes and names) the answer lists
     candidates: int | None  # documents ranked by relevance (the BM25F-or-bitsets decision), None: not ranked
+    scoring: tuple | None = None  # what BM25F's scores depended on (scoring.LiveStats.fingerprint); None: not BM25F
 
     @property
     def nbytes(self) -> int:
@@ -83,9 +88,12 @@ def still_valid(engine, reach: Reach, changed) -> bool:
         if querying.needs_correction(parsed, engine._visible_words(searcher, table)):
             return False
         whoosh_query = querying.build(parsed, "strict")
-    if whoosh_query is not None and reach.candidates is not None and reach.candidates <= BM25_LIMIT \
-            and engine._ranking_cost(searcher, whoosh_query) <= BM25_BUDGET:
-        return False  # it would be ranked by BM25F now
+    scored = whoosh_query is not None and reach.candidates is not None and reach.candidates <= BM25_LIMIT \
+        and engine._ranking_cost(searcher, whoosh_query) <= BM25_BUDGET
+    if scored != (reach.scoring is not None):
+        return False  # it would be ranked the other way now
+    if scored and engine._bits(searcher).stats().fingerprint(whoosh_query) != reach.scoring:
+        return False  # BM25F's statistics moved: other scores
     live = [o for o in ordinals if table.all >> o & 1]
     if not live:
         return True
