@@ -374,8 +374,8 @@ class Follower:
         self._store_state()
 
     def _optimize(self) -> None:
-        """After a quiet period: merge the index, so its ranking statistics no longer count deleted documents (every
-        node then ranks alike; a rebuilt index has none)."""
+        """After a quiet period: merge the index, so the deleted versions of edited documents no longer take room and
+        time (the ranking does not depend on it: BM25F uses the live documents' statistics, scoring.py)."""
         try:
             if self.engine.store.deleted():
                 started = time.perf_counter()
