@@ -149,3 +149,19 @@ def test_advance_moves_the_cursor_and_keeps_the_skipped_ids_as_holes_until_they_
     holes = {}
     assert changelog.advance(10, holes, far, now=1.0) == 6000 and min(holes) == 6000 - changelog.HOLE_WINDOW
     assert changelog.advance(6000, holes, [], now=1.0 + changelog.HOLE_SECONDS + 1) == 6000 and holes == {}
+
+
+def test_the_journal_answers_the_same_question_once_per_round():
+    from catalogue.search.journal import ChangeJournal
+
+    journal = ChangeJournal()
+    journal.record({1, 2}, newest=10)
+    calls = []
+    original = journal._since
+    journal._since = lambda *a: calls.append(a) or original(*a)
+    assert journal.since(0, 5) == {1, 2} and journal.since(0, 5) == {1, 2} and len(calls) == 1
+    journal.record({3}, newest=11)  # a new round: asked again
+    assert journal.since(0, 5) == {1, 2, 3} and len(calls) == 2
+    assert journal.since(2, 11) == frozenset()
+    journal.reset()
+    assert journal.since(2, 11) is None

@@ -36,6 +36,9 @@ class ChangeJournal:
         self.serial = 0  # the last round recorded
         self._forgotten_serial = 0  # the newest serial that is no longer kept
         self._forgotten_newest = 0  # the newest change-log id among rounds no longer kept
+        # since()'s answers until the next round: rows and answers stored at the same position ask the same question
+        # (a page of 20 rows stored at 20 positions walked the 256 rounds 20 times per request)
+        self._answers: dict[tuple[int, int, int], frozenset[int] | None] = {}
 
     def record(self, ids, newest: int, plain: bool = True) -> None:
         """A round applied `ids` (entries up to change-log id `newest`); `plain`: only instrument edits."""
@@ -49,6 +52,7 @@ class ChangeJournal:
         name positions that will be handed out again, so they are dropped; nothing before is valid."""
         with self._lock:
             self._rounds.clear()
+            self._answers.clear()
             self._forgotten_serial, self._forgotten_newest = self.serial, 0
         self.reset()
 
@@ -60,17 +64,26 @@ class ChangeJournal:
                 self._forgotten_newest = max(self._forgotten_newest, old.newest)
             self.serial += 1
             self._rounds.append(Round(self.serial, ids, newest))
+            self._answers.clear()
 
     def since(self, serial: int, position: int, limit: int = LIMIT) -> frozenset[int] | None:
         with self._lock:
-            if serial < self._forgotten_serial or position < self._forgotten_newest:
-                return None
-            changed: set[int] = set()
-            for entry in self._rounds:
-                if entry.serial > serial or entry.newest > position:
-                    if entry.ids is None:
-                        return None
-                    changed |= entry.ids
-                    if len(changed) > limit:
-                        return None
-            return frozenset(changed)
+            key = (serial, position, limit)
+            if key not in self._answers:
+                if len(self._answers) > 4 * KEEP:
+                    self._answers.clear()
+                self._answers[key] = self._since(serial, position, limit)
+            return self._answers[key]
+
+    def _since(self, serial: int, position: int, limit: int) -> frozenset[int] | None:
+        if serial < self._forgotten_serial or position < self._forgotten_newest:
+            return None
+        changed: set[int] = set()
+        for entry in self._rounds:
+            if entry.serial > serial or entry.newest > position:
+                if entry.ids is None:
+                    return None
+                changed |= entry.ids
+                if len(changed) > limit:
+                    return None
+        return frozenset(changed)
