@@ -141,13 +141,16 @@ def worker_memory(pid: int) -> list[dict[str, float]]:
     return out
 
 
-def worker_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by the gunicorn workers (children of pid)."""
+def worker_cpu(pid: int, writer: bool | None = None) -> float:
+    """CPU seconds (user + system) used so far by the server's processes (children of pid): all of them, or (writer
+    True/False) only the index writer (`catalogue index follow`) / all but it."""
     total = 0
     for child in Path("/proc").iterdir():
         try:
             stat = (child / "stat").read_text().rsplit(")", 1)[1].split()
             if child.name.isdigit() and int(stat[1]) == pid:
+                if writer is not None and (b"index\x00follow" in (child / "cmdline").read_bytes()) != writer:
+                    continue
                 total += int(stat[11]) + int(stat[12])
         except (OSError, IndexError, ValueError):
             continue
@@ -168,11 +171,14 @@ def warm(port: int, paths: list[str], rounds: int = 4) -> None:
 
 def measured(pid: int | None, port: int, paths, connections: int, seconds: float, headers=None) -> dict:
     """load() plus the load average and, for our server, the workers' CPU time per request."""
-    cpu = worker_cpu(pid) if pid else None
+    cpu = (worker_cpu(pid), worker_cpu(pid, writer=True)) if pid else None
+    started = time.monotonic()
     result = load(port, paths, connections, seconds, headers)
     result["load_average"] = os.getloadavg()[0]
     if pid:
-        result["cpu_ms_per_request"] = (worker_cpu(pid) - cpu) * 1000 / max(result["requests"], 1)
+        result["cpu_ms_per_request"] = (worker_cpu(pid) - cpu[0]) * 1000 / max(result["requests"], 1)
+        # the index writer's share (a process of its own under `catalogue serve`), per second of the scenario
+        result["writer_cpu_ms_per_s"] = (worker_cpu(pid, writer=True) - cpu[1]) * 1000 / (time.monotonic() - started)
     return result
 
 
@@ -445,7 +451,8 @@ def report_edits(results: dict) -> None:
     print(f"\n{results['instruments']} instruments, one edit per second against none (baseline: the mean of the runs "
           f"before and after); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
-    print(f"{'scenario':44} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'load':>5}   ratio p50/p95/p99")
+    print(f"{'scenario':44} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'writer':>7} {'load':>5}   "
+          "ratio p50/p95/p99   (cpu/req: every server process; writer: the index writer's CPU ms per s)")
     scenarios_ = results["scenarios"]
     for name, entry in scenarios_.items():
         o = entry["ours"]
@@ -458,7 +465,7 @@ def report_edits(results: dict) -> None:
             ratio = "  " + " / ".join(f"{o[k] / max(sum(q[k] for q in quiet) / len(quiet), 1e-9):.2f}x"
                                       for k in ("p50_ms", "p95_ms", "p99_ms"))
         print(f"{name:44} {o['rps']:>7.0f} {o['p50_ms']:>6.1f}m {o['p95_ms']:>6.1f}m {o['p99_ms']:>6.1f}m "
-              f"{o['cpu_ms_per_request']:>6.1f}ms {o['load_average']:>5.1f}{ratio}"
+              f"{o['cpu_ms_per_request']:>6.1f}ms {o.get('writer_cpu_ms_per_s', 0):>5.0f}ms {o['load_average']:>5.1f}{ratio}"
               + (f"  errors {o['errors']}" if o["errors"] else ""))
     baseline = EDITS_BASELINE.get(results["instruments"])
     if baseline:
