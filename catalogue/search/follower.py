@@ -54,6 +54,18 @@ def rebuild_index(engine, session: Session, procs: int = 1) -> dict:
     return figures
 
 
+def _lock(path) -> int | None:
+    """The writer lock at `path` (created if missing), taken without waiting: its open descriptor (closing it releases
+    the lock), or None when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def run_index_writer(engine, session_factory, *, parent: int | None = None, stop: threading.Event | None = None,
                      **settings) -> "Follower":
     """The node's index writer as a process of its own (`catalogue index follow`): follows the change log into the
@@ -164,17 +176,13 @@ class Follower:
         into the index until a process takes the lock)."""
         if self.writer:
             return "this process"
-        root = self.engine.store.root
-        try:
-            fd = os.open(root / ".writer.lock", os.O_RDWR)
-        except OSError:
+        path = self.engine.store.root / ".writer.lock"
+        if not path.exists():
             return "none"
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        fd = _lock(path)
+        if fd is None:
             return "another process"
-        finally:
-            os.close(fd)  # closing releases a lock taken just now
+        os.close(fd)  # closing releases the lock taken just now
         return "none"
 
     @property
@@ -333,11 +341,8 @@ class Follower:
             return False
         root = self.engine.store.root
         root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(root / ".writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
+        fd = _lock(root / ".writer.lock")
+        if fd is None:
             return False
         self._writer_fd = fd
         self._index_path = None
