@@ -90,13 +90,12 @@ def index_follow(parent, niceness):
     starts one (at --nice 5) and runs its workers as readers of the index; one per index directory (a second one
     waits)."""
     from . import follow_settings
-    from .logs import configure
+    from .logs import configure_from_environment
     from .search.follower import run_index_writer
 
     if niceness:
         os.nice(niceness)
-    if os.environ.get("CATALOGUE_LOG_FORMAT", "json") == "json":
-        configure(os.environ.get("CATALOGUE_LOG_LEVEL", "INFO"))
+    configure_from_environment()
     engine = current_app.extensions["catalogue_search"]
     click.echo(f"Following the change log into the search index {engine.store.root} (SIGTERM stops).", err=True)
     follower = run_index_writer(engine, _db().session_factory, parent=parent, **follow_settings(current_app))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import sys
 import time
 
@@ -27,6 +28,13 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_from_environment() -> None:
+    """JSON lines unless CATALOGUE_LOG_FORMAT=text, at CATALOGUE_LOG_LEVEL (default INFO): the server's workers and its
+    background processes log alike."""
+    if os.environ.get("CATALOGUE_LOG_FORMAT", "json") == "json":
+        configure(os.environ.get("CATALOGUE_LOG_LEVEL", "INFO"))
 
 
 def configure(level: str = "INFO") -> None:

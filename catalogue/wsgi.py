@@ -1,9 +1,6 @@
 """The WSGI entry point for gunicorn (`catalogue serve`): JSON logs (CATALOGUE_LOG_FORMAT=text for plain), then the app."""
-import os
-
 from . import create_app
-from .logs import configure
+from .logs import configure_from_environment
 
-if os.environ.get("CATALOGUE_LOG_FORMAT", "json") == "json":
-    configure(os.environ.get("CATALOGUE_LOG_LEVEL", "INFO"))
+configure_from_environment()
 app = create_app()
