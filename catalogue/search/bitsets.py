@@ -23,6 +23,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from ..lru import ByteLRU
+from .scoring import LiveStats
 from .segments import Layout
 
 SMALL_SEGMENT = 2000  # documents: a segment this small is read per document (matches_any), not as a whole bitset
@@ -213,8 +214,6 @@ class DocBits:
     def stats(self):
         """The statistics of the live documents, for BM25F (scoring.LiveStats), made once per generation."""
         if self._stats is None:
-            from .scoring import LiveStats
-
             self._stats = LiveStats(self)
         return self._stats
 

@@ -27,11 +27,11 @@ from . import querying
 from .bitsets import DocBits, from_positions, positions
 from .collector import TopCollector
 from .docmap import DocMap
-from .scoring import LiveBM25F
 from .facettable import RANK_END, FacetTable, build_table, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .journal import ChangeJournal
 from .reach import Reach, cacheable_text, reach_query, still_valid
+from .scoring import LiveBM25F
 from .segments import reopen
 from .synonyms import Synonyms, load
 from .visibility import VisibleWords

@@ -7,9 +7,9 @@ index, in step with the database. No Flask.
   index too, storing its position with the index (`follow.json` inside the index directory). `role` says which process
   that may be: "any" (whichever takes the lock first), "reader" (never this one: gunicorn workers beside `catalogue
   index follow`), "writer" (only the index: that command, with no facet table). A worker that writes the index spends
-  70-250 ms of CPU per edit beside the requests it serves, under the same GIL; a writer process of its own does not. A missing index, one without
-  a stored position, or one whose position is older than the retained log (a gap: entries were pruned) is rebuilt in
-  a background thread; meanwhile the old index (if any) keeps answering, or SQL does.
+  70-250 ms of CPU per edit beside the requests it serves, under the same GIL; a writer process of its own does not.
+  A missing index, one without a stored position, or one whose position is older than the retained log (a gap: entries
+  were pruned) is rebuilt in a background thread; meanwhile the old index (if any) keeps answering, or SQL does.
 - Each round reads the entries after the cursor, maps them to instruments (a renamed provider, kind, term, region or
   gemeente reaches every instrument that shows it) and applies those per instrument (`SearchEngine.apply`). Entries are
   idempotent (an instrument is re-read from the database), so reading one twice is harmless and nothing is duplicated.

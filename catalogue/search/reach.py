@@ -19,10 +19,10 @@ query without words: all public instruments in the location). Why that is enough
 - Not covered, so never carried: a BM25F ranking that ran out of time; answers with a word that is not known
   (spelling corrections come from the words of every public document: an edit anywhere can add a close word); prefix
   queries ("werk*": their expansion is capped, so a new word elsewhere can push another out); `modified_after`; answers
-  from another day's table. The check also recomputes, in the new state, whether every word is still known and whether
-  the query would now be ranked by BM25F or not as before (its cost counts postings of unpublished documents too), and
-  those statistics when it is, and compares the
-  facet value names (a provider added without an edit reaches them at the next apply).
+  from another day's table. The check also recomputes, in the new state, whether every word is still known, whether
+  the query would be ranked by BM25F or not as before (its cost counts postings of unpublished documents too) and
+  those statistics when it is, and compares the facet value names (a provider added without an edit reaches them at
+  the next apply).
 - What the change log cannot express as instrument edits (renames of providers, kinds, terms, regions, gemeenten), a
   reload of the facet table and an index swap reset the journal (journal.py): nothing is carried across them.
 
