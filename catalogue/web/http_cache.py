@@ -16,10 +16,10 @@ Most pages are not kept across positions even when the edit was elsewhere. The e
 (`/api/v1/instruments` without a location, whose coverage is not in the change log): the view hands the answer's reach
 to `depends_on` (catalogue/search/reach.py: the instruments it depends on, and why that is exact), and a later position
 serves the stored answer, with the new position's validators, when none of the instruments applied since
-(catalogue/search/journal.py) is in that reach before or after and the check's other inputs are the same. Answers ranked
-by BM25F (their scores use index-wide statistics that every edit moves), with an unknown word ("Bedoelde u ...?"), a
-prefix or `modified_after`, the HTML pages (which also show what the change log does not hold) and the wizard stay
-keyed by position.
+(catalogue/search/journal.py) is in that reach before or after and the check's other inputs are the same (for an answer
+ranked by BM25F: the live statistics its scores used, catalogue/search/scoring.py). A BM25F ranking that ran out of
+time, answers with an unknown word ("Bedoelde u ...?"), a prefix or `modified_after`, the HTML pages (which also show
+what the change log does not hold) and the wizard stay keyed by position.
 
 Recorded pages (the search list, the wizard result: `recorded_endpoints`, catalogue/web/analytics.py) still count when
 the cache answers them: `recorded_cache` keeps what the view recorded per validator and URL and records it again on a
@@ -341,16 +341,13 @@ class _Rows:
 
     def have(self, ids, terms) -> set[int]:
         self.terms = terms
-        changes: dict = {}
         for iid in ids:
             with self.cache._lock:
                 entry = self.cache._items.get((iid, self.day))
             if entry is None:
                 continue
             stamp, dump, snippets = entry
-            if stamp not in changes:
-                changes[stamp] = self.journal.since(*stamp)
-            changed = changes[stamp]
+            changed = self.journal.since(*stamp)  # answered once per stamp and round (the journal keeps its answers)
             if changed is None or iid in changed or (self.with_snippets and terms not in snippets):
                 continue
             self.found[iid] = {**dump, "snippet": snippets[terms]} if self.with_snippets else dict(dump)
