@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load_bench.py [--instruments 20000] [--seconds 5] [--connections 10,50] [--reuse]
     .venv/bin/python bench/load_bench.py --growth            # also 100,000 instruments: latency, memory, build ratios
-    .venv/bin/python bench/load_bench.py --edits --reuse [--instruments 20000,100000]   # only the edit stream (below)
+    .venv/bin/python bench/load_bench.py --edits --reuse [--instruments 20000,100000] [--rounds 6]   # the edit stream
 
 One client for both servers: asyncio, N keep-alive HTTP/1.1 connections, each sending its next request as soon as the
 previous answer is read, for a fixed time per scenario. It prints requests/s, p50/p95/p99 per scenario and connection
@@ -15,9 +15,12 @@ count, and the ratios against Datasette (baseline). Scenarios:
   region harmonisation page   ours /regios/<slug>/harmonisatie (no Datasette equivalent)
   cached page (304)  ours /instrumenten/<slug> with If-None-Match, as a reverse proxy revalidates
   JSON search while one edit per second is committed (p95 should not move); `--edits` runs only this comparison,
-                     cached and uncached URLs, with the ratios p50/p95/p99 against the same scenario without edits (the
-                     mean of a run before and a run after the edits; how far those two differ is the noise), and
-                     the seconds from committing an edit until the JSON search finds it (first answer, every worker)
+                     cached and uncached URLs, in windows of --seconds (default 5 with --edits) that alternate
+                     quiet/edits, edits/quiet, ... (--rounds of each, default 6): a shared machine's load drifts by
+                     more over a minute than the edits cost, and alternating gives both conditions the same drift.
+                     It prints p50/p95/p99 pooled per condition and their ratios, each edit window's p95 against the
+                     quiet windows beside it (median and range), the noise (the odd against the even quiet windows),
+                     and the seconds from committing an edit until the JSON search finds it (first answer, every worker)
 Edit-stream baseline (`EDITS_BASELINE`, main before the edit-stream2 branch: idle machine, 100,000 instruments, 10
 connections): cached JSON search p95 11.7 ms without edits, 139.7 ms with one edit/s (11.95x: every edit invalidated every
 cached answer); uncached p95 718 -> 973 ms (1.36x); an edit visible 0.14-1.67 s after commit. `--edits` prints the
@@ -106,7 +109,8 @@ async def _load(port, paths, connections, seconds, headers):
                            for _ in range(connections)))
     elapsed = time.perf_counter() - started
     return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pct(latencies, 0.5) * 1000,
-            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000, "errors": len(errors)}
+            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000, "errors": len(errors),
+            "seconds": elapsed, "latencies": latencies}
 
 
 def load(port, paths, connections, seconds, headers=None):
@@ -169,11 +173,14 @@ def warm(port: int, paths: list[str], rounds: int = 4) -> None:
                 pass
 
 
-def measured(pid: int | None, port: int, paths, connections: int, seconds: float, headers=None) -> dict:
+def measured(pid: int | None, port: int, paths, connections: int, seconds: float, headers=None,
+             keep_latencies: bool = False) -> dict:
     """load() plus the load average and, for our server, the workers' CPU time per request."""
     cpu = (worker_cpu(pid), worker_cpu(pid, writer=True)) if pid else None
     started = time.monotonic()
     result = load(port, paths, connections, seconds, headers)
+    if not keep_latencies:
+        del result["latencies"]
     result["load_average"] = os.getloadavg()[0]
     if pid:
         result["cpu_ms_per_request"] = (worker_cpu(pid) - cpu[0]) * 1000 / max(result["requests"], 1)
@@ -319,8 +326,8 @@ class EditStream:
     """One committed edit per second (a synthetic instrument renamed through SQL, logged by the change-log triggers and
     followed by both workers) while the block runs."""
 
-    def __init__(self, db_path: Path, slugs: list[str]):
-        self.db_path, self.slugs, self.done = db_path, slugs, []
+    def __init__(self, db_path: Path, slugs: list[str], start: int = 0):
+        self.db_path, self.slugs, self.done, self.start = db_path, slugs, [], start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._edit)
 
@@ -328,7 +335,7 @@ class EditStream:
         import sqlite3
 
         conn = sqlite3.connect(self.db_path, timeout=30)
-        n = 0
+        n = self.start
         while not self._stop.wait(1.0):
             n += 1
             conn.execute("UPDATE instrument SET name = ?, version = version + 1 WHERE slug = ?",
@@ -407,27 +414,75 @@ def edit_visibility(port: int, db_path: Path, slug: str, rounds: int = 5, streak
     return {"first_s": first, "all_workers_s": everywhere}
 
 
-def run_edits(instruments: int, seconds: float, reuse: bool) -> dict:
+def interleaved(pid: int, port: int, paths, db_path: Path, slugs: list[str], rounds: int, window: float,
+                cached: bool) -> dict:
+    """Windows of `window` seconds without and with one edit per second, alternating quiet/edits, edits/quiet, ...
+    (`rounds` of each). A shared machine's load drifts over a minute by more than the edits cost; alternating short
+    windows gives both conditions the same drift, and each edit window is compared with the quiet windows beside it.
+    After an edit window the last edit is followed and (cached URLs) every page rendered again at the new position
+    before the next window starts, so a quiet window does not pay for the edits before it."""
+    windows: list[tuple[str, dict]] = []
+    for n in range(rounds):
+        for condition in (("quiet", "edits") if n % 2 == 0 else ("edits", "quiet")):
+            if condition == "edits":
+                with EditStream(db_path, slugs, start=len(windows) * 10) as edits:
+                    result = measured(pid, port, paths, 10, window, keep_latencies=True)
+                result["edits"] = len(edits.done)
+                time.sleep(1.5)  # the last edit followed
+                if cached:
+                    warm(port, paths, rounds=2)
+                load(port, paths, 10, 0.5)
+            else:
+                result = measured(pid, port, paths, 10, window, keep_latencies=True)
+            windows.append((condition, result))
+    return pooled(windows)
+
+
+def pooled(windows: list[tuple[str, dict]]) -> dict:
+    """Per condition: p50/p95/p99 over all its windows' latencies, requests/s, CPU per request and the writer's CPU per
+    second; per edit window the ratio of its p95 to the mean p95 of the quiet windows next to it (paired: the same
+    drift); the noise: pooled p95 of the odd against the even quiet windows."""
+    out: dict = {}
+    for condition in ("quiet", "edits"):
+        mine = [r for c, r in windows if c == condition]
+        latencies = [x for r in mine for x in r["latencies"]]
+        requests, seconds = sum(r["requests"] for r in mine), sum(r["seconds"] for r in mine)
+        out[condition] = {
+            "requests": requests, "rps": requests / seconds, "p50_ms": pct(latencies, 0.5) * 1000,
+            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000,
+            "errors": sum(r["errors"] for r in mine),
+            "cpu_ms_per_request": sum(r["cpu_ms_per_request"] * r["requests"] for r in mine) / max(requests, 1),
+            "writer_cpu_ms_per_s": sum(r["writer_cpu_ms_per_s"] * r["seconds"] for r in mine) / seconds,
+            "load_average": sum(r["load_average"] for r in mine) / len(mine),
+            "window_p95_ms": [r["p95_ms"] for r in mine], "edits": sum(r.get("edits", 0) for r in mine)}
+    paired = []
+    for i, (condition, result) in enumerate(windows):
+        if condition == "edits":
+            beside = [r["p95_ms"] for c, r in windows[max(i - 1, 0):i + 2] if c == "quiet"]
+            paired.append(result["p95_ms"] / (sum(beside) / len(beside)))
+    out["paired_p95_ratios"] = paired
+    quiet = [r for c, r in windows if c == "quiet"]
+    halves = [pct([x for r in quiet[k::2] for x in r["latencies"]], 0.95) for k in (0, 1)]
+    out["quiet_halves_p95_ms"] = [h * 1000 for h in halves]
+    return out
+
+
+def run_edits(instruments: int, seconds: float, reuse: bool, rounds: int = 6) -> dict:
     """The edit-stream comparison alone (issue 17 3): JSON search p50/p95/p99 without and with one edit per second,
     for the cached URLs (12 words: with edits every page is computed again at each new position) and the uncached
-    ones (4,104 URLs, nearly every request computed), and how long an edit takes to become visible."""
+    ones (4,104 URLs, nearly every request computed), in alternating windows (interleaved), and how long an edit
+    takes to become visible."""
     db_path, _ = prepare(instruments, reuse)
     ours, port, _, processes = start_servers(db_path, with_datasette=False)
-    results: dict = {"instruments": instruments, "scenarios": {}}
+    results: dict = {"instruments": instruments, "rounds": rounds, "window_s": seconds, "scenarios": {}}
     try:
         cases, slugs = scenarios(db_path)
         for name, paths, _ in cases[:2]:
-            if "uncached" not in name:
+            cached = "uncached" not in name
+            if cached:
                 warm(port, paths)
             load(port, paths, 10, 1.0)  # settle
-            results["scenarios"][f"{name} @10"] = {"ours": measured(ours.pid, port, paths, 10, seconds)}
-            with EditStream(db_path, slugs) as edits:
-                results["scenarios"][f"{name}, 1 edit/s @10"] = {"ours": measured(ours.pid, port, paths, 10,
-                                                                                    max(seconds, 6))}
-            results["scenarios"][f"{name}, 1 edit/s @10"]["edits"] = len(edits.done)
-            time.sleep(2.0)  # the last edit followed
-            # the same scenario without edits once more: the difference between the two quiet runs is the noise
-            results["scenarios"][f"{name} @10, again"] = {"ours": measured(ours.pid, port, paths, 10, seconds)}
+            results["scenarios"][name] = interleaved(ours.pid, port, paths, db_path, slugs, rounds, seconds, cached)
         settle(port)
         results["visibility"] = edit_visibility(port, db_path, slugs[-1])
         results["worker_memory"] = worker_memory(ours.pid)
@@ -442,46 +497,32 @@ def memory_text(results: dict) -> str:
                      for m in results.get("worker_memory", []))
 
 
-def base_name(name: str) -> str:
-    """The scenario without its connection count and variants: "JSON search, uncached"."""
-    return name.split(" @")[0].replace(", 1 edit/s", "")
-
-
 def report_edits(results: dict) -> None:
-    print(f"\n{results['instruments']} instruments, one edit per second against none (baseline: the mean of the runs "
-          f"before and after); load average "
+    print(f"\n{results['instruments']} instruments, one edit per second against none: {results['rounds']} windows of "
+          f"{results['window_s']:.0f} s each, alternating (baseline: the quiet windows); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
     print(f"{'scenario':44} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'writer':>7} {'load':>5}   "
           "ratio p50/p95/p99   (cpu/req: every server process; writer: the index writer's CPU ms per s)")
-    scenarios_ = results["scenarios"]
-    for name, entry in scenarios_.items():
-        o = entry["ours"]
-        base = scenarios_.get(name.replace(", 1 edit/s", "").replace(", again", ""))
-        ratio = ""
-        if base is not None and base is not entry:
-            quiet = [b["ours"] for b in (base, scenarios_.get(f"{base_name(name)} @10, again")) if b is not None]
-            if ", again" in name:
-                quiet = quiet[:1]
-            ratio = "  " + " / ".join(f"{o[k] / max(sum(q[k] for q in quiet) / len(quiet), 1e-9):.2f}x"
-                                      for k in ("p50_ms", "p95_ms", "p99_ms"))
-        print(f"{name:44} {o['rps']:>7.0f} {o['p50_ms']:>6.1f}m {o['p95_ms']:>6.1f}m {o['p99_ms']:>6.1f}m "
-              f"{o['cpu_ms_per_request']:>6.1f}ms {o.get('writer_cpu_ms_per_s', 0):>5.0f}ms {o['load_average']:>5.1f}{ratio}"
-              + (f"  errors {o['errors']}" if o["errors"] else ""))
-    baseline = EDITS_BASELINE.get(results["instruments"])
-    if baseline:
-        p95 = {name: entry["ours"]["p95_ms"] for name, entry in scenarios_.items()}
-        print("against the baseline (main before edit-stream2, idle machine), p95: " + "; ".join(
-            f"{name} {baseline[name]:.1f} -> {p95[name]:.1f} ms ({p95[name] / baseline[name]:.2f}x)"
-            for name in p95 if name in baseline))
-        for kind in ("", ", uncached"):
-            edited, quiet, again = f"JSON search{kind}, 1 edit/s @10", f"JSON search{kind} @10", \
-                f"JSON search{kind} @10, again"
-            if edited in p95 and quiet in p95:
-                quiet_p95 = (p95[quiet] + p95[again]) / 2 if again in p95 else p95[quiet]
-                noise = f"; the two runs without edits differ {p95[again] / max(p95[quiet], 1e-9):.2f}x" \
-                    if again in p95 else ""
-                print(f"  p95 with / without edits{kind or ', cached'}: {p95[edited] / max(quiet_p95, 1e-9):.2f}x "
-                      f"(baseline {baseline[edited] / baseline[quiet]:.2f}x){noise}")
+    baseline = EDITS_BASELINE.get(results["instruments"], {})
+    for name, entry in results["scenarios"].items():
+        quiet, edits = entry["quiet"], entry["edits"]
+        for label, o in ((f"{name} @10", quiet), (f"{name}, 1 edit/s @10", edits)):
+            ratio = "  " + " / ".join(f"{o[k] / max(quiet[k], 1e-9):.2f}x" for k in ("p50_ms", "p95_ms", "p99_ms")) \
+                if o is edits else ""
+            print(f"{label:44} {o['rps']:>7.0f} {o['p50_ms']:>6.1f}m {o['p95_ms']:>6.1f}m {o['p99_ms']:>6.1f}m "
+                  f"{o['cpu_ms_per_request']:>6.1f}ms {o['writer_cpu_ms_per_s']:>5.0f}ms {o['load_average']:>5.1f}{ratio}"
+                  + (f"  errors {o['errors']}" if o["errors"] else ""))
+        paired = sorted(entry["paired_p95_ratios"])
+        halves = entry["quiet_halves_p95_ms"]
+        old = ""
+        if f"{name}, 1 edit/s @10" in baseline:
+            old = (f"; baseline (main before edit-stream2, idle machine) {baseline[f'{name} @10']:.1f} -> "
+                   f"{baseline[f'{name}, 1 edit/s @10']:.1f} ms, "
+                   f"{baseline[f'{name}, 1 edit/s @10'] / baseline[f'{name} @10']:.2f}x")
+        print(f"  p95 with / without edits: {edits['p95_ms'] / max(quiet['p95_ms'], 1e-9):.2f}x pooled; per edit "
+              f"window against the quiet windows beside it: median {pct(paired, 0.5):.2f}x (range {paired[0]:.2f}-"
+              f"{paired[-1]:.2f}); noise: the odd and the even quiet windows differ "
+              f"{max(halves) / max(min(halves), 1e-9):.2f}x{old}")
     vis = results["visibility"]
     shown = lambda values: ", ".join("-" if v is None else f"{v:.2f}" for v in values)  # noqa: E731
     print(f"edit visible in JSON search after (s): first answer {shown(vis['first_s'])}; in every worker "
@@ -554,6 +595,8 @@ def main() -> None:
     parser.add_argument("--growth-from", metavar="JSON",
                         help="take the small run from this earlier output (bench/out/load_bench.json) instead of "
                              "running it again; implies --growth")
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="with --edits: how many windows of --seconds each condition gets (alternating)")
     parser.add_argument("--edits", action="store_true",
                         help="only the edit-stream comparison: JSON search with and without one edit per second, and "
                              "how long an edit takes to become visible (bench/out/load_edits-N.json)")
@@ -561,7 +604,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     if args.edits:
         for count in args.instruments:  # e.g. --instruments 20000,100000: each, one after the other
-            results = run_edits(count, args.seconds, args.reuse)
+            results = run_edits(count, args.seconds, args.reuse, args.rounds)
             report_edits(results)
             (OUT / f"load_edits-{count}.json").write_text(json.dumps(results, indent=2))
         return
