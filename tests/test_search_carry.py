@@ -203,6 +203,57 @@ def test_bitsets_not_asked_for_during_several_generations_are_still_carried_not_
     fresh.close()
 
 
+def test_a_request_still_on_the_previous_generation_carries_from_earlier_ones_never_from_later_ones(tmp_path,
+                                                                                                    monkeypatch):
+    """The follower hands the bitsets over to the next generation while requests are still searching the previous
+    one. Such a request carries a term computed two generations back (no read of the old segments), and what it
+    computes is handed on to the next generation; a term first computed by a later generation is not carried back
+    (its numbering and deletions are the later ones): it is read anew. Each equals a fresh searcher's."""
+    rng = random.Random(7)
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)
+    docs = {iid: doc(iid, rng) for iid in range(1, 81)}
+    write(ix, docs)
+    s0 = ix.searcher()
+    g0 = DocBits(s0)
+    early, late = ("words", "jobcoach"), ("words", "taalles")
+    g0.term(*early)
+
+    def edit():
+        for iid in rng.sample(sorted(docs), 6):
+            docs[iid] = doc(iid, rng)
+            write(ix, {iid: docs[iid]})
+
+    edit()
+    s1 = reopen(ix, s0)
+    g1 = DocBits(s1, previous=g0)
+    edit()
+    s2 = reopen(ix, s1)
+    g2 = DocBits(s2, previous=g1)  # the hand-over: g1 is "previous", a request may still be on it
+    g2.term(*late)  # first computed by g2
+    edit()
+    g3 = DocBits(reopen(ix, s2), previous=g2)  # g2's bitsets (with its numbering) handed on to the same store
+
+    full_reads = []
+    original = DocBits._postings
+
+    def counting(self, fieldname, text, leaves):
+        if leaves is None:
+            full_reads.append((getattr(self, "serial", None), fieldname, text))
+        return original(self, fieldname, text, leaves)
+
+    monkeypatch.setattr(DocBits, "_postings", counting)
+    carried_early = g1.term(*early)  # the request on g1: carried from g0's entry
+    assert full_reads == []
+    read_late = g1.term(*late)  # g2's entry is not usable here
+    assert full_reads == [(1, *late)]
+    monkeypatch.setattr(DocBits, "_postings", original)
+    fresh1 = DocBits(s1)
+    assert carried_early == fresh1.term(*early)
+    assert read_late == fresh1.term(*late)
+    assert g3.term(*early) == DocBits(g3.searcher).term(*early)
+    assert g3.term(*late) == DocBits(g3.searcher).term(*late)
+
+
 def test_reopen_reuses_unchanged_segments_with_their_new_deletions(tmp_path):
     rng = random.Random(5)
     ix = whoosh_index.create_in(str(tmp_path), SCHEMA, indexname=INDEX_NAME)

@@ -92,7 +92,9 @@ class DocBits:
         self.live = ((1 << self.size) - 1) & ~from_positions(self.layout.dead(), self.size)
         self._cache = ByteLRU(max_bytes, max_terms, cost=_nbytes)
         self._lock = threading.Lock() if previous is None else previous._lock
-        self._older: ByteLRU | None = None  # key -> (layout, bitset) of earlier generations, not asked for here yet
+        self._older: ByteLRU | None = None  # key -> (layout, bitset, serial) of earlier generations, not asked for yet
+        self._handed: ByteLRU | None = None  # `_older` as handed on to the next generation (see _hand_over)
+        self.serial = 0 if previous is None else previous.serial + 1  # generations of this lineage, in order
         self._carries: dict[int, tuple] = {}  # id(layout) -> (layout, Carry, fresh leaves, fresh subsearchers)
         self._field_lengths: dict[str, int] = {}  # field -> total length over the live documents
         # (segment id, field) -> (its deleted documents, their summed length): handed on, a segment's deletions only grow
@@ -103,24 +105,35 @@ class DocBits:
 
     def _hand_over(self, max_bytes: int, max_terms: int) -> ByteLRU:
         """What the next generation may carry: this generation's bitsets (the most recently used last) after what
-        it had not carried itself yet. This generation stops carrying (a request still on it computes anew)."""
+        it had not carried itself yet. The follower hands over while requests are still searching this generation
+        (at 100,000 instruments about five per worker when an edit lands): they still carry from the same store,
+        reading without taking entries out and only from earlier generations (`_handed`), and what they compute
+        from then on goes there too, for the next generation. (Before, they read every term they had not cached
+        from the whole index: the largest share of what an edit stream added to uncached searches.)"""
         with self._lock:
             older = self._older if self._older is not None else \
                 ByteLRU(max_bytes, max_terms, cost=lambda entry: _nbytes(entry[1]))
             self._older = None
             for key, bits in self._cache.items():
-                older.put(key, (self.layout, bits))
+                older.put(key, (self.layout, bits, self.serial))
+            self._handed = older
             return older
 
     def _carried(self, key):
         """The key's bitset from an earlier generation, renumbered for this one and without this one's deletions, and
         the carry it came by (its `fresh` segments still have to be read); None when no generation has it."""
         with self._lock:
-            older = self._older
-            entry = older.pop(key) if older is not None else None
+            if self._older is not None:
+                entry = self._older.pop(key)
+            elif self._handed is not None:  # handed on: a request still searching this generation
+                entry = self._handed.get(key)
+                if entry is not None and entry[2] >= self.serial:
+                    entry = None  # numbered by this generation or a later one: it cannot be carried back
+            else:
+                entry = None
         if entry is None:
             return None
-        layout, old = entry
+        layout, old, _ = entry
         carried = self._carries.get(id(layout))
         if carried is None or carried[0] is not layout:
             carry = self.layout.carry_from(layout)
@@ -144,6 +157,8 @@ class DocBits:
             value = compute()
             with self._lock:
                 self._cache.put(key, value)
+                if self._handed is not None and key not in self._handed:  # handed on meanwhile: for the next one
+                    self._handed.put(key, (self.layout, value, self.serial))
         return value
 
     def term(self, fieldname: str, text) -> int:
