@@ -76,6 +76,44 @@ def test_the_readers_search_shows_what_the_writer_process_stored_and_a_reader_ne
         writer.stop()
 
 
+def test_a_reader_waiting_for_the_writer_looks_at_the_stored_position_not_the_whole_log(own_db, tmp_path):
+    """A reader that applied an edit to its table waits for the writer to store it: it looks every 50 ms whether
+    the stored position changed (a stat), and runs a whole round (session, change log) only when it did or after
+    its poll interval; so it shows the writer's position at once although it polls the log only every second."""
+    writer, engine, fast = writer_and_reader(own_db, tmp_path / "index")
+    fast.stop()
+    reader = Follower(SearchEngine(tmp_path / "index"), own_db.session_factory, poll_interval=1.0, role="reader")
+    rounds = []
+    step = reader.step
+    reader.step = lambda session: rounds.append(time.monotonic()) or step(session)
+    reader.start()
+    again = None
+    try:
+        wait(lambda: reader.engine.ready and reader.position is not None, "the reader to load")
+        writer.stop()  # the writer is gone for a while: the reader stays behind after the edit
+        with own_db.session_factory() as session:
+            session.execute(text("UPDATE instrument SET name = 'Wachtwoordcc' WHERE id = "
+                                 "(SELECT min(id) FROM instrument)"))
+            session.commit()
+            head = changelog.head(session)
+        wait(lambda: reader.cursor == head, "the reader to apply the edit to its table", 5)
+        assert reader.position < head
+        rounds.clear()
+        time.sleep(1.5)
+        assert 1 <= len(rounds) <= 2, rounds  # once per poll interval, not every 50 ms
+        again = Follower(SearchEngine(tmp_path / "index"), own_db.session_factory, poll_interval=0.1, role="writer")
+        again.start()
+        wait(lambda: again.engine.store.read_state() is not None
+             and int(again.engine.store.read_state()["cursor"]) >= head, "the new writer to store the edit")
+        stored = time.monotonic()
+        wait(lambda: reader.position == head, "the reader to show the stored position", 5)
+        assert time.monotonic() - stored < 0.5  # well inside its poll interval of 1 s
+    finally:
+        reader.stop()
+        if again is not None:
+            again.stop()
+
+
 def test_run_index_writer_stops_when_its_server_is_gone_and_releases_the_lock(own_db, tmp_path):
     engine = SearchEngine(tmp_path / "index")
     stop = threading.Event()

@@ -230,6 +230,16 @@ class IndexStore:
         except (OSError, ValueError):
             return None
 
+    def state_stamp(self) -> tuple | None:
+        """Changes whenever the stored position does (a new state file, or another index swapped in), without reading
+        it: a few system calls."""
+        path = self.current_path()
+        try:
+            st = os.stat(path / self.STATE) if path is not None else None
+        except OSError:
+            return (str(path), None)
+        return None if st is None else (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
     def write_state(self, state: dict) -> None:
         path = self.current_path()
         if path is not None:
