@@ -20,7 +20,10 @@ count, and the ratios against Datasette (baseline). Scenarios:
                      more over a minute than the edits cost, and alternating gives both conditions the same drift.
                      It prints p50/p95/p99 pooled per condition and their ratios, each edit window's p95 against the
                      quiet windows beside it (median and range), the noise (the odd against the even quiet windows),
-                     and the seconds from committing an edit until the JSON search finds it (first answer, every worker)
+                     and the seconds from committing an edit until the JSON search finds it (first answer, every
+                     worker). Twice: at 10 connections that each send the next request as soon as one is answered (the
+                     machine saturated: whatever CPU an edit costs shows as latency), and with requests arriving
+                     open-loop (Poisson) at --paced (default 0.5) times that throughput, timed from their arrival
 Edit-stream baseline (`EDITS_BASELINE`, main before the edit-stream2 branch: idle machine, 100,000 instruments, 10
 connections): cached JSON search p95 11.7 ms without edits, 139.7 ms with one edit/s (11.95x: every edit invalidated every
 cached answer); uncached p95 718 -> 973 ms (1.36x); an edit visible 0.14-1.67 s after commit. `--edits` prints the
@@ -59,45 +62,97 @@ WORDS = ["jobcoach", "proefplaatsing", "loonkostensubsidie", "subsidie", "scholi
          "statushouder", "Gouda", "nazorg", "werkgever begeleiding", "premie"]
 
 
+async def _request(reader, writer, host, path, extra) -> tuple[bytes, bool]:
+    """One GET on a keep-alive connection, its answer read whole: (status line, whether the server closes)."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n{extra}\r\n".encode())
+    await writer.drain()
+    status_line = await reader.readline()
+    length, chunked, close = 0, False, False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        name = name.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "transfer-encoding" and "chunked" in value:
+            chunked = True
+        elif name == "connection" and "close" in value.lower():
+            close = True
+    if chunked:
+        while True:
+            size = int((await reader.readline()).strip() or b"0", 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    elif length:
+        await reader.readexactly(length)
+    return status_line, close
+
+
+def _failed(status_line: bytes) -> bool:
+    return not status_line.split()[1:2] or status_line.split()[1] not in (b"200", b"304")
+
+
 async def _worker(host, port, paths, headers, until, latencies, errors):
     reader, writer = await asyncio.open_connection(host, port)
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     try:
         while time.perf_counter() < until:
-            path = random.choice(paths)
             started = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n{extra}\r\n".encode())
-            await writer.drain()
-            status_line = await reader.readline()
-            length, chunked, close = 0, False, False
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.decode("latin-1").partition(":")
-                name = name.strip().lower()
-                if name == "content-length":
-                    length = int(value)
-                elif name == "transfer-encoding" and "chunked" in value:
-                    chunked = True
-                elif name == "connection" and "close" in value.lower():
-                    close = True
-            if chunked:
-                while True:
-                    size = int((await reader.readline()).strip() or b"0", 16)
-                    await reader.readexactly(size + 2)
-                    if size == 0:
-                        break
-            elif length:
-                await reader.readexactly(length)
+            status_line, close = await _request(reader, writer, host, random.choice(paths), extra)
             latencies.append(time.perf_counter() - started)
-            if not status_line.split()[1:2] or status_line.split()[1] not in (b"200", b"304"):
+            if _failed(status_line):
                 errors.append(status_line)
             if close:
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
     finally:
         writer.close()
+
+
+async def _paced_worker(host, port, paths, arrivals: asyncio.Queue, latencies, errors):
+    """Takes the next arrival time when free and times the request from it: a request that waited for a free
+    connection or a busy server counts its wait (no coordinated omission)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while True:
+            try:
+                at = arrivals.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            status_line, close = await _request(reader, writer, host, random.choice(paths), "")
+            latencies.append(time.perf_counter() - at)
+            if _failed(status_line):
+                errors.append(status_line)
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+    finally:
+        writer.close()
+
+
+async def _paced(port, paths, rate, seconds, connections=32):
+    """Open-loop load: requests arrive at `rate` per second (Poisson), whether or not earlier ones are answered, as
+    visitors do; at a rate the server keeps up with, the latency is the service time plus what queueing there is."""
+    arrivals: asyncio.Queue = asyncio.Queue()
+    started = time.perf_counter()
+    at = started
+    while at < started + seconds:
+        at += random.expovariate(rate)
+        arrivals.put_nowait(at)
+    latencies: list[float] = []
+    errors: list = []
+    await asyncio.gather(*(_paced_worker("127.0.0.1", port, paths, arrivals, latencies, errors)
+                           for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pct(latencies, 0.5) * 1000,
+            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000, "errors": len(errors),
+            "seconds": elapsed, "latencies": latencies}
 
 
 async def _load(port, paths, connections, seconds, headers):
@@ -174,11 +229,13 @@ def warm(port: int, paths: list[str], rounds: int = 4) -> None:
 
 
 def measured(pid: int | None, port: int, paths, connections: int, seconds: float, headers=None,
-             keep_latencies: bool = False) -> dict:
-    """load() plus the load average and, for our server, the workers' CPU time per request."""
+             keep_latencies: bool = False, rate: float | None = None) -> dict:
+    """load() (or, with `rate`, requests arriving at that rate) plus the load average and, for our server, the
+    workers' CPU time per request."""
     cpu = (worker_cpu(pid), worker_cpu(pid, writer=True)) if pid else None
     started = time.monotonic()
-    result = load(port, paths, connections, seconds, headers)
+    result = asyncio.run(_paced(port, paths, rate, seconds)) if rate else load(port, paths, connections, seconds,
+                                                                                   headers)
     if not keep_latencies:
         del result["latencies"]
     result["load_average"] = os.getloadavg()[0]
@@ -415,7 +472,7 @@ def edit_visibility(port: int, db_path: Path, slug: str, rounds: int = 5, streak
 
 
 def interleaved(pid: int, port: int, paths, db_path: Path, slugs: list[str], rounds: int, window: float,
-                cached: bool) -> dict:
+                cached: bool, rate: float | None = None) -> dict:
     """Windows of `window` seconds without and with one edit per second, alternating quiet/edits, edits/quiet, ...
     (`rounds` of each). A shared machine's load drifts over a minute by more than the edits cost; alternating short
     windows gives both conditions the same drift, and each edit window is compared with the quiet windows beside it.
@@ -426,14 +483,14 @@ def interleaved(pid: int, port: int, paths, db_path: Path, slugs: list[str], rou
         for condition in (("quiet", "edits") if n % 2 == 0 else ("edits", "quiet")):
             if condition == "edits":
                 with EditStream(db_path, slugs, start=len(windows) * 10) as edits:
-                    result = measured(pid, port, paths, 10, window, keep_latencies=True)
+                    result = measured(pid, port, paths, 10, window, keep_latencies=True, rate=rate)
                 result["edits"] = len(edits.done)
                 time.sleep(1.5)  # the last edit followed
                 if cached:
                     warm(port, paths, rounds=2)
                 load(port, paths, 10, 0.5)
             else:
-                result = measured(pid, port, paths, 10, window, keep_latencies=True)
+                result = measured(pid, port, paths, 10, window, keep_latencies=True, rate=rate)
             windows.append((condition, result))
     return pooled(windows)
 
@@ -467,14 +524,17 @@ def pooled(windows: list[tuple[str, dict]]) -> dict:
     return out
 
 
-def run_edits(instruments: int, seconds: float, reuse: bool, rounds: int = 6) -> dict:
+def run_edits(instruments: int, seconds: float, reuse: bool, rounds: int = 6, paced: float = 0.5) -> dict:
     """The edit-stream comparison alone (issue 17 3): JSON search p50/p95/p99 without and with one edit per second,
-    for the cached URLs (12 words: with edits every page is computed again at each new position) and the uncached
-    ones (4,104 URLs, nearly every request computed), in alternating windows (interleaved), and how long an edit
-    takes to become visible."""
+    for the cached URLs (12 words: an edit makes each worker compute again the answers it may have changed) and the
+    uncached ones (4,104 URLs, nearly every request computed), in alternating windows (interleaved), and how long an
+    edit takes to become visible. Each twice: at 10 connections that send their next request as soon as the last is
+    answered (the machine saturated: every CPU millisecond an edit costs shows as latency), and with requests
+    arriving at `paced` times the throughput measured at 10 connections (a service with headroom)."""
     db_path, _ = prepare(instruments, reuse)
     ours, port, _, processes = start_servers(db_path, with_datasette=False)
-    results: dict = {"instruments": instruments, "rounds": rounds, "window_s": seconds, "scenarios": {}}
+    results: dict = {"instruments": instruments, "rounds": rounds, "window_s": seconds, "paced": paced,
+                     "scenarios": {}}
     try:
         cases, slugs = scenarios(db_path)
         for name, paths, _ in cases[:2]:
@@ -482,7 +542,12 @@ def run_edits(instruments: int, seconds: float, reuse: bool, rounds: int = 6) ->
             if cached:
                 warm(port, paths)
             load(port, paths, 10, 1.0)  # settle
-            results["scenarios"][name] = interleaved(ours.pid, port, paths, db_path, slugs, rounds, seconds, cached)
+            results["scenarios"][f"{name} @10"] = saturated = interleaved(ours.pid, port, paths, db_path, slugs,
+                                                                          rounds, seconds, cached)
+            if paced:
+                rate = paced * saturated["quiet"]["rps"]
+                results["scenarios"][f"{name} @{rate:.0f}/s"] = interleaved(ours.pid, port, paths, db_path, slugs,
+                                                                           rounds, seconds, cached, rate=rate)
         settle(port)
         results["visibility"] = edit_visibility(port, db_path, slugs[-1])
         results["worker_memory"] = worker_memory(ours.pid)
@@ -506,7 +571,8 @@ def report_edits(results: dict) -> None:
     baseline = EDITS_BASELINE.get(results["instruments"], {})
     for name, entry in results["scenarios"].items():
         quiet, edits = entry["quiet"], entry["edits"]
-        for label, o in ((f"{name} @10", quiet), (f"{name}, 1 edit/s @10", edits)):
+        base, _, at = name.partition(" @")
+        for label, o in ((name, quiet), (f"{base}, 1 edit/s @{at}", edits)):
             ratio = "  " + " / ".join(f"{o[k] / max(quiet[k], 1e-9):.2f}x" for k in ("p50_ms", "p95_ms", "p99_ms")) \
                 if o is edits else ""
             print(f"{label:44} {o['rps']:>7.0f} {o['p50_ms']:>6.1f}m {o['p95_ms']:>6.1f}m {o['p99_ms']:>6.1f}m "
@@ -515,10 +581,10 @@ def report_edits(results: dict) -> None:
         paired = sorted(entry["paired_p95_ratios"])
         halves = entry["quiet_halves_p95_ms"]
         old = ""
-        if f"{name}, 1 edit/s @10" in baseline:
-            old = (f"; baseline (main before edit-stream2, idle machine) {baseline[f'{name} @10']:.1f} -> "
-                   f"{baseline[f'{name}, 1 edit/s @10']:.1f} ms, "
-                   f"{baseline[f'{name}, 1 edit/s @10'] / baseline[f'{name} @10']:.2f}x")
+        if f"{base}, 1 edit/s @10" in baseline and at == "10":
+            old = (f"; baseline (main before edit-stream2, idle machine) {baseline[f'{base} @10']:.1f} -> "
+                   f"{baseline[f'{base}, 1 edit/s @10']:.1f} ms, "
+                   f"{baseline[f'{base}, 1 edit/s @10'] / baseline[f'{base} @10']:.2f}x")
         print(f"  p95 with / without edits: {edits['p95_ms'] / max(quiet['p95_ms'], 1e-9):.2f}x pooled; per edit "
               f"window against the quiet windows beside it: median {pct(paired, 0.5):.2f}x (range {paired[0]:.2f}-"
               f"{paired[-1]:.2f}); noise: the odd and the even quiet windows differ "
@@ -597,6 +663,9 @@ def main() -> None:
                              "running it again; implies --growth")
     parser.add_argument("--rounds", type=int, default=6,
                         help="with --edits: how many windows of --seconds each condition gets (alternating)")
+    parser.add_argument("--paced", type=float, default=0.5,
+                        help="with --edits: also with requests arriving at this fraction of the throughput measured "
+                             "at 10 connections (0: not)")
     parser.add_argument("--edits", action="store_true",
                         help="only the edit-stream comparison: JSON search with and without one edit per second, and "
                              "how long an edit takes to become visible (bench/out/load_edits-N.json)")
@@ -604,7 +673,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     if args.edits:
         for count in args.instruments:  # e.g. --instruments 20000,100000: each, one after the other
-            results = run_edits(count, args.seconds, args.reuse, args.rounds)
+            results = run_edits(count, args.seconds, args.reuse, args.rounds, args.paced)
             report_edits(results)
             (OUT / f"load_edits-{count}.json").write_text(json.dumps(results, indent=2))
         return
