@@ -95,38 +95,27 @@ def _failed(status_line: bytes) -> bool:
     return not status_line.split()[1:2] or status_line.split()[1] not in (b"200", b"304")
 
 
-async def _worker(host, port, paths, headers, until, latencies, errors):
+async def _worker(host, port, paths, headers, until, latencies, errors, arrivals: asyncio.Queue | None = None):
+    """Closed loop (`arrivals` None): the next request as soon as one is answered, until `until`. Open loop: takes
+    the next arrival time when free and times the request from it, so a request that waited for a free connection
+    or a busy server counts its wait (no coordinated omission)."""
     reader, writer = await asyncio.open_connection(host, port)
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     try:
-        while time.perf_counter() < until:
-            started = time.perf_counter()
+        while True:
+            if arrivals is None:
+                started = time.perf_counter()
+                if started >= until:
+                    return
+            else:
+                try:
+                    started = arrivals.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                if started > time.perf_counter():
+                    await asyncio.sleep(started - time.perf_counter())
             status_line, close = await _request(reader, writer, host, random.choice(paths), extra)
             latencies.append(time.perf_counter() - started)
-            if _failed(status_line):
-                errors.append(status_line)
-            if close:
-                writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
-    finally:
-        writer.close()
-
-
-async def _paced_worker(host, port, paths, arrivals: asyncio.Queue, latencies, errors):
-    """Takes the next arrival time when free and times the request from it: a request that waited for a free
-    connection or a busy server counts its wait (no coordinated omission)."""
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        while True:
-            try:
-                at = arrivals.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            delay = at - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            status_line, close = await _request(reader, writer, host, random.choice(paths), "")
-            latencies.append(time.perf_counter() - at)
             if _failed(status_line):
                 errors.append(status_line)
             if close:
@@ -147,7 +136,7 @@ async def _paced(port, paths, rate, seconds, connections=32):
         arrivals.put_nowait(at)
     latencies: list[float] = []
     errors: list = []
-    await asyncio.gather(*(_paced_worker("127.0.0.1", port, paths, arrivals, latencies, errors)
+    await asyncio.gather(*(_worker("127.0.0.1", port, paths, {}, None, latencies, errors, arrivals)
                            for _ in range(connections)))
     elapsed = time.perf_counter() - started
     return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pct(latencies, 0.5) * 1000,
@@ -670,6 +659,8 @@ def main() -> None:
                         help="only the edit-stream comparison: JSON search with and without one edit per second, and "
                              "how long an edit takes to become visible (bench/out/load_edits-N.json)")
     args = parser.parse_args()
+    if args.rounds < 2:
+        parser.error("--rounds must be at least 2 (the noise compares the odd quiet windows with the even ones)")
     OUT.mkdir(parents=True, exist_ok=True)
     if args.edits:
         for count in args.instruments:  # e.g. --instruments 20000,100000: each, one after the other
