@@ -125,6 +125,13 @@ async def _worker(host, port, paths, headers, until, latencies, errors, arrivals
         writer.close()
 
 
+def summary(latencies: list[float], errors: int, seconds: float) -> dict:
+    """Requests, requests/s, p50/p95/p99 (ms), errors and seconds of a run (or of several pooled)."""
+    return {"requests": len(latencies), "rps": len(latencies) / seconds, "p50_ms": pct(latencies, 0.5) * 1000,
+            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000, "errors": errors,
+            "seconds": seconds}
+
+
 async def _paced(port, paths, rate, seconds, connections=32):
     """Open-loop load: requests arrive at `rate` per second (Poisson), whether or not earlier ones are answered, as
     visitors do; at a rate the server keeps up with, the latency is the service time plus what queueing there is."""
@@ -138,10 +145,7 @@ async def _paced(port, paths, rate, seconds, connections=32):
     errors: list = []
     await asyncio.gather(*(_worker("127.0.0.1", port, paths, {}, None, latencies, errors, arrivals)
                            for _ in range(connections)))
-    elapsed = time.perf_counter() - started
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pct(latencies, 0.5) * 1000,
-            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000, "errors": len(errors),
-            "seconds": elapsed, "latencies": latencies}
+    return {**summary(latencies, len(errors), time.perf_counter() - started), "latencies": latencies}
 
 
 async def _load(port, paths, connections, seconds, headers):
@@ -151,10 +155,7 @@ async def _load(port, paths, connections, seconds, headers):
     started = time.perf_counter()
     await asyncio.gather(*(_worker("127.0.0.1", port, paths, headers, until, latencies, errors)
                            for _ in range(connections)))
-    elapsed = time.perf_counter() - started
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pct(latencies, 0.5) * 1000,
-            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000, "errors": len(errors),
-            "seconds": elapsed, "latencies": latencies}
+    return {**summary(latencies, len(errors), time.perf_counter() - started), "latencies": latencies}
 
 
 def load(port, paths, connections, seconds, headers=None):
@@ -492,11 +493,9 @@ def pooled(windows: list[tuple[str, dict]]) -> dict:
     for condition in ("quiet", "edits"):
         mine = [r for c, r in windows if c == condition]
         latencies = [x for r in mine for x in r["latencies"]]
-        requests, seconds = sum(r["requests"] for r in mine), sum(r["seconds"] for r in mine)
+        requests, seconds = len(latencies), sum(r["seconds"] for r in mine)
         out[condition] = {
-            "requests": requests, "rps": requests / seconds, "p50_ms": pct(latencies, 0.5) * 1000,
-            "p95_ms": pct(latencies, 0.95) * 1000, "p99_ms": pct(latencies, 0.99) * 1000,
-            "errors": sum(r["errors"] for r in mine),
+            **summary(latencies, sum(r["errors"] for r in mine), seconds),
             "cpu_ms_per_request": sum(r["cpu_ms_per_request"] * r["requests"] for r in mine) / max(requests, 1),
             "writer_cpu_ms_per_s": sum(r["writer_cpu_ms_per_s"] * r["seconds"] for r in mine) / seconds,
             "load_average": sum(r["load_average"] for r in mine) / len(mine),
