@@ -234,11 +234,13 @@ class IndexStore:
         """Changes whenever the stored position does (a new state file, or another index swapped in), without reading
         it: a few system calls."""
         path = self.current_path()
+        if path is None:
+            return None
         try:
-            st = os.stat(path / self.STATE) if path is not None else None
+            st = os.stat(path / self.STATE)
         except OSError:
             return (str(path), None)
-        return None if st is None else (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+        return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
 
     def write_state(self, state: dict) -> None:
         path = self.current_path()
