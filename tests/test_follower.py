@@ -165,3 +165,38 @@ def test_the_journal_answers_the_same_question_once_per_round():
     assert journal.since(2, 11) == frozenset()
     journal.reset()
     assert journal.since(2, 11) is None
+
+
+def test_at_midnight_the_follower_derives_the_next_days_table_and_search_shows_that_day(own_db, tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    from catalogue.search import follower as follower_module
+
+    today = date.today()
+    tomorrow = today + timedelta(days=1)
+    with own_db.session_factory() as session:
+        make_instrument(session, "midnight-gone", name="Middernachtwoord weg", publish_to=today)
+        make_instrument(session, "midnight-new", name="Middernachtwoord nieuw", publish_from=tomorrow)
+        make_instrument(session, "midnight-ends", name="Middernachtwoord eindigt", valid_until=today)
+    engine, follower = start(own_db, tmp_path / "index")
+    try:
+        wait(lambda: names(engine, own_db, "middernachtwoord")[0] == {"midnight-gone", "midnight-ends"}, "today")
+        followed, lineage = engine._table, engine._lineage
+
+        class Tomorrow(date):
+            @classmethod
+            def today(cls):
+                return tomorrow
+
+        monkeypatch.setattr(follower_module, "date", Tomorrow)
+        wait(lambda: engine._table.today == tomorrow, "the follower to roll over")
+        assert engine._table.ids is followed.ids and engine._lineage == lineage  # derived, not built again
+        with own_db.session_factory() as session:
+            outcome = engine.search(session, InstrumentQuery(q="middernachtwoord", per_page=50), tomorrow,
+                                    public_condition)
+            slugs = set(session.scalars(select(Instrument.slug).where(Instrument.id.in_(outcome.ids))))
+        assert slugs == {"midnight-new"}  # ended schemes are left out unless asked for; counted apart
+        assert outcome.ended == 1
+        assert outcome.counts["lifecycle"]["ended"] == 1 and outcome.counts["lifecycle"]["current"] == 1
+    finally:
+        follower.stop()

@@ -138,3 +138,66 @@ def test_short_rank_keys_follow_the_order_through_single_edits_removals_addition
         assert sorted(order, key=rank.__getitem__) == list(order), step
         assert all(rank[o] < RANK_END for o in order)
     assert 0 < renumbered < 30, renumbered  # mostly one key per edit; a few full renumberings when a gap ran out
+
+
+def _dated_instruments(session, today):
+    from datetime import timedelta
+
+    tomorrow = today + timedelta(days=1)
+    made = {
+        "until-today": make_instrument(session, "day-until-today", name="Dag tot vandaag", publish_to=today),
+        "from-tomorrow": make_instrument(session, "day-from-tomorrow", name="Dag vanaf morgen", publish_from=tomorrow),
+        "ends-today": make_instrument(session, "day-ends-today", name="Dag eindigt vandaag", valid_until=today),
+        "starts-tomorrow": make_instrument(session, "day-starts-tomorrow", name="Dag begint morgen",
+                                           valid_from=tomorrow, kind="jobcoaching"),
+    }
+    return tomorrow, {key: item.id for key, item in made.items()}
+
+
+def test_the_next_day_is_derived_from_the_table_and_equals_a_fresh_build_of_that_day(session):
+    from datetime import timedelta
+
+    from catalogue.search.facettable import day_changes
+
+    today = date.today()
+    tomorrow, ids = _dated_instruments(session, today)
+    table = build_table(session, today, public_condition)
+    assert set(ids.values()) <= day_changes(session, today, tomorrow)
+    assert day_changes(session, today, tomorrow) == day_changes(session, tomorrow, today)
+    changed = day_changes(session, today, tomorrow)
+    rows = load_rows(session, tomorrow, public_condition, changed)
+    next_day = table.on_day(tomorrow, {i: rows.get(i) for i in changed})
+    assert next_day.today == tomorrow and next_day.ids is table.ids  # derived: the same ordinals
+    assert contents(next_day) == contents(build_table(session, tomorrow, public_condition))
+    live = by_id(next_day, next_day.all)
+    assert ids["until-today"] not in live and ids["from-tomorrow"] in live
+    lifecycle = {code: by_id(next_day, bits) for code, bits in next_day.values["lifecycle"].items()}
+    assert ids["ends-today"] in lifecycle["ended"] and ids["starts-tomorrow"] in lifecycle["current"]
+    assert ids["starts-tomorrow"] in by_id(table, table.values["lifecycle"]["upcoming"])  # the old table is unchanged
+
+    yesterday = today - timedelta(days=1)  # and backwards, over more than one day
+    changed = day_changes(session, tomorrow, yesterday)
+    rows = load_rows(session, yesterday, public_condition, changed)
+    back = next_day.on_day(yesterday, {i: rows.get(i) for i in changed})
+    assert contents(back) == contents(build_table(session, yesterday, public_condition))
+
+
+def test_the_engine_derives_another_days_table_once_and_the_follower_rolls_over_without_a_rebuild(session, tmp_path):
+    from catalogue.search.engine import SearchEngine
+
+    today = date.today()
+    tomorrow, ids = _dated_instruments(session, today)
+    engine = SearchEngine(tmp_path / "index")
+    engine.load_table(session, today)
+    followed, lineage = engine._table, engine._lineage
+    asked = engine.table(session, tomorrow, public_condition)
+    assert asked.today == tomorrow and asked.ids is followed.ids
+    assert engine.table(session, tomorrow, public_condition) is asked  # kept until the next change
+    assert engine._table is followed  # a request does not move the followed table
+
+    engine.roll_over(session, tomorrow)
+    assert engine._table is asked and engine._lineage == lineage  # what the request derived, not a new lineage
+    assert contents(engine._table) == contents(build_table(session, tomorrow, public_condition))
+    assert engine.table(session, tomorrow, public_condition) is asked
+    engine.roll_over(session, tomorrow)  # the same day again: nothing to do
+    assert engine._table is asked

@@ -27,7 +27,7 @@ from . import querying
 from .bitsets import DocBits, from_positions, positions
 from .collector import TopCollector
 from .docmap import DocMap
-from .facettable import RANK_END, FacetTable, build_table, known_values, load_rows
+from .facettable import RANK_END, FacetTable, build_table, day_changes, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .journal import ChangeJournal
 from .reach import Reach, cacheable_text, reach_query, still_valid
@@ -92,7 +92,8 @@ class SearchEngine:
         self._previous_bits = None  # ... and of the previous one (a request may still be searching it)
         self._table_version = 0
         self._lineage = 0  # facet tables built from SQL (ordinals are stable within one, see facettable.py)
-        self._day_tables: dict[date, FacetTable] = {}
+        self._day_tables: dict[date, tuple[int, FacetTable]] = {}  # day -> (version of the table derived from, table)
+        self._deriving = threading.Lock()  # one derivation at a time: they append to the tables' shared ordinals
         self.journal = ChangeJournal()  # what was applied since a cached answer was computed (see journal.py)
 
     @property
@@ -137,11 +138,39 @@ class SearchEngine:
             return
         rows = load_rows(session, table.today, self.public_condition, ids)
         known = known_values(session) if labels or _unknown_values(table.known, rows.values()) else table.known
-        new = table.changed({iid: rows.get(iid) for iid in ids}, known=known)
+        with self._deriving:
+            new = table.changed({iid: rows.get(iid) for iid in ids}, known=known)
         with self._lock:
             self._table = new
             self._table_version += 1
             self._day_tables.clear()
+
+    def roll_over(self, session: Session, today: date) -> None:
+        """The followed table becomes `today`'s (the day rolled over: lifecycles and publication windows), derived from
+        the current one for the instruments whose dates lie in between; cached answers of the old day are not used
+        (`Reach` checks the day)."""
+        table = self._table
+        if table is None or table.today == today:
+            return
+        new = self._derived_day(session, table, today)
+        with self._lock:
+            if self._table is not table:  # (only the follower replaces it; a second caller is harmless)
+                return
+            self._table = new
+            self._table_version += 1
+            self._day_tables.clear()
+
+    def _derived_day(self, session: Session, table: FacetTable, today: date) -> FacetTable:
+        """`table` for another day: from a request that already derived it (for this version), else derived now."""
+        version = self._table_version
+        kept = self._day_tables.get(today)
+        if kept is not None and kept[0] == version and table is self._table:
+            return kept[1]
+        ids = day_changes(session, table.today, today)
+        rows = load_rows(session, today, self.public_condition, ids)
+        known = known_values(session) if _unknown_values(table.known, rows.values()) else table.known
+        with self._deriving:
+            return table.on_day(today, {iid: rows.get(iid) for iid in ids}, known=known)
 
     def behind(self) -> bool:
         """The index has a newer generation than the open searcher (e.g. after the writer merged it)."""
@@ -220,12 +249,18 @@ class SearchEngine:
             raise RuntimeError("the facet table is not loaded yet")
         if table.today == today:
             return table
+        version = self._table_version
+        kept = self._day_tables.get(today)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        if public_condition is not None and public_condition is not self.public_condition:  # (not the followed
+            # table's rows: nothing to derive from)
+            return build_table(session, today, public_condition)
+        other = self._derived_day(session, table, today)
         with self._lock:
-            other = self._day_tables.get(today)
-            if other is None:
-                other = build_table(session, today, public_condition or self.public_condition)
-                self._day_tables = {today: other}
-            return other
+            if self._table is table:
+                self._day_tables = {today: (version, other)}
+        return other
 
     def _bits(self, searcher) -> DocBits:
         """The bitsets of this searcher; those of the previous generation are carried over (and kept for a request

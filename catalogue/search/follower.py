@@ -272,8 +272,7 @@ class Follower:
         if self.cursor is None or (engine._table is None and self.role != "writer"):
             self._load(session)  # first round
         elif engine._table is not None and engine._table.today != date.today():
-            engine.load_table(session)  # the day rolled over (lifecycles, publication windows); the cursor stays
-            self._settle()
+            engine.roll_over(session, date.today())  # lifecycles, publication windows; the cursor stays
         elif now - self._last_gap_check > GAP_CHECK_SECONDS:
             self._last_gap_check = now
             if changelog.is_gap(session, self.cursor):
