@@ -28,6 +28,7 @@ from whoosh.writing import MERGE_SMALL, LockError
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm, instrument_term
 from . import builds
 from .bulk import BulkWriter
+from .inline import InlineCodec
 from .analysis import DUTCH, ENGLISH, PLAIN, strip_html
 from .onepass import Text as TEXT
 from .storage import IndexStorage
@@ -278,7 +279,7 @@ class IndexStore:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                writer = ix.writer(timeout=min(2.0, timeout))
+                writer = ix.writer(timeout=min(2.0, timeout), codec=InlineCodec())  # see inline.py
                 break
             except LockError:
                 if time.monotonic() > deadline:
