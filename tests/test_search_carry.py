@@ -442,3 +442,18 @@ def test_live_statistics_equal_a_fresh_index_of_the_same_documents(tmp_path):
     for fieldname, text in TERMS:
         assert abs(stats.idf(fieldname, text) - fresh.idf(fieldname, text)) < 1e-12, (fieldname, text)
     fresh.close()
+
+
+def test_from_positions_equals_the_sum_of_its_bits_sparse_or_dense_from_any_iterable():
+    import random
+    from array import array
+
+    rng = random.Random(5)
+    for nbits in (1, 7, 8, 9, 64, 1000, 100_000):
+        for count in (0, 1, 2, 3, 40, nbits // 10, nbits):
+            chosen = rng.sample(range(nbits), min(count, nbits))
+            expected = sum(1 << o for o in set(chosen))
+            for given in (chosen, tuple(chosen), array("i", chosen), set(chosen), iter(chosen), (o for o in chosen)):
+                assert from_positions(given, nbits) == expected
+            assert positions(from_positions(chosen, nbits), nbits) == sorted(set(chosen))
+    assert from_positions([99_999, 99_998, 99_999], 100_000) == 3 << 99_998  # repeated, unsorted, at the end

@@ -10,7 +10,7 @@ ordinals are never reused, `facettable`), and translations mask with the table's
 incremental write or a changed table the next map is `updated()` from the previous one: the documents of kept segments
 keep their entries (renumbered with their segment, `segments.Carry`), and only new segments' documents, new deletions,
 merged segments and the table's new ordinals are looked at. A table that is not derived from the previous one (a
-rebuilt table, e.g. the next day) gets a full `build()`.
+table loaded again from SQL) gets a full `build()`; the next day's table is derived (`FacetTable.on_day`).
 """
 from __future__ import annotations
 

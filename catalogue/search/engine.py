@@ -242,8 +242,9 @@ class SearchEngine:
             return self._searcher
 
     def table(self, session: Session, today: date, public_condition=None, searcher=None) -> FacetTable:
-        """The followed table; for another day (the day rolled over and the follower has not reloaded yet, or a caller
-        asks about another date) a table of that day, built once and kept until the next change."""
+        """The followed table; for another day (the day rolled over and the follower has not rolled over yet, or a
+        caller asks about another date) a table of that day, derived from the followed one once and kept until the next
+        change."""
         table = self._table
         if table is None:
             raise RuntimeError("the facet table is not loaded yet")

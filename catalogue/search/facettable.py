@@ -45,17 +45,13 @@ from ..models import (
     instrument_region,
     instrument_term,
 )
-from .bitsets import positions
+from .bitsets import from_positions, positions
 
 
 SPARSE = 2000  # members of a page's set below which the page is found by sorting them, not by walking the order
 
 
-def bits_from(ordinals, size: int) -> int:
-    buffer = bytearray((size + 7) // 8 or 1)
-    for o in ordinals:
-        buffer[o >> 3] |= 1 << (o & 7)
-    return int.from_bytes(buffer, "little")
+bits_from = from_positions  # ordinals -> bitset
 
 
 class Positions:
