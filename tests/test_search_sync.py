@@ -290,3 +290,28 @@ def test_suggestions_corrections_and_snippets_use_only_public_documents(app, cli
     assert all(i["slug"] not in HIDDEN for i in shared["items"])
     assert not any(word in (i.get("snippet") or "") for i in shared["items"] for word in HIDDEN.values())
     assert public.slug in [i["slug"] for i in shared["items"]]
+
+
+def test_current_path_follows_every_swap_and_a_removed_build(tmp_path):
+    import os
+    import shutil
+
+    from catalogue.search.index import IndexStore
+
+    store = IndexStore(tmp_path / "index")
+    assert store.current_path() is None  # no directory at all
+    builds = [tmp_path / "index" / f"build-{n}" for n in range(3)]
+    for build in builds:
+        build.mkdir(parents=True)
+    assert store.current_path() is None  # builds, no link
+    for n in (0, 1, 0, 2):  # as IndexStore.build swaps: a new link replaces the old one
+        os.symlink(builds[n].name, tmp_path / "index" / "next")
+        os.replace(tmp_path / "index" / "next", store.current)
+        assert store.current_path() == builds[n].resolve()
+        assert store.current_path() == builds[n].resolve()  # the same link again: from what was resolved
+    shutil.rmtree(builds[2])
+    assert store.current_path() is None  # the link points nowhere now
+    builds[2].mkdir()
+    assert store.current_path() == builds[2].resolve()
+    shutil.rmtree(tmp_path / "index")
+    assert store.current_path() is None

@@ -159,6 +159,7 @@ class IndexStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
         self.current = self.root / "current"
+        self._resolved: tuple | None = None  # (the link's lstat identity, the build it pointed to)
 
     def exists(self) -> bool:
         """There is a current index with at least one generation (its table of contents is there): a directory
@@ -173,10 +174,22 @@ class IndexStore:
             return False
 
     def current_path(self) -> Path | None:
-        if not self.current.is_symlink() and not self.current.exists():
+        """The build `current` points to; None when there is none. Resolved again only when the link is another one
+        (a swap makes a new link: another inode and change time) or its build is gone: one lstat and one stat, where a
+        resolve cost ~66 us and a request asked ~4 times."""
+        try:
+            st = os.lstat(self.current)
+        except OSError:
             return None
+        key = (st.st_dev, st.st_ino, st.st_ctime_ns, st.st_mtime_ns)
+        cached = self._resolved
+        if cached is not None and cached[0] == key and os.path.isdir(cached[1]):
+            return cached[1]
         real = Path(os.path.realpath(self.current))
-        return real if real.is_dir() else None
+        if not real.is_dir():
+            return None
+        self._resolved = (key, real)
+        return real
 
     def open(self):
         path = self.current_path()
