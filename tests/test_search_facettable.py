@@ -91,7 +91,7 @@ def test_a_page_of_a_few_members_is_the_page_of_the_walk(session, monkeypatch):
     rng = random.Random(17)
     live = [o for o in range(table.size) if table.all >> o & 1]
     for n in (0, 1, 5, 40, len(live) // 2):
-        bits = facettable.bits_from(rng.sample(live, n), table.size)
+        bits = facettable.from_positions(rng.sample(live, n), table.size)
         for order in ("name", "recent"):
             for offset in (0, 3, 20):
                 sorted_page = table.page(bits, order, offset, 20)

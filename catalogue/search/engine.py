@@ -136,8 +136,7 @@ class SearchEngine:
         table = self._table
         if table is None:
             return
-        rows = load_rows(session, table.today, self.public_condition, ids)
-        known = known_values(session) if labels or _unknown_values(table.known, rows.values()) else table.known
+        rows, known = self._rows(session, table, table.today, ids, labels)
         with self._deriving:
             new = table.changed({iid: rows.get(iid) for iid in ids}, known=known)
         with self._lock:
@@ -160,17 +159,28 @@ class SearchEngine:
             self._table_version += 1
             self._day_tables.clear()
 
+    def _rows(self, session: Session, table: FacetTable, today: date, ids, labels: bool) -> tuple[dict, dict]:
+        """These instruments' rows on `today`, and the facet values to derive with: read again when `labels` (a kind,
+        term or provider changed) or a row has a value the table does not know, else the table's."""
+        rows = load_rows(session, today, self.public_condition, ids)
+        known = known_values(session) if labels or _unknown_values(table.known, rows.values()) else table.known
+        return rows, known
+
     def _derived_day(self, session: Session, table: FacetTable, today: date) -> FacetTable:
-        """`table` for another day: from a request that already derived it (for this version), else derived now."""
+        """`table` (the followed one) for another day, derived once per version of it and kept until the next change:
+        the first request of a new day derives it, the follower's `roll_over` takes it over."""
         version = self._table_version
         kept = self._day_tables.get(today)
         if kept is not None and kept[0] == version and table is self._table:
             return kept[1]
         ids = day_changes(session, table.today, today)
-        rows = load_rows(session, today, self.public_condition, ids)
-        known = known_values(session) if _unknown_values(table.known, rows.values()) else table.known
+        rows, known = self._rows(session, table, today, ids, labels=False)
         with self._deriving:
-            return table.on_day(today, {iid: rows.get(iid) for iid in ids}, known=known)
+            other = table.on_day(today, {iid: rows.get(iid) for iid in ids}, known=known)
+        with self._lock:
+            if self._table is table:  # (not after the follower replaced it: then `version` is not this table's)
+                self._day_tables = {today: (version, other)}
+        return other
 
     def behind(self) -> bool:
         """The index has a newer generation than the open searcher (e.g. after the writer merged it)."""
@@ -250,18 +260,10 @@ class SearchEngine:
             raise RuntimeError("the facet table is not loaded yet")
         if table.today == today:
             return table
-        version = self._table_version
-        kept = self._day_tables.get(today)
-        if kept is not None and kept[0] == version:
-            return kept[1]
         if public_condition is not None and public_condition is not self.public_condition:  # (not the followed
-            # table's rows: nothing to derive from)
+            # table's rows: nothing to derive from, and nothing kept)
             return build_table(session, today, public_condition)
-        other = self._derived_day(session, table, today)
-        with self._lock:
-            if self._table is table:
-                self._day_tables = {today: (version, other)}
-        return other
+        return self._derived_day(session, table, today)
 
     def _bits(self, searcher) -> DocBits:
         """The bitsets of this searcher; those of the previous generation are carried over (and kept for a request

@@ -51,9 +51,6 @@ from .bitsets import from_positions, positions
 SPARSE = 2000  # members of a page's set below which the page is found by sorting them, not by walking the order
 
 
-bits_from = from_positions  # ordinals -> bitset
-
-
 class Positions:
     """Instrument id -> ordinal. The ordinals of a build are its ids in ascending order, found by bisection in the
     (shared, append-only) `ids` array; instruments added later get the next ordinals, kept in a small dict."""
@@ -210,7 +207,7 @@ class FacetTable:
                 t.updated.append(0.0)
             ordinals.append(o)
         t.size = len(t.ids)
-        clear = bits_from(ordinals, t.size)
+        clear = from_positions(ordinals, t.size)
         keep = ~clear
         add: dict[tuple, list[int]] = defaultdict(list)
         alive = []
@@ -228,7 +225,7 @@ class FacetTable:
             if bits & clear:
                 bits &= keep
             extra = add.get(key)
-            return bits | bits_from(extra, t.size) if extra else bits
+            return bits | from_positions(extra, t.size) if extra else bits
 
         t.values = {}
         for fkey, values in self.values.items():
@@ -242,7 +239,7 @@ class FacetTable:
         t.landelijk = update(self.landelijk, ("l", None, None))
         t.regionaal_in = _updated_map(self.regionaal_in, "r", update, add)
         t.lokaal_in = _updated_map(self.lokaal_in, "m", update, add)
-        t.all = (self.all & keep) | bits_from(alive, t.size)
+        t.all = (self.all & keep) | from_positions(alive, t.size)
         if known is not None:
             t.known = known
         gone = set(ordinals)
@@ -483,7 +480,7 @@ def build_table(session: Session, today: date, public_condition, batch: int = 50
     size = len(ids)
 
     def bits(key) -> int:
-        return bits_from(members.get(key, ()), size)
+        return from_positions(members.get(key, ()), size)
 
     table = FacetTable(
         today=today, ids=ids, position=Positions(ids), size=size, all=(1 << size) - 1,

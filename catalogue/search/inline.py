@@ -8,9 +8,8 @@ instruments a one-document commit cost 65 ms CPU (median) and a merge of ~30 doc
 whoosh's codec can keep a short posting list in the term's entry instead (`inlinelimit`), but in whoosh-reloaded that
 path is broken: the writer calls `set_inline`, which the term info does not have (it has `set_inlined`), and for a
 field without value bytes it keeps none, so they are read back as "" (a block gives None) and whoosh's merge rejects
-them. `InlineCodec`
-writes them correctly. Nothing changes for readers: whoosh reads an inlined term through a `ListMatcher` (the same ids,
-weights, values and statistics). A full build and `optimize()` keep whoosh's blocks.
+them. `InlineCodec` writes them correctly. Nothing changes for readers: whoosh reads an inlined term through a
+`ListMatcher` (the same ids, weights, values and statistics). A full build and `optimize()` keep whoosh's blocks.
 """
 from __future__ import annotations
 
