@@ -157,12 +157,15 @@ def test_the_journal_answers_the_same_question_once_per_round():
     journal = ChangeJournal()
     journal.record({1, 2}, newest=10)
     calls = []
-    original = journal._since
-    journal._since = lambda *a: calls.append(a) or original(*a)
+    original = journal._changes
+    journal._changes = lambda *a: calls.append(a) or original(*a)
     assert journal.since(0, 5) == {1, 2} and journal.since(0, 5) == {1, 2} and len(calls) == 1
     journal.record({3}, newest=11)  # a new round: asked again
     assert journal.since(0, 5) == {1, 2, 3} and len(calls) == 2
     assert journal.since(2, 11) == frozenset()
+    assert journal.changes(0, 5) == ({1, 2, 3}, {1, 2, 3}) and len(calls) == 3  # since() asked it already
+    journal.record({4, 5}, newest=12, moved={5, 6})  # the facet table row of 4 stayed (6 is not of this round)
+    assert journal.changes(2, 11) == ({4, 5}, {5})
     journal.reset()
     assert journal.since(2, 11) is None
 

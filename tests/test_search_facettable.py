@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from catalogue.queries import public_condition
 from catalogue.search.facettable import Positions, build_table, known_values, load_rows
@@ -68,6 +69,30 @@ def test_changes_keep_the_table_equal_to_a_fresh_build(session):
     assert contents(followed) == contents(fresh)
     assert followed.position[added.id] == followed.size - 1  # a new instrument gets the next ordinal
     assert table.size == followed.size - 1 and gone_id in by_id(table, table.all)  # the old table is unchanged
+    assert followed.moved == {added.id, gone_id}  # the renamed one kept its bitsets
+
+
+def test_moved_names_the_instruments_whose_bitsets_changed(session):
+    """FacetTable.moved (journal.py, reach.py): a change of facet value, location or publication; not a rename or a
+    change the table does not hold."""
+    from catalogue.models import InstrumentKind, Municipality
+
+    today = date.today()
+    table = build_table(session, today, public_condition)
+    a, b, c, d = (make_instrument(session, f"moved-{n}", name=f"Bewogen {n}", reach="lokaal", municipalities=["GM0513"])
+                  for n in range(4))
+    table = table.changed(load_rows(session, today, public_condition, [a.id, b.id, c.id, d.id]),
+                          known=known_values(session))
+    a.name, a.summary = "Alleen hernoemd", "Andere tekst"
+    b.kind = session.scalar(select(InstrumentKind).where(InstrumentKind.code == "jobcoaching"))
+    c.municipalities = [session.scalar(select(Municipality).where(Municipality.code == "GM0484"))]
+    d.status = "draft"
+    session.commit()
+    ids = [a.id, b.id, c.id, d.id]
+    rows = load_rows(session, today, public_condition, ids)
+    followed = table.changed({i: rows.get(i) for i in ids}, known=known_values(session))
+    assert followed.moved == {b.id, c.id, d.id}
+    assert table.changed({a.id: rows[a.id]}).moved == frozenset()
 
 
 def test_positions():

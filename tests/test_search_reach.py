@@ -209,3 +209,174 @@ def test_an_answer_computed_again_reuses_the_rows_that_did_not_change(app, clien
     session.commit()
     third, _, _ = get(app, client, URL)  # the edited row is loaded again, with its new snippet
     assert "anders" in third["items"][1]["snippet"]
+
+
+# -- an edit inside the match (reach.PageOrder) ------------------------------------------------------------------------
+
+def retitle(session, slug, **values):
+    item = session.scalar(select(Instrument).where(Instrument.slug == slug))
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.version += 1
+    session.commit()
+
+
+def test_an_edit_inside_the_match_that_stays_off_the_page_keeps_the_answer(app, client, session, cached):
+    for slug, name in (("po-a", "Aaa"), ("po-b", "Bbb"), ("po-c", "Ccc"), ("po-d", "Ddd")):
+        make_instrument(session, slug, name=f"{name} {WORD}")
+    url = f"/api/v1/instruments?q={WORD}&sort=name&per_page=2"
+    first, _, _ = get(app, client, url)
+    assert [i["name"] for i in first["items"]] == [f"Aaa {WORD}", f"Bbb {WORD}"] and first["total"] == 4
+
+    retitle(session, "po-d", name=f"Eee {WORD}")  # in the match before and after, after the page's last both times
+    second, _, carried = get(app, client, url)
+    assert carried == 1 and second == first
+
+    retitle(session, "po-d", summary="Een andere samenvatting.")  # the same: its words elsewhere changed
+    assert get(app, client, url)[2] == 1
+
+    retitle(session, "po-c", name=f"Aab {WORD}")  # now before the page's last: computed again
+    third, _, carried = get(app, client, url)
+    assert carried == 0 and [i["name"] for i in third["items"]] == [f"Aaa {WORD}", f"Aab {WORD}"]
+
+    from catalogue.models import InstrumentKind
+
+    item = session.scalar(select(Instrument).where(Instrument.slug == "po-d"))
+    item.kind = session.scalar(select(InstrumentKind).where(InstrumentKind.code == "jobcoaching"))
+    item.version += 1
+    session.commit()  # off the page, but its facet values changed: every count may differ
+    fourth, _, carried = get(app, client, url)
+    assert carried == 0 and fourth["facets"] != third["facets"]
+
+    retitle(session, "po-a", name=f"Zzz {WORD}")  # on the page: computed again
+    assert get(app, client, url)[2] == 0
+
+
+def test_an_instrument_that_leaves_or_enters_the_match_still_renews_a_checked_answer(app, client, session, cached):
+    for slug, name in (("pl-a", "Aaa"), ("pl-b", "Bbb"), ("pl-c", "Ccc")):
+        make_instrument(session, slug, name=f"{name} {WORD}")
+    make_instrument(session, "pl-x", name="Xxx zonder")
+    url = f"/api/v1/instruments?q={WORD}&sort=name&per_page=2"
+    first, _, _ = get(app, client, url)
+    retitle(session, "pl-c", name="Ccc zonder het woord")  # leaves the match: the total changes
+    second, _, carried = get(app, client, url)
+    assert carried == 0 and second["total"] == first["total"] - 1
+    retitle(session, "pl-x", name=f"Xxx {WORD}")  # enters it
+    third, _, carried = get(app, client, url)
+    assert carried == 0 and third["total"] == first["total"]
+
+
+def test_the_recent_order_moves_an_edited_instrument_to_the_top(app, client, session, cached):
+    for slug in ("pr-a", "pr-b", "pr-c"):
+        make_instrument(session, slug, name=f"Recent {slug} {WORD}")
+    url = f"/api/v1/instruments?q={WORD}&sort=recent&per_page=2"
+    first, _, _ = get(app, client, url)
+    off = next(slug for slug in ("pr-a", "pr-b", "pr-c") if slug not in [i["slug"] for i in first["items"]])
+    retitle(session, off, summary=f"Net bijgewerkt {WORD}.")  # updated_at moves: first in the recent order
+    second, _, carried = get(app, client, url)
+    assert carried == 0 and second["items"][0]["slug"] == off
+
+
+@pytest.fixture()
+def broad(monkeypatch):
+    """Every relevance ranking from bitsets (SearchEngine._bitset_ranking), as for a broad word at 100,000."""
+    import catalogue.search.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "BM25_LIMIT", 0)  # reach.still_valid reads it from there too
+
+
+def test_a_broad_ranking_keeps_an_answer_an_edit_leaves_below_its_page(app, client, session, cached, broad):
+    for n in range(4):  # the word in the name: the heaviest class
+        make_instrument(session, f"pb-name-{n}", name=f"{WORD} {n}")
+    make_instrument(session, "pb-low", name="Iets anders", summary=f"Over {WORD}.")  # only in the summary: below them
+    url = f"/api/v1/instruments?q={WORD}&per_page=3"
+    first, _, _ = get(app, client, url)
+    assert "pb-low" not in [i["slug"] for i in first["items"]] and first["total"] == 5
+
+    retitle(session, "pb-low", name="Iets heel anders")  # still only in the summary: still below the page
+    second, _, carried = get(app, client, url)
+    assert carried == 1 and second == first
+
+    retitle(session, "pb-low", name=WORD)  # the word in its name, the shortest name: first now
+    third, _, carried = get(app, client, url)
+    assert carried == 0 and third["items"][0]["slug"] == "pb-low"
+
+
+@pytest.mark.parametrize("max_classes", [256, 3])  # 3: the broad ranking stops splitting early (reach margin)
+def test_a_checked_answer_stays_equal_to_a_fresh_one_through_random_edits(app, client, session, cached, broad,
+                                                                        monkeypatch, max_classes):
+    """Random edits (names, summaries, kinds, publication, new instruments) against answers in every checked order
+    (name, recent, broad ranking) and unchecked ones (later pages, a facet, an exclusion): after each edit every
+    answer the cache serves equals the fresh one (`get` asserts it), and some were carried across edits inside them."""
+    import random
+
+    from catalogue.models import InstrumentKind
+    from catalogue.search import reach as reach_module
+
+    import catalogue.search.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "MAX_CLASSES", max_classes)
+    kept = []
+    original = reach_module._stays_off_page
+    monkeypatch.setattr(reach_module, "_stays_off_page",
+                        lambda *a: (found := original(*a)) is not None and kept.append(a[1].order.kind) or found)
+
+    rng = random.Random(7)
+    other = "bereikandersq"
+    kinds = session.scalars(select(InstrumentKind.code).order_by(InstrumentKind.code).limit(3)).all()
+    slugs = []
+
+    def text(n: int) -> str:
+        return " ".join(rng.sample([WORD, other, "werkgever", "premie", "scholing", "Aaa", "Zzz", "Mmm"], 2 + n % 3))
+
+    for n in range(16):
+        slugs.append(f"rnd-{n}")
+        make_instrument(session, slugs[-1], name=text(n), summary=text(n + 1), kind=kinds[n % len(kinds)])
+    urls = [f"/api/v1/instruments?q={WORD}&sort={sort}&per_page={per_page}&page={page}"
+            for sort in ("name", "recent", "relevance") for per_page in (2, 4) for page in (1, 2)]
+    urls += [f"/api/v1/instruments?q={WORD}&per_page=3&kind={kinds[0]}", f"/api/v1/instruments?q={other}&per_page=3",
+             "/api/v1/instruments?per_page=3&sort=name", f"/api/v1/instruments?q={WORD}+-{other}&per_page=2"]
+    carried = 0
+    for step in range(40):
+        for url in urls:
+            carried += get(app, client, url)[2]
+        action = rng.randrange(5)
+        item = session.scalar(select(Instrument).where(Instrument.slug == rng.choice(slugs)))
+        if action == 0:
+            item.name = text(step)
+        elif action == 1:
+            item.summary = text(step)
+        elif action == 2:
+            item.kind = session.scalar(select(InstrumentKind).where(InstrumentKind.code == rng.choice(kinds)))
+        elif action == 3:
+            item.status = "draft" if item.status == "published" else "published"
+        else:
+            slugs.append(f"rnd-new-{step}")
+            make_instrument(session, slugs[-1], name=text(step), summary=text(step + 2))
+            continue
+        item.version += 1
+        session.commit()
+    for url in urls:
+        carried += get(app, client, url)[2]
+    assert carried > len(kept) > 0 and {"name", "classes"} <= set(kept), (carried, kept)
+
+
+def test_an_edit_that_could_change_where_a_broad_ranking_stops_splitting_renews_the_answer(
+        app, client, session, cached, broad, monkeypatch):
+    """The broad ranking stops splitting its candidates when a leaf would make more than MAX_CLASSES classes; an edit
+    that changes the number of classes can move that point, and the order of instruments that did not change with it
+    (reach.PageOrder.margin)."""
+    import catalogue.search.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "MAX_CLASSES", 3)
+    make_instrument(session, "pm-1", name=WORD, summary=f"Met {WORD}.")
+    make_instrument(session, "pm-2", name=f"{WORD} bb", summary="Zonder het woord.")
+    make_instrument(session, "pm-3", name=f"{WORD} ccc", summary=f"Met {WORD}.")
+    make_instrument(session, "pm-x", name="Iets", summary=f"Met {WORD}.", description=f"<p>Over {WORD}.</p>")
+    make_instrument(session, "pm-y", name="Anders", summary="Zonder het woord.", description=f"<p>Over {WORD}.</p>")
+    url = f"/api/v1/instruments?q={WORD}&per_page=2"
+    first, _, _ = get(app, client, url)  # the summary would make 4 classes: only the name splits, then short names
+    assert [i["slug"] for i in first["items"]] == ["pm-1", "pm-2"]
+    retitle(session, "pm-x", summary="Nu zonder het woord.")  # joins pm-y's class: 3 classes, the summary splits too
+    second, _, carried = get(app, client, url)
+    assert carried == 0 and [i["slug"] for i in second["items"]] == ["pm-1", "pm-3"]

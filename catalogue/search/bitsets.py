@@ -302,13 +302,20 @@ class DocBits:
                     return True
         return False
 
-    def weighted_leaves(self, q: wq.Query, boost: float = 1.0):
+    def weighted_leaves(self, q: wq.Query):
         """(bitset, weight) of every positive leaf, for binary field-weighted scoring."""
-        if isinstance(q, wq.AndNot):
-            yield from self.weighted_leaves(q.a, boost)
-            return
-        if isinstance(q, (wq.And, wq.Or)):
-            for child in q.subqueries:
-                yield from self.weighted_leaves(child, boost * q.boost)
-            return
-        yield self.evaluate(q), boost * q.boost
+        for leaf, weight in positive_leaves(q):
+            yield self.evaluate(leaf), weight
+
+
+def positive_leaves(q: wq.Query, boost: float = 1.0):
+    """(leaf query, weight) of every positive leaf (not under a Not), in the query's order: what a broad ranking
+    scores."""
+    if isinstance(q, wq.AndNot):
+        yield from positive_leaves(q.a, boost)
+        return
+    if isinstance(q, (wq.And, wq.Or)):
+        for child in q.subqueries:
+            yield from positive_leaves(child, boost * q.boost)
+        return
+    yield q, boost * q.boost

@@ -24,13 +24,13 @@ from whoosh.collectors import TimeLimit
 
 from ..facets import FACETS
 from . import querying
-from .bitsets import DocBits, from_positions, positions
+from .bitsets import DocBits, from_positions, positions, positive_leaves
 from .collector import TopCollector
 from .docmap import DocMap
 from .facettable import RANK_END, FacetTable, build_table, day_changes, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .journal import ChangeJournal
-from .reach import Reach, cacheable_text, reach_query, still_valid
+from .reach import PageOrder, Reach, cacheable_text, reach_query, still_valid
 from .scoring import LiveBM25F
 from .segments import reopen
 from .synonyms import Synonyms, load
@@ -125,17 +125,18 @@ class SearchEngine:
             self._day_tables.clear()
         self.journal.reset()
 
-    def apply(self, session: Session, ids: set[int], write_index: bool, labels: bool = True) -> None:
+    def apply(self, session: Session, ids: set[int], write_index: bool, labels: bool = True) -> frozenset[int]:
         """Brings these instruments up to date in the facet table (and, for the node's index writer, in the index).
         `labels`: the facets' values or their names may have changed (a kind, term or provider did), so they are read
-        again; otherwise only when a row has a value the table does not know."""
+        again; otherwise only when a row has a value the table does not know. Returns those whose public membership,
+        facet values or location changed (FacetTable.moved; all of them without a table)."""
         if not ids:
-            return
+            return frozenset()
         if write_index:
             self.write_index(session, ids)
         table = self._table
         if table is None:
-            return
+            return frozenset(ids)
         rows, known = self._rows(session, table, table.today, ids, labels)
         with self._deriving:
             new = table.changed({iid: rows.get(iid) for iid in ids}, known=known)
@@ -143,6 +144,7 @@ class SearchEngine:
             self._table = new
             self._table_version += 1
             self._day_tables.clear()
+        return new.moved
 
     def roll_over(self, session: Session, today: date) -> None:
         """The followed table becomes `today`'s (the day rolled over: lifecycles and publication windows), derived from
@@ -377,21 +379,26 @@ class SearchEngine:
             ended = (scope & table.values["lifecycle"].get("ended", 0)).bit_count()
 
         offset = (query.page - 1) * query.per_page
-        scored, candidates, scoring = False, None, None
+        scored, candidates, scoring, order = False, None, None, None
         if whoosh_query is not None and query.sort == "relevance" and total:
-            ids, candidates, scored, scoring = self._ranked(searcher, whoosh_query, doc_bits, table, final, text_bits,
-                                                            offset, query.per_page)
+            ids, candidates, scored, scoring, order = self._ranked(searcher, whoosh_query, doc_bits, table, final,
+                                                                   text_bits, offset, query.per_page)
         else:
             ids = table.page(final, query.sort, offset, query.per_page)
+            if offset == 0 and ids and len(ids) == query.per_page:
+                order = PageOrder("recent" if query.sort == "recent" else "name", tuple(ids))
         reach = None
         if certain and (not scored or scoring is not None) and table is self._table and query.instrument_ids is None \
                 and cacheable_text(parsed):
             depends = located
+            exact = True  # the reach is the match (one word, its fields and synonyms): edits inside it can be checked
             if whoosh_query is not None:  # every instrument with any of the query's terms (and in the location)
                 wide = reach_query(whoosh_query)
+                exact = wide is whoosh_query and mode == "strict"
                 depends &= text_bits if wide is whoosh_query else \
                     self._to_ordinals(self._bits(searcher).evaluate(wide), searcher, table)
-            reach = Reach(self._lineage, today, query, depends, table.known, candidates, scoring)
+            reach = Reach(self._lineage, today, query, depends, table.known, candidates, scoring,
+                          order if exact else None)
         return SearchOutcome(ids=ids, total=total, counts=counts, known=table.known, ended=ended, suggestion=suggestion,
                              notices=notices, terms=terms, parsed_text=parsed.text(), reach=reach)
 
@@ -406,14 +413,16 @@ class SearchEngine:
         """The postings BM25F would read for this query (all documents of the index, public or not)."""
         return sum(bits.bit_count() for bits, _ in self._bits(searcher).weighted_leaves(whoosh_query))
 
-    def unaffected(self, reach: Reach, changed) -> bool:
-        """True when none of the `changed` instruments can have changed the answer `reach` belongs to (see reach.py)."""
-        return still_valid(self, reach, changed)
+    def unaffected(self, reach: Reach, changed, moved=None) -> Reach | None:
+        """The reach to keep the answer `reach` belongs to with, when none of the `changed` instruments (`moved`: those
+        whose facet table row changed) can have changed it; None otherwise (see reach.py)."""
+        return still_valid(self, reach, changed, moved)
 
     def _ranked(self, searcher, whoosh_query, doc_bits, table, final, text_bits, offset, limit) \
-            -> tuple[list[int], int, bool, tuple | None]:
+            -> tuple[list[int], int, bool, tuple | None, PageOrder | None]:
         """(one page of ids, the candidates, whether BM25F ranked them, and then what else its scores depend on:
-        scoring.LiveStats.fingerprint, None when the ranking ran out of time): by relevance: BM25F over the live
+        scoring.LiveStats.fingerprint, None when the ranking ran out of time; the order of a full first page ranked from
+        bitsets, see reach.py): by relevance: BM25F over the live
         documents (field boosts, term frequency, length; scoring.py) when the query
         is selective (BM25_LIMIT candidates, BM25_BUDGET postings); otherwise binary field-weighted scores from the term bitsets (name 8, kind 4, ...),
         ties broken by shorter name (see _bitset_ranking). This keeps broad queries fast."""
@@ -442,7 +451,7 @@ class SearchEngine:
                                                                     else RANK_END))
             ranked = [docnum for _, docnum in top[:wanted]]
         else:
-            ranked = self._bitset_ranking(searcher, whoosh_query, allowed, table, ords, docs_of, wanted)
+            ranked, leaves, margin = self._bitset_ranking(searcher, whoosh_query, allowed, table, ords, docs_of, wanted)
         ids: list[int] = []
         seen: set[int] = set()
         for docnum in ranked:
@@ -450,18 +459,29 @@ class SearchEngine:
             if o >= 0 and table.ids[o] not in seen:
                 seen.add(table.ids[o])
                 ids.append(table.ids[o])
-        return ids[offset:offset + limit], candidates, scored, fingerprint
+        page = ids[offset:offset + limit]
+        order = None
+        if not scored and offset == 0 and page and len(page) == limit:
+            last = docs_of[table.position[page[-1]]]
+            order = PageOrder("classes", tuple(page), tuple((leaf, weight) for leaf, weight, _ in leaves),
+                              tuple(bool(bits >> last & 1) for _, _, bits in leaves), margin)
+        return page, candidates, scored, fingerprint, order
 
-    def _bitset_ranking(self, searcher, whoosh_query, allowed, table, ords, docs_of, wanted) -> list[int]:
+    def _bitset_ranking(self, searcher, whoosh_query, allowed, table, ords, docs_of, wanted) \
+            -> tuple[list[int], list[tuple], int]:
         """Binary field-weighted scores without visiting every document: the candidates are split into classes of equal
         score by refining with each leaf's bitset (heaviest first), then the best classes are read in order, and within
-        a class shorter names come first (a precomputed order)."""
+        a class shorter names come first (a precomputed order). Returns the ranked docnums, the (leaf, weight, bits)
+        that split them, and how far the number of classes stayed from deciding otherwise which leaves split them (the
+        margin reach.py allows for instruments that change class)."""
         docbits = self._bits(searcher)
-        leaves = sorted(((bits & allowed, weight) for bits, weight in docbits.weighted_leaves(whoosh_query)),
-                        key=lambda lw: -lw[1])
+        leaves = sorted(((leaf, weight, docbits.evaluate(leaf) & allowed)
+                         for leaf, weight in positive_leaves(whoosh_query)), key=lambda lwb: -lwb[1])
         classes = [(allowed, 0.0)]
-        for bits, weight in leaves:
+        used, margin = len(leaves), MAX_CLASSES
+        for i, (_, weight, bits) in enumerate(leaves):
             if not bits:
+                margin = min(margin, MAX_CLASSES - len(classes))  # one that enters it would split a class here
                 continue
             refined = []
             for members, score in classes:
@@ -472,7 +492,9 @@ class SearchEngine:
                 if outside:
                     refined.append((outside, score))
             if len(refined) > MAX_CLASSES:
+                used, margin = i, min(margin, len(refined) - MAX_CLASSES - 1)
                 break  # the remaining (lighter) leaves no longer change the order much
+            margin = min(margin, MAX_CLASSES - len(refined))
             classes = refined
         classes.sort(key=lambda cs: -cs[1])
         rank = table.short_rank
@@ -495,7 +517,7 @@ class SearchEngine:
                         need -= 1
                         if not need:
                             break
-        return ranked
+        return ranked, leaves[:used], margin
 
     # -- suggestions -------------------------------------------------------------------------------------------------
 

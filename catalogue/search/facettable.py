@@ -105,6 +105,10 @@ class FacetTable:
     updated: array = field(default_factory=lambda: array("d"))  # ordinal -> last change (timestamp)
     by_short: array = field(default_factory=lambda: array("i"))  # ordinals by (name length, name): relevance tie-break
     short_rank: array = field(default_factory=lambda: array("q"))  # ordinal -> sort key in by_short (see _ranks)
+    # the instruments whose public membership, facet values or location the change that made this table changed (a
+    # renamed or re-dated one whose bitsets stayed is not in it); empty for a built table (its load resets the
+    # journal)
+    moved: frozenset = frozenset()
 
     # -- location -----------------------------------------------------------------------------------------------------
 
@@ -221,8 +225,12 @@ class FacetTable:
             for key in row.keys():
                 add[key].append(o)
 
+        was: dict[int, set] = defaultdict(set)  # ordinal -> the bitsets it was in
+
         def update(bits: int, key) -> int:
             if bits & clear:
+                for o in positions(bits & clear, t.size):
+                    was[o].add(key)
                 bits &= keep
             extra = add.get(key)
             return bits | from_positions(extra, t.size) if extra else bits
@@ -242,6 +250,13 @@ class FacetTable:
         t.all = (self.all & keep) | from_positions(alive, t.size)
         if known is not None:
             t.known = known
+        now: dict[int, set] = defaultdict(set)
+        for key, members in add.items():
+            for o in members:
+                now[o].add(key)
+        t.moved = frozenset(t.ids[o] for o in ordinals
+                            if was.get(o, set()) != now.get(o, set()) or (self.all >> o & 1 if o < self.size else 0)
+                            != (t.all >> o & 1))
         gone = set(ordinals)
         if len(alive) > 500:  # a bulk change: sort once
             t._sort([o for o in self.by_name if o not in gone] + alive)

@@ -285,12 +285,12 @@ class Follower:
         previous = changelog.advance(self.cursor, self.holes, entries, now)
         if entries:
             ids, related = changelog.affected_instruments(session, entries)
-            engine.apply(session, ids, write_index=self._index_ready(), labels=related)
+            moved = engine.apply(session, ids, write_index=self._index_ready(), labels=related)
             if self._index_ready():
                 self._last_write = time.monotonic()
             engine.prepare()  # the new generation's searcher, bitsets and docnum map, before the position moves
             # after applying, before the position moves: an answer computed meanwhile is checked against these ids
-            engine.journal.record(ids, max(e[0] for e in entries), plain=not related)
+            engine.journal.record(ids, max(e[0] for e in entries), plain=not related, moved=moved)
             self.touched |= ids
             self.cursor = previous
             self.last_change = entries[-1][3]

@@ -187,10 +187,11 @@ def _still_valid(depends):
     now_serial, now_position = g.http_followed
     if position > now_position:
         return None
-    changed = engine.journal.since(serial, position)
-    if changed is None or not engine.unaffected(reach, changed):
+    found = engine.journal.changes(serial, position)
+    renewed = None if found is None else engine.unaffected(reach, *found)
+    if renewed is None:
         return None
-    return reach, now_serial, now_position
+    return renewed, now_serial, now_position
 
 
 def _page_cache_on() -> bool:
