@@ -42,11 +42,17 @@ def get(app, client, url):
     return response.json, response.headers["ETag"], page_cache.carried - before
 
 
-def rename(session, slug, name):
+def retitle(session, slug, **values):
+    """An edit committed through the ORM, as the editing pages make it (the follower applies it)."""
     item = session.scalar(select(Instrument).where(Instrument.slug == slug))
-    item.name = name
+    for name, value in values.items():
+        setattr(item, name, value)
     item.version += 1
     session.commit()
+
+
+def rename(session, slug, name):
+    retitle(session, slug, name=name)
 
 
 URL = f"/api/v1/instruments?q={WORD}&sort=name"  # sorted by name: not ranked by BM25F (see reach.py)
@@ -213,14 +219,6 @@ def test_an_answer_computed_again_reuses_the_rows_that_did_not_change(app, clien
 
 # -- an edit inside the match (reach.PageOrder) ------------------------------------------------------------------------
 
-def retitle(session, slug, **values):
-    item = session.scalar(select(Instrument).where(Instrument.slug == slug))
-    for name, value in values.items():
-        setattr(item, name, value)
-    item.version += 1
-    session.commit()
-
-
 def test_an_edit_inside_the_match_that_stays_off_the_page_keeps_the_answer(app, client, session, cached):
     for slug, name in (("po-a", "Aaa"), ("po-b", "Bbb"), ("po-c", "Ccc"), ("po-d", "Ddd")):
         make_instrument(session, slug, name=f"{name} {WORD}")
@@ -241,10 +239,8 @@ def test_an_edit_inside_the_match_that_stays_off_the_page_keeps_the_answer(app, 
 
     from catalogue.models import InstrumentKind
 
-    item = session.scalar(select(Instrument).where(Instrument.slug == "po-d"))
-    item.kind = session.scalar(select(InstrumentKind).where(InstrumentKind.code == "jobcoaching"))
-    item.version += 1
-    session.commit()  # off the page, but its facet values changed: every count may differ
+    # off the page, but its facet values changed: every count may differ
+    retitle(session, "po-d", kind=session.scalar(select(InstrumentKind).where(InstrumentKind.code == "jobcoaching")))
     fourth, _, carried = get(app, client, url)
     assert carried == 0 and fourth["facets"] != third["facets"]
 

@@ -215,6 +215,7 @@ class FacetTable:
         keep = ~clear
         add: dict[tuple, list[int]] = defaultdict(list)
         alive = []
+        now: dict[int, set] = {}  # ordinal -> the bitsets it is in now
         for iid, row in rows.items():
             if row is None:
                 continue
@@ -222,7 +223,8 @@ class FacetTable:
             alive.append(o)
             t.names[o] = row.name
             t.updated[o] = row.updated
-            for key in row.keys():
+            now[o] = set(row.keys())
+            for key in now[o]:
                 add[key].append(o)
 
         was: dict[int, set] = defaultdict(set)  # ordinal -> the bitsets it was in
@@ -250,13 +252,8 @@ class FacetTable:
         t.all = (self.all & keep) | from_positions(alive, t.size)
         if known is not None:
             t.known = known
-        now: dict[int, set] = defaultdict(set)
-        for key, members in add.items():
-            for o in members:
-                now[o].add(key)
         t.moved = frozenset(t.ids[o] for o in ordinals
-                            if was.get(o, set()) != now.get(o, set()) or (self.all >> o & 1 if o < self.size else 0)
-                            != (t.all >> o & 1))
+                            if was.get(o, set()) != now.get(o, set()) or self.all >> o & 1 != t.all >> o & 1)
         gone = set(ordinals)
         if len(alive) > 500:  # a bulk change: sort once
             t._sort([o for o in self.by_name if o not in gone] + alive)
