@@ -60,4 +60,5 @@ def test_job_page_without_javascript_has_a_link_to_update_it(jobs_app, page_with
     assert link.count() == 1
     _run_jobs(jobs_app)
     link.click()
+    page_without_js.wait_for_load_state()  # count() does not wait for the reloaded page
     assert page_without_js.locator("a[href$='/bestand']").count() == 1
