@@ -14,10 +14,16 @@ table loaded again from SQL) gets a full `build()`; the next day's table is deri
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 from .bitsets import from_positions, positions
 from .segments import Layout
+
+
+def _unset(n: int) -> array:
+    """n entries of -1."""
+    return array("i", b"\xff" * (4 * n)) if n > 0 else array("i")
 
 
 def _ordinals(table):
@@ -35,8 +41,8 @@ def _ordinals(table):
 
 @dataclass(frozen=True)
 class DocMap:
-    ords: list[int]  # table ordinal per document number (-1: deleted, or no ordinal)
-    docs_of: list[int]  # live document number per ordinal (-1: not in the index)
+    ords: array  # table ordinal per document number (-1: deleted, or no ordinal) ('i': copied as one block)
+    docs_of: array  # live document number per ordinal (-1: not in the index) ('i')
     public: int  # bitset of the document numbers whose instrument is public in the table (alive)
     size: int  # the table's size (bits of an ordinal bitset)
     same: int  # bitset of the numbers that are document number and ordinal of one instrument
@@ -53,9 +59,10 @@ class DocMap:
         iids = list(reader.column_reader("iid"))
         dead = set(layout.dead())
         ordinal = _ordinals(table)
-        ords = [-1 if n in dead else ordinal(i) for n, i in enumerate(iids)] if dead else [ordinal(i) for i in iids]
+        ords = array("i", (-1 if n in dead else ordinal(i) for n, i in enumerate(iids)) if dead else
+                     (ordinal(i) for i in iids))
         unplaced = {iids[d]: d for d, o in enumerate(ords) if o < 0 and d not in dead}
-        docs_of = [-1] * table.size
+        docs_of = _unset(table.size)
         for d, o in enumerate(ords):
             if o >= 0:
                 docs_of[o] = d
@@ -85,8 +92,8 @@ class DocMap:
                                   layout, table)
         carry = layout.carry_from(self.layout)
         in_place = 0  # new numbers of kept segments that kept their numbers
-        ords = [-1] * layout.size
-        docs_of = self.docs_of + [-1] * (table.size - len(self.docs_of))
+        ords = _unset(layout.size)
+        docs_of = self.docs_of + _unset(table.size - len(self.docs_of))
         touched_docs: list[int] = []
         touched_ords: set[int] = set()
         moved_from = {}  # old offset -> (new offset, length) of kept segments
