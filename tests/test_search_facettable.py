@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from catalogue.queries import public_condition
-from catalogue.search.facettable import Positions, build_table, known_values, load_rows
+from catalogue.search.facettable import Positions, build_table
+from catalogue.search.rows import known_values, load_rows
 from array import array
 from helpers import make_instrument
 
@@ -182,7 +183,7 @@ def _dated_instruments(session, today):
 def test_the_next_day_is_derived_from_the_table_and_equals_a_fresh_build_of_that_day(session):
     from datetime import timedelta
 
-    from catalogue.search.facettable import day_changes
+    from catalogue.search.rows import day_changes
 
     today = date.today()
     tomorrow, ids = _dated_instruments(session, today)
@@ -226,3 +227,74 @@ def test_the_engine_derives_another_days_table_once_and_the_follower_rolls_over_
     assert engine.table(session, tomorrow, public_condition) is asked
     engine.roll_over(session, tomorrow)  # the same day again: nothing to do
     assert engine._table is asked
+
+
+def keys_by_id(table) -> dict[int, set]:
+    """The bitsets `keys_of` says each ordinal is in, by instrument id (every ordinal: not public ones say none)."""
+    return {table.ids[o]: table.codes.decode(table.keys_of[o]) for o in range(table.size)}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_changes_keep_the_table_equal_to_a_fresh_build_and_leave_earlier_tables_alone(session, seed):
+    """Random edits of what the table holds (name, kind, provider, reach and location, terms, publication, validity,
+    new instruments), one to three instruments at a time: after each, the derived table equals a fresh build, its
+    `keys_of` are the rows' keys (nothing for an instrument that is not public), and every earlier table still says
+    what it said (copy on write: they share chunks and bitsets)."""
+    import random
+    from datetime import timedelta
+
+    from catalogue.models import Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm
+
+    rng = random.Random(seed)
+    today = date.today()
+    kinds = session.scalars(select(InstrumentKind).order_by(InstrumentKind.code).limit(6)).all()
+    providers = session.scalars(select(Provider).order_by(Provider.slug).limit(6)).all()
+    places = session.scalars(select(Municipality).order_by(Municipality.code).limit(8)).all()
+    regions = session.scalars(select(Region).order_by(Region.code).limit(4)).all()
+    terms = session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy.in_(["target_group", "scheme"]))
+                            .order_by(TaxonomyTerm.id).limit(10)).all()
+    pool = [make_instrument(session, f"random-table-{seed}-{n}", name=f"Willekeurig {n}") for n in range(8)]
+    table = build_table(session, today, public_condition, batch=50)
+    history = [(table, contents(table))]
+    for step in range(30):
+        created = []
+        if rng.random() < 0.15:  # (committed here: in the change log like the edits below)
+            created = [make_instrument(session, f"random-table-{seed}-new-{step}", name=f"Nieuw {step}",
+                                       status=rng.choice(["published", "draft"]))]
+            pool += created
+        changed = rng.sample(pool, rng.randint(1, 3))
+        for item in changed:
+            what = rng.choice(["name", "kind", "provider", "local", "regional", "national", "terms", "status", "ended"])
+            if what == "name":
+                item.name = rng.choice(["Aaa", "Mmm", "Zzz"]) + f" {step}"
+            elif what == "kind":
+                item.kind = rng.choice(kinds)
+            elif what == "provider":
+                item.provider = rng.choice(providers)
+            elif what == "local":
+                item.reach, item.regions = "lokaal", []
+                item.municipalities = rng.sample(places, rng.randint(1, 3))
+            elif what == "regional":
+                item.reach, item.municipalities = "regionaal", []
+                item.regions = rng.sample(regions, rng.randint(1, 2))
+            elif what == "national":
+                item.reach, item.municipalities, item.regions = "landelijk", [], []
+            elif what == "terms":
+                item.terms = rng.sample(terms, rng.randint(0, 3))
+            elif what == "status":
+                item.status = "draft" if item.status == "published" else "published"
+            else:
+                item.valid_until = today - timedelta(days=1) if item.valid_until is None else None
+        session.commit()
+        ids = {item.id for item in changed + created}
+        rows = load_rows(session, today, public_condition, ids)
+        table = table.changed({i: rows.get(i) for i in ids}, known=known_values(session))
+        fresh = build_table(session, today, public_condition)
+        assert contents(table) == contents(fresh), step
+        everything = load_rows(session, today, public_condition, list(table.ids))
+        assert keys_by_id(table) == {iid: set(everything[iid].keys()) if iid in everything else set()
+                                     for iid in table.ids}, step
+        history.append((table, contents(table)))
+    for old, said in history:
+        assert contents(old) == said
+    assert session.get(Instrument, pool[0].id) is not None

@@ -27,7 +27,8 @@ from . import querying
 from .bitsets import DocBits, from_positions, positions, positive_leaves
 from .collector import TopCollector
 from .docmap import DocMap
-from .facettable import RANK_END, FacetTable, build_table, day_changes, known_values, load_rows
+from .facettable import RANK_END, FacetTable, build_table
+from .rows import day_changes, known_values, load_rows
 from .index import IndexStore, documents_from_sql
 from .journal import ChangeJournal
 from .reach import PageOrder, Reach, cacheable_text, reach_query, still_valid
