@@ -140,6 +140,21 @@ def test_rebuild_index_stores_its_position(own_db, tmp_path):
         assert engine.store.read_state()["cursor"] == changelog.head(session) == figures["cursor"]
 
 
+def test_read_returns_the_entries_after_the_cursor_and_those_of_the_holes_oldest_first(session):
+    """Two queries since one with OR scanned the whole log on SQLite: the holes' entries (below the cursor) and the
+    entries after it come back once each, in id order, within the limit."""
+    head = changelog.head(session)
+    for offset in (1, 2, 4, 6, 7, 8):
+        session.add(IndexChange(id=head + offset, entity="instrument", entity_id=None, op="update"))
+    session.flush()
+    cursor = head + 4
+    ids = [e[0] - head for e in changelog.read(session, cursor, {head + 1, head + 3, head + 7})]
+    assert ids == [1, 6, 7, 8]  # 3 is not there yet; 7 is a hole above the cursor: read once
+    assert [e[0] - head for e in changelog.read(session, cursor, set())] == [6, 7, 8]
+    assert [e[0] - head for e in changelog.read(session, cursor, {head + 2}, limit=1)] == [2, 6]
+    assert changelog.read(session, head + 8, {head + 9}) == []
+
+
 def test_advance_moves_the_cursor_and_keeps_the_skipped_ids_as_holes_until_they_expire():
     holes = {3: 0.0, 5: 100.0}  # 3 was missed long ago (rolled back), 5 recently
     entries = [(5, "instrument", 1, None), (9, "instrument", 2, None)]

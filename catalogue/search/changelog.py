@@ -14,9 +14,10 @@ table (SQLite batch mode drops and recreates it, and its triggers with it) canno
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -110,13 +111,24 @@ def oldest(session: Session) -> int | None:
 
 def read(session: Session, after: int, holes: set[int] | frozenset = frozenset(), limit: int = 5000) \
         -> list[tuple[int, str, int | None, datetime | None]]:
-    """Entries after the cursor (and any of the holes that have appeared since), oldest first."""
-    cond = IndexChange.id > after
+    """Entries after the cursor (and any of the holes that have appeared since), oldest first. Two queries: as one
+    (`id > cursor OR id IN holes`) SQLite scanned the whole log (23 ms at 500,000 entries, every round while a hole
+    was waited for)."""
+    entries = [tuple(r) for r in session.execute(_read_statement("after"), {"after": after, "limit": limit})]
     if holes:
-        cond = cond | IndexChange.id.in_(sorted(holes))
-    return [tuple(r) for r in session.execute(
-        select(IndexChange.id, IndexChange.entity, IndexChange.entity_id, IndexChange.changed_at)
-        .where(cond).order_by(IndexChange.id).limit(limit))]
+        found = [tuple(r) for r in session.execute(_read_statement("holes"), {"holes": sorted(holes), "after": after})]
+        if found:
+            entries = sorted(found + entries, key=lambda entry: entry[0])
+    return entries
+
+
+@functools.lru_cache(maxsize=2)
+def _read_statement(which: str):
+    """`read`'s queries, made once (every follower runs them several times a second: building one cost ~0.07 ms)."""
+    columns = select(IndexChange.id, IndexChange.entity, IndexChange.entity_id, IndexChange.changed_at)
+    if which == "holes":
+        return columns.where(IndexChange.id.in_(bindparam("holes", expanding=True)), IndexChange.id <= bindparam("after"))
+    return columns.where(IndexChange.id > bindparam("after")).order_by(IndexChange.id).limit(bindparam("limit"))
 
 
 def advance(cursor: int, holes: dict[int, float], entries, now: float) -> int:
