@@ -376,3 +376,29 @@ def test_an_edit_that_could_change_where_a_broad_ranking_stops_splitting_renews_
     retitle(session, "pm-x", summary="Nu zonder het woord.")  # joins pm-y's class: 3 classes, the summary splits too
     second, _, carried = get(app, client, url)
     assert carried == 0 and [i["slug"] for i in second["items"]] == ["pm-1", "pm-3"]
+
+
+def test_a_check_reuses_the_answers_parsed_words_and_query_unless_the_synonyms_changed(app, client, session, cached,
+                                                                                      monkeypatch):
+    """The first request after an edit checks every cached answer (reach.still_valid): it takes the words and the
+    strict query the answer was made with (parsing and building them again was half of a check), and parses again
+    only for other synonyms."""
+    import copy
+
+    from catalogue.search import querying
+
+    make_instrument(session, "reuse-in", name=f"Gebruikt {WORD}")
+    make_instrument(session, "reuse-out", name="Staat er buiten")
+    first, _, _ = get(app, client, URL)
+    parses = []
+    real_parse = querying.parse
+    monkeypatch.setattr(querying, "parse", lambda *a, **k: parses.append(a) or real_parse(*a, **k))
+    rename(session, "reuse-out", "Staat er nog steeds buiten")
+    response = client.get(URL)
+    assert response.json == first and parses == []  # kept, and not parsed for the check
+    engine = app.extensions["catalogue_search"]
+    monkeypatch.setattr(engine, "synonyms", copy.copy(engine.synonyms))  # equal, not the same object
+    rename(session, "reuse-out", "Staat er alweer buiten")
+    parses.clear()
+    client.get(URL)
+    assert parses  # other synonyms: parsed again (for the check, or the answer computed anew)

@@ -28,6 +28,7 @@ from .scoring import LiveStats
 from .segments import Layout
 
 SMALL_SEGMENT = 2000  # documents: a segment this small is read per document (matches_any), not as a whole bitset
+WORDS_SEGMENT = 64  # documents: a segment this small keeps the set of its terms for matches_any (an edit's segment)
 BIT_POSITIONS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
 _NONZERO = re.compile(rb"[^\x00]")
 
@@ -115,6 +116,9 @@ class DocBits:
         self._field_lengths: dict[str, int] = {}  # field -> total length over the live documents
         # (segment id, field) -> (its deleted documents, their summed length): handed on, a segment's deletions only grow
         self._dead_lengths: dict[tuple, tuple] = {} if previous is None else previous._dead_lengths
+        # small segment id -> its terms as (field, text) (_segment_words): handed on, a segment's terms never change
+        self._words: dict[str, frozenset] = {} if previous is None else previous._words
+        self._bytes: dict[tuple, tuple] = {} if previous is None else previous._bytes  # (field, text) -> _term_bytes
         self._stats = None
         if previous is not None and previous.searcher is not searcher:
             self._older = previous._hand_over(max_bytes, max_terms)
@@ -291,16 +295,53 @@ class DocBits:
                 return any(found >> d & 1 for d in docnums)
             spots.setdefault(i, set()).add(d - offsets[i])
         subsearchers = self.searcher.subsearchers
+        words = {i: self._segment_words(leaves[i][0]) for i in spots}
         for leaf_q in ([q] if q.is_leaf() else q.leaves()):
             for i, local in spots.items():
                 leaf, offset = leaves[i]
                 if isinstance(leaf_q, wq.Term):
+                    if words[i] is not None and self._term_bytes(leaf_q.fieldname, leaf_q.text) not in words[i]:
+                        continue
                     if any(d - offset in local for d in _term_ids(self.reader, leaf_q.fieldname, leaf_q.text,
                                                                    [(leaf, offset)])):
                         return True
+                elif isinstance(leaf_q, wq.Phrase) and words[i] is not None and \
+                        any(self._term_bytes(leaf_q.fieldname, w) not in words[i] for w in leaf_q.words):
+                    continue  # a word of the phrase is not in the segment
                 elif any(d in local for d in leaf_q.docs(subsearchers[i][0])):
                     return True
         return False
+
+    def _segment_words(self, leaf) -> frozenset | None:
+        """Every (field, term bytes) of a small segment, once per segment (segments do not change; the set is handed
+        on to the next generations): checking an edited document against a query's ~20 terms asked whoosh's term
+        table for each of them (~10 us each), for every cached answer after every edit. None: a reader without a
+        segment, or more than WORDS_SEGMENT documents (nothing kept)."""
+        segment = leaf.segment() if hasattr(leaf, "segment") else None
+        if segment is None or leaf.doc_count_all() > WORDS_SEGMENT:
+            return None
+        segid = segment.segment_id()
+        found = self._words.get(segid)
+        if found is None:
+            found = frozenset(leaf.all_terms())
+            with self._lock:
+                current = {part.segid for part in self.layout.parts}
+                for stale in [k for k in self._words if k not in current]:  # merged away
+                    del self._words[stale]
+                self._words[segid] = found
+        return found
+
+    def _term_bytes(self, fieldname: str, text) -> tuple:
+        """(field, the term's bytes in the index), as `_term_ids` looks it up; remembered per field and text."""
+        key = (fieldname, text)
+        found = self._bytes.get(key)
+        if found is None:
+            reader = self.reader
+            found = (fieldname, reader._text_to_bytes(fieldname, text) if hasattr(reader, "_text_to_bytes") else text)
+            if len(self._bytes) > 50_000:
+                self._bytes.clear()
+            self._bytes[key] = found
+        return found
 
     def weighted_leaves(self, q: wq.Query):
         """(bitset, weight) of every positive leaf, for binary field-weighted scoring."""

@@ -339,6 +339,7 @@ class SearchEngine:
         suggestion = None
         terms: frozenset[str] = frozenset()
         doc_bits = 0
+        strict_query = None
         certain = True  # every word is known (nothing to correct): the answer does not depend on the other words
         if not parsed.empty:
             docbits = self._bits(searcher)
@@ -350,6 +351,8 @@ class SearchEngine:
             modes = ["strict"] + (["fuzzy"] if corrected else []) + (["any"] if len(parsed.groups) > 1 else [])
             for mode in modes:
                 whoosh_query = querying.build(parsed, mode)
+                if mode == "strict":
+                    strict_query = whoosh_query
                 if whoosh_query is None:
                     break
                 doc_bits = docbits.evaluate(whoosh_query)
@@ -399,7 +402,7 @@ class SearchEngine:
                 depends &= text_bits if wide is whoosh_query else \
                     self._to_ordinals(self._bits(searcher).evaluate(wide), searcher, table)
             reach = Reach(self._lineage, today, query, depends, table.known, candidates, scoring,
-                          order if exact else None)
+                          order if exact else None, parsed=parsed, strict=strict_query, synonyms=self.synonyms)
         return SearchOutcome(ids=ids, total=total, counts=counts, known=table.known, ended=ended, suggestion=suggestion,
                              notices=notices, terms=terms, parsed_text=parsed.text(), reach=reach)
 
