@@ -211,8 +211,10 @@ class SearchEngine:
 
     def _searcher_for_writing(self):
         """The current searcher when it reads the index directory being written (its open readers find the replaced
-        documents); None otherwise (the writer then opens its own)."""
-        if self._ix_path is None or self._ix_path != str(self.store.current_path()):
+        documents), opened for it in a process that does not search (`catalogue index follow`: whoosh's writer
+        otherwise opened every segment for each edit, ~4 ms); None when the searcher reads another directory (the
+        writer then opens its own)."""
+        if self._ix_path is not None and self._ix_path != str(self.store.current_path()):
             return None
         return self.searcher()
 
