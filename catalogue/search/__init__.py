@@ -5,6 +5,7 @@
 - `index`: the whoosh schema, documents, building a fresh index beside the old one and swapping it in atomically
 - `querying`: turning what a user typed into a safe whoosh query (phrases, OR, -exclusion, prefix*, synonyms, fuzzy)
 - `facettable`: the in-memory bitset table of public instruments and their facet values, for fast live counts
+- `rows`: what the facet table holds of one instrument, read from SQL; `columns`: its copy-on-write columns
 - `engine`: `SearchEngine`, the one engine behind the pages and the API
 - `changelog`: the change log (index_change, written by triggers) and reading it
 - `follower`: follows the log into the process's facet table and the node's index (LISTEN/NOTIFY or polling)
