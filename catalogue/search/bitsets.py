@@ -116,7 +116,7 @@ class DocBits:
         self._field_lengths: dict[str, int] = {}  # field -> total length over the live documents
         # (segment id, field) -> (its deleted documents, their summed length): handed on, a segment's deletions only grow
         self._dead_lengths: dict[tuple, tuple] = {} if previous is None else previous._dead_lengths
-        # small segment id -> its terms as (field, text) (_segment_words): handed on, a segment's terms never change
+        # small segment id -> its terms as (field, bytes) (_segment_words): handed on, a segment's terms never change
         self._words: dict[str, frozenset] = {} if previous is None else previous._words
         self._bytes: dict[tuple, tuple] = {} if previous is None else previous._bytes  # (field, text) -> _term_bytes
         self._stats = None

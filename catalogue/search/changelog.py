@@ -127,7 +127,8 @@ def _read_statement(which: str):
     """`read`'s queries, made once (every follower runs them several times a second: building one cost ~0.07 ms)."""
     columns = select(IndexChange.id, IndexChange.entity, IndexChange.entity_id, IndexChange.changed_at)
     if which == "holes":
-        return columns.where(IndexChange.id.in_(bindparam("holes", expanding=True)), IndexChange.id <= bindparam("after"))
+        return columns.where(IndexChange.id.in_(bindparam("holes", expanding=True)),
+                             IndexChange.id <= bindparam("after"))
     return columns.where(IndexChange.id > bindparam("after")).order_by(IndexChange.id).limit(bindparam("limit"))
 
 

@@ -16,11 +16,12 @@ The table is built once from SQL (`build_table`) and then kept current per chang
 fed by the change-log follower): ordinals are never reused for another instrument, so an instrument that leaves the
 public set only loses its bits (`all` is the mask of live ordinals) and one that comes back gets its old ordinal again.
 `changed` returns a new table (copy on write) so searches running meanwhile keep a consistent one; it makes only the
-bitsets anew whose membership changes (`keys_of` holds which bitsets each instrument is in, so nothing tests a thousand
-bitsets for one bit), and shares the rest, and the names' chunks it did not change (`columns.Column`): at 100,000 an
-edit costs a reading worker ~0.8 ms here instead of 3.4 (time that worker's requests wait for, under the GIL). The next day
-is derived the same way (`on_day`, for the few instruments whose publication or validity window starts or ends in between:
-`day_changes`), not built again: at 100,000 a build took seconds and a second table's memory at midnight.
+bitsets anew whose membership changes (`keys_of` holds which bitsets each instrument is in, so nothing tests a
+thousand bitsets for one bit), and shares the rest, and the names' chunks it did not change (`columns.Column`): at
+100,000 an edit costs a reading worker ~0.8 ms here instead of 3.4 (time that worker's requests wait for, under the
+GIL). The next day is derived the same way (`on_day`, for the few instruments whose publication or validity window
+starts or ends in between: `day_changes`), not built again: at 100,000 a build took seconds and a second table's
+memory at midnight.
 """
 from __future__ import annotations
 
