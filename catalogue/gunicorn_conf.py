@@ -108,6 +108,14 @@ def on_exit(server):
         supervised.wait()
 
 
+def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    # A worker's change-log follower is a thread beside the one serving requests. While it applies an edit (~3.5 ms of
+    # CPU at 100,000 instruments), a request that wants the GIL waited up to Python's switch interval (5 ms) each time
+    # before the follower had to let go; at CATALOGUE_SWITCH_INTERVAL (default 0.5 ms) it waits at most that. With one
+    # runnable thread (nearly always) the interval does nothing.
+    sys.setswitchinterval(float(os.environ.get("CATALOGUE_SWITCH_INTERVAL") or 0.0005))
+
+
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     multiprocess.mark_process_dead(worker.pid)
 

@@ -184,3 +184,20 @@ def test_a_background_process_that_exits_is_started_again_and_not_after_the_serv
 def test_an_unknown_role_is_refused(role, tmp_path):
     with pytest.raises(ValueError, match="role must be one of"):
         Follower(SearchEngine(tmp_path / "index"), None, role=role)
+
+
+def test_a_forked_worker_hands_the_gil_over_sooner(monkeypatch):
+    """gunicorn_conf.post_fork: a request waits at most CATALOGUE_SWITCH_INTERVAL (default 0.5 ms, Python's own 5 ms)
+    for the GIL while the worker's follower thread applies an edit."""
+    from catalogue import gunicorn_conf
+
+    before = sys.getswitchinterval()
+    try:
+        monkeypatch.delenv("CATALOGUE_SWITCH_INTERVAL", raising=False)
+        gunicorn_conf.post_fork(None, None)
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+        monkeypatch.setenv("CATALOGUE_SWITCH_INTERVAL", "0.002")
+        gunicorn_conf.post_fork(None, None)
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    finally:
+        sys.setswitchinterval(before)
