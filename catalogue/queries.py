@@ -468,6 +468,8 @@ def text_search_ids(session: Session, text: str, today: date | None = None, limi
     ranked: list[int] = []
     engine = engine_for(session)
     if engine is not None:
+        engine.sync(session)
+    if engine is not None and engine.ready:  # else (a node that is still loading): the words in SQL below only
         query = InstrumentQuery(q=text, sort="relevance", per_page=MAX_PER_PAGE,
                                 facets={"lifecycle": ["current", "upcoming", "ended"]})
         for page in range(1, limit // MAX_PER_PAGE + 1):

@@ -34,6 +34,20 @@ def test_manage_search_finds_drafts_and_internal_notes(client, session, people):
     assert "Concept zoektest" in client.get("/beheer/instrumenten?q=pietersma").get_data(as_text=True)
 
 
+def test_manage_search_on_a_node_still_loading_answers_from_sql(app, client, session, people, monkeypatch):
+    """Before the follower has loaded the facet table (a node that just started) the manage search finds the words
+    in SQL, as the public search does; it raised "the facet table is not loaded yet" (a 500), and did so in this module
+    run alone, where no earlier request had loaded it."""
+    make_instrument(session, "laden-zoektest", name="Laadzoekwoord instrument", status="draft")
+    session.commit()
+    engine = app.extensions["catalogue_search"]
+    monkeypatch.setattr(engine, "_table", None)
+    monkeypatch.setattr(engine, "sync", lambda session: None)  # the follower has not got round to it yet
+    login(client, people["account_manager"])
+    response = client.get("/beheer/instrumenten?q=laadzoekwoord")
+    assert response.status_code == 200 and "Laadzoekwoord instrument" in response.get_data(as_text=True)
+
+
 def test_zoek_en_voeg_toe_uses_the_search_engine(client):
     response = client.get("/vergelijken?instrumenten=uwv-proefplaatsing&toevoegen=jobcoach+waddinxveen")
     assert response.status_code == 302
