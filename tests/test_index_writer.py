@@ -120,6 +120,7 @@ def test_run_index_writer_stops_when_its_server_is_gone_and_releases_the_lock(ow
     started = time.monotonic()
     follower = run_index_writer(engine, own_db.session_factory, parent=-1, stop=stop, poll_interval=0.1)
     assert time.monotonic() - started < 5 and not follower.writer
+    assert engine.store.merger is None  # its background merger (search/merging.py) stopped with it
     probe = Follower(SearchEngine(tmp_path / "index"), own_db.session_factory, role="reader")
     assert probe.index_writer() == "none"
 

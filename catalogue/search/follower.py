@@ -77,6 +77,7 @@ def run_index_writer(engine, session_factory, *, parent: int | None = None, stop
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    engine.store.merge_in_background()  # small segments merged at idle priority, not inside an edit's commit
     follower.start()
     try:
         while not stop.wait(0.5):
@@ -85,6 +86,7 @@ def run_index_writer(engine, session_factory, *, parent: int | None = None, stop
                 break
     finally:
         follower.stop()
+        engine.store.stop_merging()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return follower
@@ -210,6 +212,12 @@ class Follower:
                 continue
             if count >= BATCH:
                 continue
+            if not count and self.writer and self._index_ready():
+                try:
+                    if self.engine.store.apply_merge():  # a background merge no edit carried (merging.py)
+                        self.engine.prepare()
+                except Exception:
+                    log.exception("swapping in a merged segment failed")
             if not count and self.settle_heap and heap.due():
                 self._settle()  # frozen objects that became cyclic garbage since are collected
             if not count and self._last_write is not None and self._index_ready() \

@@ -27,7 +27,7 @@ from whoosh.fields import ID, NUMERIC, Schema
 from whoosh.writing import MERGE_SMALL, LockError
 
 from ..models import Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm, instrument_term
-from . import builds
+from . import builds, merging
 from .bulk import BulkWriter
 from .inline import InlineCodec
 from .analysis import DUTCH, ENGLISH, PLAIN, strip_html
@@ -169,6 +169,79 @@ class IndexStore:
         self.root = Path(root)
         self.current = self.root / "current"
         self._resolved: tuple | None = None  # (the link's lstat identity, the build it pointed to)
+        self.merger: merging.Merger | None = None  # merging.py: small segments merged by a process of their own
+
+    def merge_in_background(self) -> None:
+        """From now on an edit's commit merges nothing: a merger process at idle priority merges the small segments
+        and the next commit (or `apply_merge`) swaps the result in (merging.py). For the node's index writer."""
+        if self.merger is None:
+            path = self.current_path()
+            if path is not None:
+                merging.clear(path)
+            self.merger = merging.Merger(INDEX_NAME)
+
+    def stop_merging(self) -> None:
+        merger, self.merger = self.merger, None
+        if merger is not None:
+            merger.close()
+
+    def _merge_policy(self, folder: Path, committed: list):
+        """The commit's merge policy: a finished background merge swapped in, else nothing merged (inline only
+        without a merger, or when more than merging.MAX_SEGMENTS segments piled up). `committed` receives the
+        segments kept."""
+        merger = self.merger
+
+        def policy(writer, segments):
+            kept = merger.take(str(folder), segments) if merger is not None else None
+            if kept is None:
+                if merger is None or len(segments) > merging.MAX_SEGMENTS:
+                    kept = merge_small_in_order(writer, segments)
+                else:
+                    kept = segments
+            committed[:] = kept
+            return kept
+
+        return policy
+
+    def _merge_next(self, folder: Path, writer, committed: list) -> None:
+        """After a commit: starts merging what `merging.choose` picks from the committed segments."""
+        merger = self.merger
+        if merger is None or merger.busy or merger.ready():
+            return
+        segments = committed + ([writer.get_segment()] if writer._added else [])
+        run = merging.choose(segments)
+        if run is not None:
+            merger.submit(str(folder), writer.schema, run)
+
+    def apply_merge(self, timeout: float = 2.0) -> bool:
+        """Commits a finished background merge on its own (no edit came to carry it); True when a new generation was
+        written."""
+        merger = self.merger
+        if merger is None or not merger.ready():
+            return False
+        ix = self.open()
+        if ix is None:
+            return False
+        folder = self.current_path()
+        try:
+            try:
+                writer = ix.writer(timeout=timeout, codec=InlineCodec())
+            except LockError:
+                return False
+            kept = merger.take(str(folder), list(writer.segments))
+            if kept is None:  # it no longer fits (dropped): nothing to write
+                writer.cancel()
+                return False
+            try:
+                writer.commit(mergetype=lambda _writer, _segments: kept)
+            except BaseException:
+                if not writer.is_closed:
+                    writer.cancel()
+                raise
+            self._merge_next(folder, writer, kept)
+            return True
+        finally:
+            ix.close()
 
     def exists(self) -> bool:
         """There is a current index with at least one generation (its table of contents is there): a directory
@@ -306,6 +379,8 @@ class IndexStore:
             except LockError:
                 if time.monotonic() > deadline:
                     raise
+        folder = self.current_path()
+        committed: list = []
         try:
             current = searcher() if searcher is not None else None
             if current is not None and current.reader().generation() != writer.generation - 1:
@@ -318,9 +393,11 @@ class IndexStore:
                 else:  # update_document's delete by the unique key, with the given searcher
                     writer.delete_by_term("key", doc["key"], searcher=current)
                     writer.add_document(**doc)
-            writer.commit(mergetype=merge_small_in_order)
+            writer.commit(mergetype=self._merge_policy(folder, committed))
+            self._merge_next(folder, writer, committed)
         except BaseException:
-            writer.cancel()
+            if not writer.is_closed:
+                writer.cancel()
             raise
         finally:
             ix.close()

@@ -1,7 +1,8 @@
 """Reopening the whoosh index after an incremental write, and carrying document numbers from one generation to the next.
 
-An incremental write (`IndexStore.write`: one edit) adds a small segment, records deletions in existing segments and
-lets whoosh's MERGE_SMALL policy merge a few small segments; the large segment of the last build keeps its documents.
+An incremental write (`IndexStore.write`: one edit) adds a small segment and records deletions in existing segments;
+small segments are merged now and then (`merging.py`: by a merger process at idle priority for the node's index writer,
+whoosh's MERGE_SMALL inside the commit elsewhere); the large segment of the last build keeps its documents.
 `reopen` opens the new generation reusing the readers of every segment that is still there (same segment id and size;
 only its deletion set is new), so a write no longer reopens and re-reads the whole index. `Layout` records where each
 segment's documents are numbered (whoosh numbers them segment after segment), and `Carry` maps a bitset over the old

@@ -1,0 +1,165 @@
+"""Small segments merged in the background (catalogue/search/merging.py): an edit's commit merges nothing, a merger
+process at idle priority merges, and the result is swapped in only while its sources are unchanged. On a real whoosh
+index in a temporary directory, with the real merger process."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from whoosh.query import Term
+
+from catalogue.search import merging
+from catalogue.search.index import IndexStore, make_document
+from catalogue.search.segments import reopen
+
+
+def doc(iid: int, word: str) -> dict:
+    return make_document(id=iid, name=f"Instrument {word}", kind="jobcoaching", kind_en=None,
+                         summary=f"Samenvatting {word}", description=f"Beschrijving {word}", conditions=None,
+                         how_to_apply=None, amount_note=None, legal_basis=None, provider="UWV", places=[], tags=[],
+                         translations=None)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = IndexStore(tmp_path / "index")
+    store.build([doc(i, f"begin{i}") for i in range(1, 41)])
+    yield store
+    store.stop_merging()
+
+
+def segments(store) -> list[int]:
+    ix = store.open()
+    try:
+        return [s.doc_count_all() for s in ix._segments()]
+    finally:
+        ix.close()
+
+
+def found(store, fieldname: str, word: str) -> list[int]:
+    ix = store.open()
+    try:
+        with ix.searcher() as searcher:
+            return sorted(hit["iid"] for hit in searcher.search(Term(fieldname, word), limit=None))
+    finally:
+        ix.close()
+
+
+def settle(store, timeout: float = 30.0) -> None:
+    """Until the merger has nothing under way or waiting (swapping each result in, as the writer's idle rounds do)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        store.apply_merge()
+        if not store.merger.busy and not store.merger.ready():
+            return
+        time.sleep(0.05)
+    raise AssertionError("the merger did not finish")
+
+
+class _Segment:
+    def __init__(self, documents: int):
+        self.documents = documents
+
+    def doc_count_all(self) -> int:
+        return self.documents
+
+
+@pytest.mark.parametrize("sizes, expected", [
+    ([1000, 1, 1, 1], None),  # three small ones: not yet
+    ([1000, 1, 1, 1, 1], [1, 1, 1, 1]),
+    ([1000, 16, 5, 4, 1, 1, 1, 2], [1, 1, 1, 2]),  # the lowest level with four
+    ([1000, 4, 4, 4, 1, 4], [4, 4, 4, 4]),  # not necessarily next to each other
+    ([1000, 1000, 1000, 1000, 1000], [1000, 1000, 1000, 1000]),  # the built one (first) never
+    ([5, 1, 1, 1], None),
+    ([10] + [1] * 12, [1] * 8),  # at most twice the factor at once
+])
+def test_choose_merges_factor_segments_of_one_level_and_never_the_built_one(sizes, expected):
+    chosen = merging.choose([_Segment(n) for n in sizes])
+    assert (None if chosen is None else [s.documents for s in chosen]) == expected
+
+
+def test_edits_commit_without_merging_and_an_idle_priority_process_merges_them(store):
+    store.merge_in_background()
+    for n in range(1, 4):
+        assert store.write({n: doc(n, f"bewerkt{n}")}, set())
+    assert segments(store) == [40, 1, 1, 1]  # three edits, three segments: no merge yet
+    assert store.write({4: doc(4, "bewerkt4")}, set())
+    assert segments(store) == [40, 1, 1, 1, 1]  # the commit did not merge; the merger has started
+    process = store.merger._process
+    assert process is not None
+    deadline = time.monotonic() + 10
+    while os.sched_getscheduler(process.pid) != os.SCHED_IDLE:  # set by the process itself as it starts
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    settle(store)
+    assert segments(store) == [40, 4] and store.merger.merged == 1
+    for n in range(5, 21):  # more edits, some of the same instruments again
+        assert store.write({n % 7 + 1: doc(n % 7 + 1, f"nogmaals{n}")}, set())
+        settle(store)
+    assert len(segments(store)) <= 1 + 2 * (merging.FACTOR - 1)
+    ix = store.open()
+    try:
+        with ix.searcher() as searcher:
+            assert searcher.doc_count() == 40
+            for iid in range(1, 41):  # every instrument exactly once, with its last text
+                assert len(searcher.search(Term("key", str(iid)), limit=None)) == 1
+    finally:
+        ix.close()
+    assert found(store, "words", "nogmaals20") == [20 % 7 + 1]
+    assert found(store, "words", "bewerkt1") == []  # replaced since
+    assert found(store, "words", "begin30") == [30]
+    assert os.listdir(store.current_path() / merging.WORKDIR) == []  # every result moved in or removed
+    store.stop_merging()
+    assert process.poll() is not None  # the merger process has ended
+
+
+def test_a_merge_whose_sources_changed_meanwhile_is_dropped_not_swapped_in(store):
+    store.merge_in_background()
+    for n in range(1, 5):
+        store.write({n: doc(n, f"eerst{n}")}, set())
+    deadline = time.monotonic() + 30
+    while not store.merger.ready():  # merged, not swapped in yet
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    store.write({2: doc(2, "daarna")}, set())  # deletes instrument 2 in one of the merged sources
+    assert store.merger.dropped == 1 and store.merger.merged == 0
+    assert found(store, "words", "daarna") == [2] and found(store, "words", "eerst2") == []
+    assert found(store, "words", "eerst3") == [3]
+    settle(store)  # the sources are merged again, with the deletion
+    assert found(store, "words", "daarna") == [2] and found(store, "words", "eerst2") == []
+    assert found(store, "key", "2") == [2]
+    assert os.listdir(store.current_path() / merging.WORKDIR) == []
+
+
+def test_a_reader_reopening_after_a_swapped_in_merge_finds_the_same_documents(store):
+    store.merge_in_background()
+    ix = store.open()
+    searcher = ix.searcher()
+    for n in range(1, 5):
+        store.write({n: doc(n, f"lezer{n}")}, set())
+        searcher = reopen(ix, searcher)
+    settle(store)
+    searcher = reopen(ix, searcher)  # as a worker's follower opens the merged generation
+    assert [s.doc_count_all() for s in ix._segments()] == [40, 4]
+    assert sorted(h["iid"] for h in searcher.search(Term("words", "samenvatting"), limit=None)) \
+        == list(range(1, 41))
+    assert sorted(h["iid"] for h in searcher.search(Term("words", "lezer3"), limit=None)) == [3]
+    ix.close()
+
+
+def test_when_the_merger_falls_behind_the_commit_merges_inline(store, monkeypatch):
+    store.merge_in_background()
+    monkeypatch.setattr(merging, "MAX_SEGMENTS", 6)
+    monkeypatch.setattr(merging.Merger, "submit", lambda self, *args: False)  # a merger that never gets the CPU
+    for n in range(1, 16):
+        store.write({n: doc(n, f"achter{n}")}, set())
+        assert len(segments(store)) <= 1 + 6 + 1
+    assert found(store, "words", "achter15") == [15] and found(store, "words", "achter1") == [1]
+
+
+def test_without_a_merger_the_commit_merges_small_segments_itself(store):
+    for n in range(1, 12):
+        store.write({n: doc(n, f"zelf{n}")}, set())
+    assert len(segments(store)) < 1 + 11  # whoosh's MERGE_SMALL (kept in order) inside the commits
+    assert store.merger is None and not (store.current_path() / merging.WORKDIR).exists()
