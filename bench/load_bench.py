@@ -206,6 +206,25 @@ def worker_cpu(pid: int, writer: bool | None = None) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def merger_cpu(pid: int) -> float:
+    """CPU seconds used so far by the index writer's merger process (catalogue/search/merging.py: a child of the
+    writer, at idle priority; not in worker_cpu, which counts the server's children only)."""
+    stats = {}
+    for child in Path("/proc").iterdir():
+        if child.name.isdigit():
+            try:
+                stats[int(child.name)] = ((child / "stat").read_text().rsplit(")", 1)[1].split(),
+                                          (child / "cmdline").read_bytes())
+            except (OSError, IndexError):
+                continue
+    total = 0
+    for stat, cmdline in stats.values():
+        parent = stats.get(int(stat[1]))
+        if b"catalogue.search.merging" in cmdline and parent is not None and int(parent[0][1]) == pid:
+            total += int(stat[11]) + int(stat[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def warm(port: int, paths: list[str], rounds: int = 4) -> None:
     """Each path a few times on fresh connections, so that both workers have rendered it at this position."""
     import urllib.request
@@ -222,7 +241,7 @@ def measured(pid: int | None, port: int, paths, connections: int, seconds: float
              keep_latencies: bool = False, rate: float | None = None) -> dict:
     """load() (or, with `rate`, requests arriving at that rate) plus the load average and, for our server, the
     workers' CPU time per request."""
-    cpu = (worker_cpu(pid), worker_cpu(pid, writer=True)) if pid else None
+    cpu = (worker_cpu(pid), worker_cpu(pid, writer=True), merger_cpu(pid)) if pid else None
     started = time.monotonic()
     result = asyncio.run(_paced(port, paths, rate, seconds)) if rate else load(port, paths, connections, seconds,
                                                                                    headers)
@@ -233,6 +252,7 @@ def measured(pid: int | None, port: int, paths, connections: int, seconds: float
         result["cpu_ms_per_request"] = (worker_cpu(pid) - cpu[0]) * 1000 / max(result["requests"], 1)
         # the index writer's share (a process of its own under `catalogue serve`), per second of the scenario
         result["writer_cpu_ms_per_s"] = (worker_cpu(pid, writer=True) - cpu[1]) * 1000 / (time.monotonic() - started)
+        result["merger_cpu_ms_per_s"] = (merger_cpu(pid) - cpu[2]) * 1000 / (time.monotonic() - started)
     return result
 
 
@@ -498,6 +518,7 @@ def pooled(windows: list[tuple[str, dict]]) -> dict:
             **summary(latencies, sum(r["errors"] for r in mine), seconds),
             "cpu_ms_per_request": sum(r["cpu_ms_per_request"] * r["requests"] for r in mine) / max(requests, 1),
             "writer_cpu_ms_per_s": sum(r["writer_cpu_ms_per_s"] * r["seconds"] for r in mine) / seconds,
+            "merger_cpu_ms_per_s": sum(r.get("merger_cpu_ms_per_s", 0.0) * r["seconds"] for r in mine) / seconds,
             "load_average": sum(r["load_average"] for r in mine) / len(mine),
             "window_p95_ms": [r["p95_ms"] for r in mine], "edits": sum(r.get("edits", 0) for r in mine)}
     paired = []
@@ -554,8 +575,9 @@ def report_edits(results: dict) -> None:
     print(f"\n{results['instruments']} instruments, one edit per second against none: {results['rounds']} windows of "
           f"{results['window_s']:.0f} s each, alternating (baseline: the quiet windows); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
-    print(f"{'scenario':44} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'writer':>7} {'load':>5}   "
-          "ratio p50/p95/p99   (cpu/req: every server process; writer: the index writer's CPU ms per s)")
+    print(f"{'scenario':44} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu/req':>8} {'writer':>7} {'merger':>7} "
+          f"{'load':>5}   ratio p50/p95/p99   (cpu/req: every server process but the merger; writer: the index "
+          "writer's CPU ms per s; merger: its merger's, at idle priority)")
     baseline = EDITS_BASELINE.get(results["instruments"], {})
     for name, entry in results["scenarios"].items():
         quiet, edits = entry["quiet"], entry["edits"]
@@ -564,7 +586,8 @@ def report_edits(results: dict) -> None:
             ratio = "  " + " / ".join(f"{o[k] / max(quiet[k], 1e-9):.2f}x" for k in ("p50_ms", "p95_ms", "p99_ms")) \
                 if o is edits else ""
             print(f"{label:44} {o['rps']:>7.0f} {o['p50_ms']:>6.1f}m {o['p95_ms']:>6.1f}m {o['p99_ms']:>6.1f}m "
-                  f"{o['cpu_ms_per_request']:>6.1f}ms {o['writer_cpu_ms_per_s']:>5.0f}ms {o['load_average']:>5.1f}{ratio}"
+                  f"{o['cpu_ms_per_request']:>6.1f}ms {o['writer_cpu_ms_per_s']:>5.0f}ms "
+                  f"{o.get('merger_cpu_ms_per_s', 0.0):>5.0f}ms {o['load_average']:>5.1f}{ratio}"
                   + (f"  errors {o['errors']}" if o["errors"] else ""))
         paired = sorted(entry["paired_p95_ratios"])
         halves = entry["quiet_halves_p95_ms"]

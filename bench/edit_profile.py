@@ -1,0 +1,195 @@
+"""Where a reading worker's extra CPU goes while one edit per second is committed (issue 17: "a stream of one edit per
+second leaves search p95 unchanged"). One process plays a gunicorn worker: the app, its change-log follower thread
+(role reader) and a request loop on the test client over the uncached JSON search URLs of load_bench.py, beside the
+node's index writer (`catalogue index follow`, a process of its own as under `catalogue serve`). Windows of --seconds
+alternate quiet/edits, edits/quiet, ... (--rounds of each); per condition it prints the request thread's CPU per request,
+the follower thread's CPU per second, and (cProfile of the request thread) the functions whose own time per request
+grew most in the edit windows.
+
+    .venv/bin/python bench/edit_profile.py [--instruments 100000] [--seconds 5] [--rounds 4] [--top 25]
+
+Needs the catalogue of `bench/load_bench.py --edits --instruments N` (bench/out/load-N.sqlite and its index).
+Synthetic data only.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load_bench import WORDS, EditStream  # noqa: E402
+
+
+def per_function(stats: pstats.Stats) -> dict:
+    """{(file, line, name): own seconds} of a profile."""
+    return {key: value[2] for key, value in stats.stats.items()}
+
+
+class FollowerClock:
+    """The follower thread's CPU time (time.thread_time inside Follower.step), summed."""
+
+    def __init__(self, follower_cls):
+        self.seconds, self.steps, self.with_entries = 0.0, 0, 0
+        original = follower_cls.step
+        clock = self
+
+        def step(follower, session):
+            started = time.thread_time()
+            try:
+                count = original(follower, session)
+            finally:
+                clock.seconds += time.thread_time() - started
+                clock.steps += 1
+            clock.with_entries += bool(count)
+            return count
+
+        follower_cls.step = step
+
+    def read(self) -> tuple[float, int, int]:
+        return self.seconds, self.steps, self.with_entries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--instruments", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+
+    db_path = OUT / f"load-{args.instruments}.sqlite"
+    if not db_path.exists():
+        sys.exit(f"{db_path} is missing: run bench/load_bench.py --edits --instruments {args.instruments} first")
+    os.environ.update({"CATALOGUE_DATABASE_URL": f"sqlite:///{db_path}",
+                       "CATALOGUE_INDEX_DIR": str(OUT / f"index-{args.instruments}"),
+                       "CATALOGUE_SECRET_KEY": "bench", "CATALOGUE_LOG_FORMAT": "text",
+                       "CATALOGUE_PAGE_CACHE": os.environ.get("CATALOGUE_PAGE_CACHE", "1"),
+                       "PYTHONPATH": str(ROOT)})
+    writer = subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", "index", "follow",
+                               "--nice", "5"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=open(OUT / "edit-profile-writer.log", "w"))
+    os.environ["CATALOGUE_SEARCH_ROLE"] = "reader"
+    sys.setswitchinterval(0.0005)  # as gunicorn_conf.post_fork
+    from catalogue import create_app
+    from catalogue.search.follower import Follower
+
+    clock = FollowerClock(Follower)
+    app = create_app()
+    client = app.test_client()
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    slugs = [r[0] for r in conn.execute("SELECT slug FROM bench_instrument ORDER BY id LIMIT 200")]
+    places = [r[0] for r in conn.execute("SELECT code FROM municipality ORDER BY code")]
+    conn.close()
+    import urllib.parse
+
+    paths = [f"/api/v1/instruments?{urllib.parse.urlencode({'q': w, 'municipality': m})}"
+             for m in places for w in WORDS]
+    engine = app.extensions["catalogue_search"]
+    started = time.monotonic()
+    while not engine.ready:
+        client.get("/readyz")
+        time.sleep(0.5)
+        if time.monotonic() - started > 300:
+            sys.exit("the facet table did not load in 300 s")
+    for path in paths[:200]:  # warm: the searcher, bitsets, word lists
+        client.get(path)
+    print(f"ready after {time.monotonic() - started:.1f} s; {len(paths)} URLs", flush=True)
+
+    position = [200]
+    totals = {c: {"requests": 0, "cpu": 0.0, "wall": 0.0, "follower": 0.0, "seconds": 0.0, "steps": 0,
+                  "applied": 0, "profile": None, "lat": []} for c in ("quiet", "edits")}
+
+    def window(condition: str, seconds: float) -> None:
+        profile = cProfile.Profile()
+        follower_before = clock.read()
+        t0 = time.monotonic()
+        requests = cpu = 0.0
+        lat = totals[condition]["lat"]
+        profile.enable()
+        while time.monotonic() - t0 < seconds:
+            path = paths[position[0] % len(paths)]
+            position[0] += 1
+            c0, w0 = time.thread_time(), time.perf_counter()
+            response = client.get(path)
+            lat.append(time.perf_counter() - w0)
+            cpu += time.thread_time() - c0
+            requests += 1
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: {response.status_code}")
+        profile.disable()
+        elapsed = time.monotonic() - t0
+        follower_after = clock.read()
+        entry = totals[condition]
+        entry["requests"] += requests
+        entry["cpu"] += cpu
+        entry["seconds"] += elapsed
+        entry["follower"] += follower_after[0] - follower_before[0]
+        entry["steps"] += follower_after[1] - follower_before[1]
+        entry["applied"] += follower_after[2] - follower_before[2]
+        stats = pstats.Stats(profile)
+        if entry["profile"] is None:
+            entry["profile"] = stats
+        else:
+            entry["profile"].add(profile)
+
+    try:
+        for n in range(args.rounds):
+            for condition in (("quiet", "edits") if n % 2 == 0 else ("edits", "quiet")):
+                if condition == "edits":
+                    with EditStream(db_path, slugs, start=n * 100):
+                        window("edits", args.seconds)
+                    time.sleep(1.5)
+                else:
+                    window("quiet", args.seconds)
+                print(f"  window {n} {condition}: load {os.getloadavg()[0]:.2f}", flush=True)
+    finally:
+        writer.terminate()
+        writer.wait(15)
+
+    print(f"\n{args.instruments} instruments, uncached JSON search, one request thread; {args.rounds} windows of "
+          f"{args.seconds:.0f} s per condition")
+    for condition, e in totals.items():
+        lat = sorted(e["lat"])
+        p95 = lat[int(len(lat) * 0.95)] * 1000 if lat else float("nan")
+        print(f"  {condition:5}: {e['requests']:.0f} requests, request CPU {e['cpu'] * 1000 / e['requests']:.2f} ms/req, "
+              f"wall p50 {lat[len(lat) // 2] * 1000:.1f} ms p95 {p95:.1f} ms; follower {e['follower'] * 1000 / e['seconds']:.1f} "
+              f"ms CPU/s over {e['steps']} rounds ({e['applied']} with entries)")
+    q, ed = totals["quiet"], totals["edits"]
+    print(f"  request CPU ratio edits/quiet: {(ed['cpu'] / ed['requests']) / (q['cpu'] / q['requests']):.3f}x")
+    quiet_fn, edit_fn = per_function(q["profile"]), per_function(ed["profile"])
+    rows = []
+    for key in set(quiet_fn) | set(edit_fn):
+        a = quiet_fn.get(key, 0.0) / q["requests"] * 1000
+        b = edit_fn.get(key, 0.0) / ed["requests"] * 1000
+        rows.append((b - a, a, b, key))
+    rows.sort(reverse=True)
+    print("\n  own time per request (ms; cProfile inflates it), largest growth first:")
+    for diff, a, b, (file, line, name) in rows[:args.top]:
+        print(f"    {diff:+7.3f}  {a:7.3f} -> {b:7.3f}  {Path(file).name}:{line} {name}")
+    cumulative = {}
+    for condition, e in (("quiet", q), ("edits", ed)):
+        cumulative[condition] = {key: value[3] / e["requests"] * 1000 for key, value in e["profile"].stats.items()}
+    rows = []
+    for key in set(cumulative["quiet"]) | set(cumulative["edits"]):
+        a, b = cumulative["quiet"].get(key, 0.0), cumulative["edits"].get(key, 0.0)
+        rows.append((b - a, a, b, key))
+    rows.sort(reverse=True)
+    print("\n  cumulative time per request (ms), largest growth first:")
+    for diff, a, b, (file, line, name) in rows[:args.top]:
+        print(f"    {diff:+7.3f}  {a:7.3f} -> {b:7.3f}  {Path(file).name}:{line} {name}")
+
+
+if __name__ == "__main__":
+    main()
