@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from whoosh.query import Term
 
 from catalogue.gunicorn_conf import Supervised
 from catalogue.search import changelog
@@ -202,3 +203,28 @@ def test_a_forked_worker_hands_the_gil_over_sooner(monkeypatch):
         assert sys.getswitchinterval() == pytest.approx(0.002)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_the_index_writer_merges_small_segments_and_after_a_quiet_period_everything_in_its_merger(own_db, tmp_path):
+    engine = SearchEngine(tmp_path / "index")
+    stop = threading.Event()
+    thread = threading.Thread(target=run_index_writer, args=(engine, own_db.session_factory),
+                              kwargs=dict(stop=stop, poll_interval=0.1, optimize_after=1.5))
+    thread.start()
+    try:
+        wait(lambda: engine.store.read_state() is not None, "the writer to build", 60)
+        assert engine.store.merger is not None
+        with own_db.session_factory() as session:
+            for n in range(5):
+                make_instrument(session, f"merge-{n}", name=f"Mengwoord{n}aa", kind="jobcoaching")
+                head = changelog.head(session)
+                wait(lambda: int(engine.store.read_state()["cursor"]) >= head, "the edit in the index")
+        wait(lambda: engine.store.status()["segments"] == 1, "everything merged into one segment", 30)
+        assert engine.store.merger.merged >= 1
+        searcher = engine.store.open().searcher()
+        for n in range(5):
+            assert len(searcher.search(Term("words", f"mengwoord{n}aa"), limit=None)) == 1
+    finally:
+        stop.set()
+        thread.join(30)
+    assert engine.store.merger is None

@@ -163,3 +163,30 @@ def test_without_a_merger_the_commit_merges_small_segments_itself(store):
         store.write({n: doc(n, f"zelf{n}")}, set())
     assert len(segments(store)) < 1 + 11  # whoosh's MERGE_SMALL (kept in order) inside the commits
     assert store.merger is None and not (store.current_path() / merging.WORKDIR).exists()
+
+
+def test_after_a_quiet_minute_everything_is_merged_at_idle_priority_unless_an_edit_comes(store):
+    store.merge_in_background()
+    for n in range(1, 4):
+        store.write({n: doc(n, f"stil{n}")}, set())
+    assert store.optimize_in_background()
+    assert store.merger.optimizing()
+    settle(store)
+    ix = store.open()
+    try:
+        assert [(s.doc_count_all(), s.deleted_count()) for s in ix._segments()] == [(40, 0)]  # one, nothing deleted
+    finally:
+        ix.close()
+    assert not store.optimize_in_background()  # nothing left to merge
+    assert found(store, "words", "stil2") == [2] and found(store, "words", "begin9") == [9]
+
+    store.write({5: doc(5, "weer")}, set())
+    assert store.optimize_in_background()
+    first, dropped = store.merger._process, store.merger.dropped
+    store.write({6: doc(6, "tussendoor")}, set())  # an edit: the merge of everything is abandoned (or, if it was
+    # finished already, dropped: instrument 6's old version is deleted in one of its sources)
+    assert not store.merger.optimizing()
+    assert first.poll() is not None or store.merger.dropped == dropped + 1
+    settle(store)
+    assert found(store, "words", "tussendoor") == [6] and found(store, "words", "weer") == [5]
+    assert found(store, "key", "6") == [6] and len(segments(store)) == 3

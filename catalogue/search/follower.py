@@ -402,6 +402,10 @@ class Follower:
         """After a quiet period: merge the index, so the deleted versions of edited documents no longer take room and
         time (the ranking does not depend on it: BM25F uses the live documents' statistics, scoring.py)."""
         try:
+            if self.engine.store.merger is not None:  # the node's writer: by its merger, at idle priority
+                if self.engine.store.optimize_in_background():
+                    log.info("merging the whole search index in the background")
+                return
             if self.engine.store.deleted():
                 started = time.perf_counter()
                 self.engine.store.optimize()

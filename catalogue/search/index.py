@@ -206,7 +206,11 @@ class IndexStore:
     def _merge_next(self, folder: Path, writer, committed: list) -> None:
         """After a commit: starts merging what `merging.choose` picks from the committed segments."""
         merger = self.merger
-        if merger is None or merger.busy or merger.ready():
+        if merger is None:
+            return
+        if writer._added and merger.optimizing():  # an edit came: the merge of everything would not fit any more
+            merger.close()
+        if merger.busy or merger.ready():
             return
         segments = committed + ([writer.get_segment()] if writer._added else [])
         run = merging.choose(segments)
@@ -402,6 +406,23 @@ class IndexStore:
         finally:
             ix.close()
         return True
+
+    def optimize_in_background(self) -> bool:
+        """`optimize` by the merger at idle priority (merging.py), swapped in by `apply_merge` if no edit came
+        meanwhile (an edit abandons it); False when there is no merger, it is busy, or there is nothing to merge."""
+        merger = self.merger
+        if merger is None or merger.busy or merger.ready():
+            return False
+        ix = self.open()
+        if ix is None:
+            return False
+        try:
+            segments = ix._segments()
+            if len(segments) < 2 and not any(s.has_deletions() for s in segments):
+                return False
+            return merger.submit(str(self.current_path()), ix.schema, segments, everything=True)
+        finally:
+            ix.close()
 
     def deleted(self) -> int:
         """Deleted documents still in the index (they count in its term statistics until a merge drops them)."""

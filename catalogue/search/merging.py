@@ -10,7 +10,9 @@ reopen it as after an edit (`segments.reopen`).
 
 Which segments (`choose`): levels of FACTOR (a segment of n documents is on level floor(log_FACTOR n)); when the newest
 FACTOR segments after the built one are on the same level they become one segment of the next level, in their place (the
-order stays oldest to newest; the built segment is never merged here: `IndexStore.optimize` does that when quiet).
+order stays oldest to newest; the built segment is never chosen). After a quiet minute the follower has everything
+merged into one segment (`IndexStore.optimize_in_background`, the deleted versions dropped), by the merger too; an edit
+that comes meanwhile abandons that merge (the merger process is ended and started again for the next one).
 Every document is copied once per level, and there are at most FACTOR - 1 segments per level.
 
 A merged segment is only swapped in if its sources are unchanged: still in the index, in order, with the deletions
@@ -62,6 +64,7 @@ class Job:
     folder: str
     sources: tuple[str, ...]  # segment ids, oldest first
     deleted: tuple[frozenset, ...]  # their deletions when the merge began
+    everything: bool = False  # an optimize (every segment): abandoned when an edit comes
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,14 @@ class Merger:
         with self._lock:
             return self._result is not None
 
-    def submit(self, folder: str, schema, run) -> bool:
+    def optimizing(self) -> bool:
+        with self._lock:
+            return self._pending is not None and self._pending.everything
+
+    def submit(self, folder: str, schema, run, everything: bool = False) -> bool:
         """Starts merging `run` (segments of the index in `folder`) unless a merge is under way."""
         job = Job(str(folder), tuple(s.segment_id() for s in run),
-                  tuple(frozenset(s.deleted_docs()) for s in run))
+                  tuple(frozenset(s.deleted_docs()) for s in run), everything)
         with self._lock:
             if self._pending is not None or self._result is not None:
                 return False
