@@ -190,3 +190,36 @@ def test_after_a_quiet_minute_everything_is_merged_at_idle_priority_unless_an_ed
     settle(store)
     assert found(store, "words", "tussendoor") == [6] and found(store, "words", "weer") == [5]
     assert found(store, "key", "6") == [6] and len(segments(store)) == 3
+
+
+def test_an_answer_counts_only_for_the_job_it_answers():
+    """A merger process ended by close() may still answer after a new one took the next job: only the answer with the
+    job's number is taken (another would swap in a segment of other sources)."""
+    import io
+    import json
+
+    merger = merging.Merger("instruments")
+    merger._pending = merging.Job("/index", ("b",), (frozenset(),), False, 2)
+
+    class Process:
+        stdout = io.StringIO(json.dumps({"number": 1, "error": "an old job"}) + "\n" + '{"number": 2, "err'
+                             + "\n" + json.dumps({"number": 2, "error": "this job"}) + "\n")
+
+    process = Process()
+    merger._process = process
+    merger._read(process)
+    assert merger._result is not None and merger._result.job.number == 2 and merger._result.segment is None
+    assert not merger.busy
+
+
+def test_a_merge_abandoned_by_close_is_merged_again_by_the_next_process(store):
+    store.merge_in_background()
+    for n in range(1, 5):
+        store.write({n: doc(n, f"opnieuw{n}")}, set())
+    store.merger.close()  # as an edit abandons a merge of everything (under way, usually: the process just started)
+    assert not store.merger.busy
+    store.write({5: doc(5, "opnieuw5")}, set())  # chooses again and starts a new merger process
+    settle(store)
+    assert store.merger.merged >= 1
+    assert [found(store, "words", f"opnieuw{n}") for n in range(1, 6)] == [[n] for n in range(1, 6)]
+    assert found(store, "words", "samenvatting") == list(range(1, 41))

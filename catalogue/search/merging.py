@@ -65,6 +65,7 @@ class Job:
     sources: tuple[str, ...]  # segment ids, oldest first
     deleted: tuple[frozenset, ...]  # their deletions when the merge began
     everything: bool = False  # an optimize (every segment): abandoned when an edit comes
+    number: int = 0  # echoed by the merger process: an answer is only ever taken for its own job
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Merger:
         self._pending: Job | None = None
         self._result: Result | None = None
         self._reader: threading.Thread | None = None
+        self._jobs = 0
         self.merged = self.dropped = 0  # merges swapped in / dropped (their sources changed)
         self.cpu_seconds = 0.0  # the merger's CPU on swapped-in merges
 
@@ -103,16 +105,17 @@ class Merger:
 
     def submit(self, folder: str, schema, run, everything: bool = False) -> bool:
         """Starts merging `run` (segments of the index in `folder`) unless a merge is under way."""
-        job = Job(str(folder), tuple(s.segment_id() for s in run),
-                  tuple(frozenset(s.deleted_docs()) for s in run), everything)
         with self._lock:
             if self._pending is not None or self._result is not None:
                 return False
+            self._jobs += 1
+            job = Job(str(folder), tuple(s.segment_id() for s in run),
+                      tuple(frozenset(s.deleted_docs()) for s in run), everything, self._jobs)
             self._pending = job
         try:
             process = self._child()
             sources = base64.b64encode(pickle.dumps((schema, list(run)))).decode()
-            process.stdin.write(json.dumps({"folder": job.folder, "indexname": self.indexname,
+            process.stdin.write(json.dumps({"number": job.number, "folder": job.folder, "indexname": self.indexname,
                                             "sources": sources}) + "\n")
             process.stdin.flush()
         except OSError:
@@ -175,18 +178,25 @@ class Merger:
         return self._process
 
     def _read(self, process: subprocess.Popen) -> None:
+        """Answers of one merger process (a process ended by `close` may still be answering after a new one started:
+        only an answer to the job under way, by its number, counts)."""
         for line in process.stdout:
-            answer = json.loads(line)
+            try:
+                answer = json.loads(line)
+            except ValueError:  # cut off: the process was ended while writing
+                continue
             with self._lock:
-                job, self._pending = self._pending, None
-                if job is None:
+                job = self._pending
+                if job is None or answer.get("number") != job.number:
                     continue
+                self._pending = None
                 segment = pickle.loads(base64.b64decode(answer["segment"])) if answer.get("segment") else None
                 if segment is None:  # e.g. a source merged away meanwhile (an optimize): chosen again if still there
                     log.info("merging index segments failed: %s", answer.get("error"))
                 self._result = Result(job, segment, answer.get("filename"), answer.get("cpu_seconds", 0.0))
-        with self._lock:  # the child ended: a merge under way is lost (its sources are merged again later)
-            self._pending = None
+        with self._lock:  # the process ended on its own: a merge under way is lost (its sources are merged again later)
+            if self._process is process:
+                self._pending = None
 
     @staticmethod
     def _discard(folder: str, filename: str | None) -> None:
@@ -263,6 +273,7 @@ def main() -> None:
         except Exception as exc:  # reported to the writer, which merges these segments again later
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         answer["cpu_seconds"] = time.process_time() - started
+        answer["number"] = job.get("number")
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 
