@@ -222,9 +222,9 @@ class Follower:
                 self._settle()  # frozen objects that became cyclic garbage since are collected
             if not count and self._last_write is not None and self._index_ready() \
                     and time.monotonic() - self._last_write > self.optimize_after:
-                self._last_write = None
-                self._optimize()
-                self.engine.prepare()  # the merged index's searcher, bitsets and map, before a request needs them
+                if self._optimize():  # (not while the merger is busy: then in a later round)
+                    self._last_write = None
+                    self.engine.prepare()  # the merged index's searcher, bitsets and map, before a request needs them
             listener = self._wait(listener)
 
     def _listen(self):
@@ -398,20 +398,25 @@ class Follower:
         self.engine.refresh()
         self._store_state()
 
-    def _optimize(self) -> None:
+    def _optimize(self) -> bool:
         """After a quiet period: merge the index, so the deleted versions of edited documents no longer take room and
-        time (the ranking does not depend on it: BM25F uses the live documents' statistics, scoring.py)."""
+        time (the ranking does not depend on it: BM25F uses the live documents' statistics, scoring.py). False: not
+        now (the merger is still busy with small segments), to be asked again."""
+        store = self.engine.store
         try:
-            if self.engine.store.merger is not None:  # the node's writer: by its merger, at idle priority
-                if self.engine.store.optimize_in_background():
+            if store.merger is not None:  # the node's writer: by its merger, at idle priority
+                if store.merger.busy or store.merger.ready():
+                    return False
+                if store.optimize_in_background():
                     log.info("merging the whole search index in the background")
-                return
+                return True
             if self.engine.store.deleted():
                 started = time.perf_counter()
                 self.engine.store.optimize()
                 log.info("search index merged in %.1f s", time.perf_counter() - started)
         except Exception:
             log.exception("merging the search index failed")
+        return True
 
     def _store_state(self) -> None:
         self.engine.store.write_state({"cursor": self.cursor, "holes": sorted(self.holes)})

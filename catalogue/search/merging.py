@@ -251,6 +251,12 @@ class _Target:
 
 
 def _idle() -> None:
+    """SCHED_IDLE, or CATALOGUE_INDEX_MERGER_NICE (a niceness) instead: a node whose CPU is always busy gets no merges at
+    SCHED_IDLE (the commits then merge inline past MAX_SEGMENTS, and the merge of everything waits for a quiet moment)."""
+    niceness = os.environ.get("CATALOGUE_INDEX_MERGER_NICE")
+    if niceness:
+        os.nice(int(niceness))
+        return
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):  # not Linux: the lowest ordinary priority
