@@ -27,7 +27,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load_bench import WORDS, EditStream  # noqa: E402
+from load_bench import WORDS, EditStream, scenarios  # noqa: E402
 
 
 def per_function(stats: pstats.Stats) -> dict:
@@ -86,16 +86,10 @@ def main() -> None:
     clock = FollowerClock(Follower)
     app = create_app()
     client = app.test_client()
-    import sqlite3
-
-    conn = sqlite3.connect(db_path)
-    slugs = [r[0] for r in conn.execute("SELECT slug FROM bench_instrument ORDER BY id LIMIT 200")]
-    places = [r[0] for r in conn.execute("SELECT code FROM municipality ORDER BY code")]
-    conn.close()
-    import urllib.parse
-
-    paths = [f"/api/v1/instruments?{urllib.parse.urlencode({'q': w, 'municipality': m})}"
-             for m in places for w in WORDS]
+    cases, slugs = scenarios(db_path)
+    uncached = next(paths for name, paths, _ in cases if name == "JSON search, uncached")  # word after word
+    places = len(uncached) // len(WORDS)
+    paths = [uncached[w * places + m] for m in range(places) for w in range(len(WORDS))]  # every word per gemeente
     engine = app.extensions["catalogue_search"]
     started = time.monotonic()
     while not engine.ready:

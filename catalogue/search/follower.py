@@ -410,9 +410,9 @@ class Follower:
                 if store.optimize_in_background():
                     log.info("merging the whole search index in the background")
                 return True
-            if self.engine.store.deleted():
+            if store.deleted():
                 started = time.perf_counter()
-                self.engine.store.optimize()
+                store.optimize()
                 log.info("search index merged in %.1f s", time.perf_counter() - started)
         except Exception:
             log.exception("merging the search index failed")

@@ -226,7 +226,7 @@ class IndexStore:
         ix = self.open()
         if ix is None:
             return False
-        folder = self.current_path()
+        folder = Path(ix.storage.folder)  # the build this writer writes (not `current` again: it may have moved)
         try:
             try:
                 writer = ix.writer(timeout=timeout, codec=InlineCodec())
@@ -383,7 +383,7 @@ class IndexStore:
             except LockError:
                 if time.monotonic() > deadline:
                     raise
-        folder = self.current_path()
+        folder = Path(ix.storage.folder)
         committed: list = []
         try:
             current = searcher() if searcher is not None else None
@@ -411,7 +411,7 @@ class IndexStore:
         """`optimize` by the merger at idle priority (merging.py), swapped in by `apply_merge` if no edit came
         meanwhile (an edit abandons it); False when there is no merger, it is busy, or there is nothing to merge."""
         merger = self.merger
-        if merger is None or merger.busy or merger.ready():
+        if merger is None:
             return False
         ix = self.open()
         if ix is None:
@@ -420,7 +420,7 @@ class IndexStore:
             segments = ix._segments()
             if len(segments) < 2 and not any(s.has_deletions() for s in segments):
                 return False
-            return merger.submit(str(self.current_path()), ix.schema, segments, everything=True)
+            return merger.submit(ix.storage.folder, ix.schema, segments, everything=True)  # (False: busy)
         finally:
             ix.close()
 

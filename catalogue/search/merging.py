@@ -8,14 +8,15 @@ idle), writes the merged segment into the build's `.merging/` directory, and the
 or on its own when no edit comes (`IndexStore.apply_merge`). The swap is one generation like any other: the workers
 reopen it as after an edit (`segments.reopen`).
 
-Which segments (`choose`): levels of FACTOR (a segment of n documents is on level floor(log_FACTOR n)); when the newest
-FACTOR segments after the built one are on the same level they become one segment of the next level, in their place (the
-order stays oldest to newest; the built segment is never chosen). After a quiet minute the follower has everything
-merged into one segment (`IndexStore.optimize_in_background`, the deleted versions dropped), by the merger too; an edit
-that comes meanwhile abandons that merge (the merger process is ended and started again for the next one).
-Every document is copied once per level, and there are at most FACTOR - 1 segments per level.
+Which segments (`choose`): levels of FACTOR (a segment of n documents is on level floor(log_FACTOR n)); on the lowest
+level that has FACTOR or more segments after the built one, up to 2 x FACTOR of them (oldest first) become one segment
+of a higher level, in the place of the first of them (the built segment is never chosen). Every document is copied
+about once per level, and a level keeps fewer than FACTOR segments once the merger has caught up. After a quiet minute
+the follower has everything merged into one segment (`IndexStore.optimize_in_background`, the deleted versions
+dropped), by the merger too; an edit that comes meanwhile abandons that merge (the merger process is ended and started
+again for the next one).
 
-A merged segment is only swapped in if its sources are unchanged: still in the index, in order, with the deletions
+A merged segment is only swapped in if its sources are unchanged: still in the index, with the deletions
 they had when the merge began (a deletion since, e.g. the same instrument edited again, would otherwise be undone); if
 not, the result is dropped and the sources are merged again. If the merger falls behind (a machine saturated for a long
 time) and more than MAX_SEGMENTS pile up, the commit merges inline as before (`index.merge_small_in_order`).
@@ -85,7 +86,6 @@ class Merger:
         self._lock = threading.Lock()
         self._pending: Job | None = None
         self._result: Result | None = None
-        self._reader: threading.Thread | None = None
         self._jobs = 0
         self.merged = self.dropped = 0  # merges swapped in / dropped (their sources changed)
         self.cpu_seconds = 0.0  # the merger's CPU on swapped-in merges
@@ -173,8 +173,7 @@ class Merger:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
         self._process = subprocess.Popen([sys.executable, "-m", "catalogue.search.merging"], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, text=True, env=env)
-        self._reader = threading.Thread(target=self._read, args=(self._process,), name="index merger", daemon=True)
-        self._reader.start()
+        threading.Thread(target=self._read, args=(self._process,), name="index merger", daemon=True).start()
         return self._process
 
     def _read(self, process: subprocess.Popen) -> None:
