@@ -223,3 +223,29 @@ def test_a_merge_abandoned_by_close_is_merged_again_by_the_next_process(store):
     assert store.merger.merged >= 1
     assert [found(store, "words", f"opnieuw{n}") for n in range(1, 6)] == [[n] for n in range(1, 6)]
     assert found(store, "words", "samenvatting") == list(range(1, 41))
+
+
+def test_a_reader_whose_generation_lost_a_file_to_the_next_commit_reads_the_newer_one(store, monkeypatch):
+    """A worker's follower reads the TOC, then the writer commits a merge and deletes a segment that TOC names before
+    the worker opens it: the reopen reads the TOC again instead of failing the request (FileNotFoundError)."""
+    ix = store.open()
+    searcher = ix.searcher()
+    store.write({1: doc(1, "verdwenen1")}, set())
+    stale = ix._read_toc()  # names the new one-document segment, not yet opened by this reader
+    gone = {s.segment_id() for s in stale.segments} - {s.segment_id() for s in ix._segments()[:1]}
+    for n in range(2, 12):  # without a merger these commits merge small segments inline and delete their files
+        store.write({n: doc(n, f"verdwenen{n}")}, set())
+    assert gone and not gone & {s.segment_id() for s in store.open()._segments()}
+    reads = []
+    real = type(ix)._read_toc
+
+    def read_toc(self):
+        reads.append(1)
+        return stale if len(reads) == 1 else real(self)
+
+    monkeypatch.setattr(type(ix), "_read_toc", read_toc)
+    searcher = reopen(ix, searcher)
+    assert len(reads) == 2
+    assert sorted(h["iid"] for h in searcher.search(Term("words", "samenvatting"), limit=None)) == list(range(1, 41))
+    assert [h["iid"] for h in searcher.search(Term("words", "verdwenen11"), limit=None)] == [11]
+    ix.close()

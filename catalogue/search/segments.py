@@ -13,6 +13,7 @@ here costs more than the number of segments and of deleted documents, except rea
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 
 from whoosh.reading import MultiReader, SegmentReader
@@ -101,12 +102,28 @@ class Carry:
         return sorted(new + d for _, new, _, before, after in self.moves for d in after - before)
 
 
+REOPEN_ATTEMPTS = 20
+
+
 def reopen(ix, searcher: Searcher | None) -> Searcher:
     """A searcher of the index's latest generation that reuses `searcher`'s readers of unchanged segments (their
     deletions replaced; None: open everything). Nothing is closed: a request may still be searching the old generation
     (the follower thread reopens beside requests); readers of segments no longer in the index are released when the
-    last searcher holding them is dropped (their files are gone from the directory already)."""
-    toc = ix._read_toc()
+    last searcher holding them is dropped (their files are gone from the directory already).
+
+    The writer deletes a replaced generation's files at its next commit: one that lands between reading the TOC and
+    opening a new segment of it (a merge swapped in) removes a file this generation names. The TOC is then read again
+    (a newer generation is there), as whoosh's own FileIndex.reader does."""
+    for attempt in range(REOPEN_ATTEMPTS):
+        try:
+            return _reopened(ix, ix._read_toc(), searcher)
+        except FileNotFoundError:
+            if attempt == REOPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+
+
+def _reopened(ix, toc, searcher: Searcher | None) -> Searcher:
     old = {}
     if searcher is not None:
         for leaf, _ in searcher.reader().leaf_readers():
