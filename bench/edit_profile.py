@@ -104,7 +104,7 @@ def main() -> None:
                        "CATALOGUE_PAGE_CACHE": os.environ.get("CATALOGUE_PAGE_CACHE", "1"),
                        "PYTHONPATH": str(ROOT)})
     writer = subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", "index", "follow",
-                               "--nice", "5"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               "--nice", "19"], cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=open(OUT / "edit-profile-writer.log", "w"))
     os.environ["CATALOGUE_SEARCH_ROLE"] = "reader"
     sys.setswitchinterval(0.0005)  # as gunicorn_conf.post_fork

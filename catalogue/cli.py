@@ -87,7 +87,7 @@ def index_rebuild(procs):
 @with_appcontext
 def index_follow(parent, niceness):
     """Write this node's search index from the change log, in a process of its own, until SIGTERM. `catalogue serve`
-    starts one (at --nice 5) and runs its workers as readers of the index; one per index directory (a second one
+    starts one (at --nice 19) and runs its workers as readers of the index; one per index directory (a second one
     waits)."""
     from . import follow_settings
     from .logs import configure_from_environment

@@ -3,7 +3,9 @@ removed), and the node's background processes, started with the server, started 
 runs, and stopped with it:
 - the index writer (`catalogue index follow`): it alone writes this node's search index from the change log, and the
   workers follow as readers (CATALOGUE_SEARCH_ROLE=reader), so no worker spends CPU on index writes beside its
-  requests; it runs at nice CATALOGUE_INDEX_WRITER_NICE (default 5). CATALOGUE_INDEX_WRITER=0: no writer process; the
+  requests; it runs at nice CATALOGUE_INDEX_WRITER_NICE (default 19: a worker that wakes for a request takes the core
+  from it at once, and it still gets a share of a saturated CPU, unlike SCHED_IDLE; bench/load_bench.py
+  --writer-priority). CATALOGUE_INDEX_WRITER=0: no writer process; the
   workers then write the index themselves (one of them at a time, whichever takes the lock), as a single process does;
 - CATALOGUE_JOB_WORKERS background job workers (`catalogue jobs work`: large exports and imports);
 - CATALOGUE_WEBHOOK_WORKERS change-feed/webhook workers (`catalogue webhooks work`)."""
@@ -87,8 +89,8 @@ def when_ready(server):
     # before the workers are forked: they inherit the environment set here
     if os.environ.get("CATALOGUE_INDEX_WRITER", "1") != "0":
         os.environ["CATALOGUE_SEARCH_ROLE"] = "reader"
-        # at a lower CPU priority: on a busy machine the workers' requests go first, the index follows in the gaps
-        nice = os.environ.get("CATALOGUE_INDEX_WRITER_NICE", "5")
+        # at the lowest CPU priority short of SCHED_IDLE: the workers' requests go first, the index follows in the gaps
+        nice = os.environ.get("CATALOGUE_INDEX_WRITER_NICE", "19")
         _supervised.append(Supervised(_command("index", "follow", "--parent", str(os.getpid()), "--nice", nice),
                                       server.log))
     for _ in range(int(os.environ.get("CATALOGUE_JOB_WORKERS") or 0)):

@@ -250,7 +250,8 @@ class _Target:
 
 
 def _idle() -> None:
-    """SCHED_IDLE, or CATALOGUE_INDEX_MERGER_NICE (a niceness) instead: a node whose CPU is always busy gets no merges at
+    """SCHED_IDLE, or CATALOGUE_INDEX_MERGER_NICE (a niceness added to the writer's, which it inherits; at most 19)
+    instead: a node whose CPU is always busy gets no merges at
     SCHED_IDLE (the commits then merge inline past MAX_SEGMENTS, and the merge of everything waits for a quiet moment)."""
     niceness = os.environ.get("CATALOGUE_INDEX_MERGER_NICE")
     if niceness:
