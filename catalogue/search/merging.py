@@ -16,14 +16,16 @@ the follower has everything merged into one segment (`IndexStore.optimize_in_bac
 dropped), by the merger too; an edit that comes meanwhile abandons that merge (the merger process is ended and started
 again for the next one).
 
-A merged segment is only swapped in if its sources are unchanged: still in the index, with the deletions
-they had when the merge began (a deletion since, e.g. the same instrument edited again, would otherwise be undone); if
-not, the result is dropped and the sources are merged again. If the merger falls behind (a machine saturated for a long
+A merged segment is only swapped in if its sources are all still in the index; if not, the result is dropped and
+what is left is merged again. A document deleted in a source since the merge began (the same instrument edited again)
+is deleted in the merged segment as well (`later_deletions`), so the deletion is not undone and the merge is not
+wasted. If the merger falls behind (a machine saturated for a long
 time) and more than MAX_SEGMENTS pile up, the commit merges inline as before (`index.merge_small_in_order`).
 """
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import logging
 import math
@@ -128,7 +130,9 @@ class Merger:
 
     def take(self, folder: str, segments: list) -> list | None:
         """`segments` (a commit's, oldest first) with a finished merge swapped in: its file moved into `folder`, the
-        sources replaced by the merged segment. None when there is no result, or it does not fit (then it is dropped)."""
+        sources replaced by the merged segment, in which the documents deleted in a source since the merge began (an
+        edit replaced them meanwhile) are deleted too. None when there is no result, or it does not fit (a source is
+        gone: merged inline or swapped out); then it is dropped."""
         with self._lock:
             result, self._result = self._result, None
         if result is None:
@@ -136,13 +140,15 @@ class Merger:
         job = result.job
         by_id = {s.segment_id(): s for s in segments}
         fits = result.segment is not None and job.folder == str(folder) and all(
-            segid in by_id and frozenset(by_id[segid].deleted_docs()) == before
+            segid in by_id and before <= frozenset(by_id[segid].deleted_docs())
             for segid, before in zip(job.sources, job.deleted))
         if not fits:
             self.dropped += result.segment is not None
             self._discard(job.folder, result.filename)
             return None
         os.replace(Path(job.folder) / WORKDIR / result.filename, Path(folder) / result.filename)
+        for docnum in later_deletions(job, [by_id[segid] for segid in job.sources]):
+            result.segment.delete_document(docnum)
         self.merged += 1
         self.cpu_seconds += result.cpu_seconds
         first, gone = job.sources[0], set(job.sources)
@@ -204,6 +210,21 @@ class Merger:
                 os.unlink(Path(folder) / WORKDIR / filename)
             except OSError:
                 pass
+
+
+def later_deletions(job: Job, sources: list) -> list[int]:
+    """The merged segment's numbers of the documents deleted in `sources` (the job's, as they are now) after the merge
+    began. The merger wrote each source's documents that were live then, in order, the sources one after the other,
+    numbered from 0 (whoosh's SegmentWriter.add_reader). Without this, a merge finished while an edit replaced one of
+    its documents was thrown away: with edits coming to the same instruments, each merge of the mid-sized segments
+    (~250 ms CPU at 100,000 instruments) was dropped and began again, and the small segments piled up."""
+    numbers, offset = [], 0
+    for source, before in zip(sources, job.deleted):
+        earlier = sorted(before)
+        for docnum in sorted(set(source.deleted_docs()) - before):
+            numbers.append(offset + docnum - bisect.bisect_left(earlier, docnum))
+        offset += source.doc_count_all() - len(before)
+    return numbers
 
 
 # -- the merger process ------------------------------------------------------------------------------------------------
