@@ -568,7 +568,31 @@ def pooled(windows: list[tuple[str, dict]]) -> dict:
     quiet = [r for c, r in windows if c == "quiet"]
     halves = [pct([x for r in quiet[k::2] for x in r["latencies"]], 0.95) for k in (0, 1)]
     out["quiet_halves_p95_ms"] = [h * 1000 for h in halves]
+    out["permutation"] = permutation_test(windows)
     return out
+
+
+def permutation_test(windows: list[tuple[str, dict]]) -> dict:
+    """Could the pooled p95 ratio edits/quiet be noise? If the edits changed nothing, which window of a round had them
+    would not matter: swapping the two labels inside any set of rounds would give ratios like the one observed. Every
+    one of the 2^rounds assignments (exact, not sampled) is computed; `p` is the share of them with a ratio at least the
+    observed one (the observed assignment included, so p >= 1 / 2^rounds). A small p says the edits cost latency; a
+    large one that this run cannot tell them from the machine's own drift."""
+    rounds = [windows[k:k + 2] for k in range(0, len(windows) - 1, 2)]
+    sides = [({c: r["latencies"] for c, r in pair}) for pair in rounds]
+
+    def ratio(mask: int) -> float:
+        edits, quiet = [], []
+        for n, side in enumerate(sides):
+            a, b = (side["quiet"], side["edits"]) if mask >> n & 1 else (side["edits"], side["quiet"])
+            edits += a
+            quiet += b
+        return pct(edits, 0.95) / max(pct(quiet, 0.95), 1e-12)
+
+    ratios = [ratio(mask) for mask in range(2 ** len(sides))]
+    observed = ratios[0]
+    return {"rounds": len(sides), "observed": observed, "p": sum(r >= observed for r in ratios) / len(ratios),
+            "null_median": pct(ratios, 0.5), "null_95": pct(ratios, 0.95)}
 
 
 def run_edits(instruments: int, seconds: float, reuse: bool, rounds: int = 6, paced: float = 0.5) -> dict:
@@ -757,6 +781,11 @@ def report_edits(results: dict) -> None:
               f"window against the quiet windows beside it: median {pct(paired, 0.5):.2f}x (range {paired[0]:.2f}-"
               f"{paired[-1]:.2f}); noise: the odd and the even quiet windows differ "
               f"{max(halves) / max(min(halves), 1e-9):.2f}x{old}")
+        test = entry.get("permutation")
+        if test:
+            print(f"  permutation test (quiet/edits swapped inside any of the {test['rounds']} rounds, all "
+                  f"{2 ** test['rounds']} ways): {test['observed']:.2f}x or more in p = {test['p']:.3f} of them "
+                  f"(their median {test['null_median']:.2f}x, 95th percentile {test['null_95']:.2f}x)")
     vis = results["visibility"]
     shown = lambda values: ", ".join("-" if v is None else f"{v:.2f}" for v in values)  # noqa: E731
     print(f"edit visible in JSON search after (s): first answer {shown(vis['first_s'])}; in every worker "
