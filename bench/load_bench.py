@@ -26,7 +26,9 @@ count, and the ratios against Datasette (baseline). Scenarios:
                      more over a minute than the edits cost, and alternating gives both conditions the same drift.
                      It prints p50/p95/p99 pooled per condition and their ratios, each edit window's p95 against the
                      quiet windows beside it (median and range), the noise (the odd against the even quiet windows),
-                     and the seconds from committing an edit until the JSON search finds it (first answer, every
+                     an exact permutation test (how often swapping quiet/edits inside any set of rounds gives a pooled
+                     p95 ratio at least the observed one: small p, the edits cost latency; large p, this run cannot
+                     tell them from the machine's drift), and the seconds from committing an edit until the JSON search finds it (first answer, every
                      worker). Twice: at 10 connections that each send the next request as soon as one is answered (the
                      machine saturated: whatever CPU an edit costs shows as latency), and with requests arriving
                      open-loop (Poisson) at --paced (default 0.5) times that throughput, timed from their arrival
