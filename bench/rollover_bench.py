@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
 import sys
-import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from catalogue.db import Database  # noqa: E402
 from catalogue.estimate import estimate, parse_input  # noqa: E402
 from catalogue.models import Municipality, Region  # noqa: E402
-from catalogue.queries import available_for_municipality, public_condition  # noqa: E402
+from catalogue.queries import available_for_municipality  # noqa: E402
 from catalogue.search import register, unregister  # noqa: E402
 from catalogue.search.engine import SearchEngine  # noqa: E402
 from catalogue.wizard import fit, parse_choices, result  # noqa: E402

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..facets import FACETS
 from ..models import LIFECYCLES, Instrument, InstrumentKind, Municipality, Provider, Region, TaxonomyTerm
-from ..queries import InstrumentQuery, QueryError, base_conditions, facet_conditions, find_instruments, parse_query
+from ..queries import QueryError, base_conditions, facet_conditions, find_instruments, parse_query
 from ..wizard import CHOICE_PARAMETERS, WizardError, matching_ids as wizard_matching_ids, parse_choices
 
 LIST_FACETS = tuple(f.key for f in FACETS if f.key != "lifecycle")

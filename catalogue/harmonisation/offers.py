@@ -2,7 +2,6 @@
 catalogue), the kinds, term names and gemeenten, and which matrix column an offer belongs to."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal

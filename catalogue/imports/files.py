@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from . import xlsx
-from .limits import (BROKEN_XLSX, BROKEN_ZIP, MAX_COLUMNS, MAX_EMPTY_RUN, MAX_ROWS, MAX_UNCOMPRESSED, LimitError,
+from .limits import (BROKEN_XLSX, BROKEN_ZIP, MAX_EMPTY_RUN, MAX_ROWS, MAX_UNCOMPRESSED, LimitError,
                      check_sheets, count_rows, empty_run_warning)
 
 MAX_BYTES = 5 * 1024 * 1024
