@@ -28,10 +28,11 @@ count, and the ratios against Datasette (baseline). Scenarios:
                      quiet windows beside it (median and range), the noise (the odd against the even quiet windows),
                      an exact permutation test (how often swapping quiet/edits inside any set of rounds gives a pooled
                      p95 ratio at least the observed one: small p, the edits cost latency; large p, this run cannot
-                     tell them from the machine's drift), and the seconds from committing an edit until the JSON search finds it (first answer, every
-                     worker). Twice: at 10 connections that each send the next request as soon as one is answered (the
-                     machine saturated: whatever CPU an edit costs shows as latency), and with requests arriving
-                     open-loop (Poisson) at --paced (default 0.5) times that throughput, timed from their arrival
+                     tell them from the machine's drift), and the seconds from committing an edit until the JSON
+                     search finds it (first answer, every worker). Twice: at 10 connections that each send the next
+                     request as soon as one is answered (the machine saturated: whatever CPU an edit costs shows as
+                     latency), and with requests arriving open-loop (Poisson) at --paced (default 0.5) times that
+                     throughput, timed from their arrival
 Edit-stream baseline (`EDITS_BASELINE`, main before the edit-stream2 branch: idle machine, 100,000 instruments, 10
 connections): cached JSON search p95 11.7 ms without edits, 139.7 ms with one edit/s (11.95x: every edit invalidated every
 cached answer); uncached p95 718 -> 973 ms (1.36x); an edit visible 0.14-1.67 s after commit. `--edits` prints the
@@ -581,7 +582,7 @@ def permutation_test(windows: list[tuple[str, dict]]) -> dict:
     observed one (the observed assignment included, so p >= 1 / 2^rounds). A small p says the edits cost latency; a
     large one that this run cannot tell them from the machine's own drift."""
     rounds = [windows[k:k + 2] for k in range(0, len(windows) - 1, 2)]
-    sides = [({c: r["latencies"] for c, r in pair}) for pair in rounds]
+    sides = [{c: r["latencies"] for c, r in pair} for pair in rounds]
 
     def ratio(mask: int) -> float:
         edits, quiet = [], []

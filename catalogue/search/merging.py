@@ -19,8 +19,8 @@ again for the next one).
 A merged segment is only swapped in if its sources are all still in the index; if not, the result is dropped and
 what is left is merged again. A document deleted in a source since the merge began (the same instrument edited again)
 is deleted in the merged segment as well (`later_deletions`), so the deletion is not undone and the merge is not
-wasted. If the merger falls behind (a machine saturated for a long
-time) and more than MAX_SEGMENTS pile up, the commit merges inline as before (`index.merge_small_in_order`).
+wasted. If the merger falls behind (a machine saturated for a long time) and more than MAX_SEGMENTS pile up, the
+commit merges inline as before (`index.merge_small_in_order`).
 """
 from __future__ import annotations
 
